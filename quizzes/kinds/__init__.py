@@ -1,0 +1,102 @@
+"""Question kinds: one module per kind, each with pure functions and no database access.
+
+Every kind module provides:
+
+- ``NAME`` and ``LABEL``; ``TEMPLATE``, the template that shows its form and feedback;
+- ``build_spec(raw, *, uid) -> dict``: validate the bank fields of a question of this kind and
+  return the normalised spec stored in a revision (raises ``SpecError``);
+- ``to_raw(spec) -> dict``: the bank fields again, for export (``build_spec(to_raw(s))`` == ``s``);
+- ``parse_response(spec, form) -> response``: turn posted form data (a mapping of field name to
+  list of strings) into a JSON-able response (raises ``InvalidResponse``);
+- ``grade(*, spec, response) -> Verdict``;
+- ``present(spec, *, seed) -> dict``: what the template needs to ask the question, with choice
+  order shuffled by ``seed`` (stable for one attempt);
+- ``reveal(spec, response) -> dict``: what the feedback template needs to show the right
+  answer beside the student's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Verdict:
+    correct: bool
+    score: float
+    feedback: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"score {self.score} is outside 0..1")
+
+
+class SpecError(ValueError):
+    """The bank fields of a question are wrong. ``problems`` are (field name, message) pairs."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{key}: {message}" for key, message in problems))
+        self.problems = list(problems)
+
+
+class InvalidResponse(ValueError):
+    """A posted response that cannot be graded (empty, tampered, malformed)."""
+
+
+EMPTY_RESPONSE = _("Please give an answer before submitting.")
+TAMPERED_RESPONSE = _("This answer does not belong to this question.")
+
+
+def item_key(uid: str, text: str, salt: str = "") -> str:
+    """A short stable key for a choice or an item, unique across questions."""
+    return hashlib.sha1(f"{uid}\0{salt}\0{text}".encode()).hexdigest()[:10]
+
+
+def shuffled(items: Sequence[Any], seed: int | str) -> list[Any]:
+    out = list(items)
+    random.Random(str(seed)).shuffle(out)
+    return out
+
+
+def single_value(form: Mapping[str, Sequence[str]], name: str) -> str:
+    """The one value of a form field, stripped; raise InvalidResponse when missing or repeated."""
+    values = form.get(name) or []
+    if len(values) > 1:
+        raise InvalidResponse(TAMPERED_RESPONSE)
+    value = values[0].strip() if values else ""
+    if not value:
+        raise InvalidResponse(EMPTY_RESPONSE)
+    return value
+
+
+def require_text(raw: Mapping[str, Any], key: str, problems: list[tuple[str, str]]) -> str:
+    value = raw.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        problems.append((key, f"missing {key}"))
+        return ""
+    if isinstance(value, (dict, list)):
+        problems.append((key, f"{key} must be text"))
+        return ""
+    return str(value).strip()
+
+
+def _registry() -> dict[str, ModuleType]:
+    from quizzes.kinds import matching, multiple, ordering, short, single, truefalse
+
+    modules = [single, multiple, truefalse, short, matching, ordering]
+    return {module.NAME: module for module in modules}
+
+
+REGISTRY: dict[str, ModuleType] = _registry()
+CHOICES = [(name, module.LABEL) for name, module in REGISTRY.items()]
+
+
+def get(name: str) -> ModuleType:
+    return REGISTRY[name]

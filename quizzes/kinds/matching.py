@@ -1,0 +1,138 @@
+"""Matching: pair each item on the left with one on the right. Partial credit per pair."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from course.markdown import render_inline
+from quizzes.kinds import (
+    EMPTY_RESPONSE,
+    TAMPERED_RESPONSE,
+    InvalidResponse,
+    SpecError,
+    Verdict,
+    item_key,
+    shuffled,
+)
+
+NAME = "matching"
+LABEL = _("Matching")
+TEMPLATE = "quizzes/kinds/matching.html"
+FIELDS = frozenset({"pairs", "distractors"})
+FIELD_PREFIX = "match-"
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or isinstance(value, (dict, list)) else str(value).strip()
+
+
+def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
+    problems: list[tuple[str, str]] = []
+    pairs_raw = raw.get("pairs")
+    if not isinstance(pairs_raw, list) or len(pairs_raw) < 2:
+        raise SpecError([("pairs", "pairs must be a list of at least 2 {left, right} items")])
+    pairs: list[dict] = []
+    lefts: set[str] = set()
+    rights: set[str] = set()
+    for index, item in enumerate(pairs_raw, start=1):
+        if not isinstance(item, Mapping):
+            problems.append(("pairs", f"pair {index} must be a mapping with left and right"))
+            continue
+        left, right = _text(item.get("left")), _text(item.get("right"))
+        if not left or not right:
+            problems.append(("pairs", f"pair {index} needs both a left and a right partner"))
+            continue
+        if left in lefts:
+            problems.append(("pairs", f"pair {index} repeats the left item {left!r}"))
+        if right in rights:
+            problems.append(("pairs", f"pair {index} repeats the right item {right!r}"))
+        lefts.add(left)
+        rights.add(right)
+        pairs.append(
+            {
+                "key": item_key(uid, left, "left"),
+                "left": left,
+                "left_html": render_inline(left),
+                "right_key": item_key(uid, right, "right"),
+                "right": right,
+                "right_html": render_inline(right),
+            }
+        )
+    distractors_raw = raw.get("distractors") or []
+    if not isinstance(distractors_raw, list):
+        problems.append(("distractors", "distractors must be a list"))
+        distractors_raw = []
+    distractors = []
+    for value in distractors_raw:
+        text = _text(value)
+        if not text or text in rights:
+            problems.append(("distractors", f"distractor {value!r} is empty or is also a right item"))
+            continue
+        distractors.append({"key": item_key(uid, text, "right"), "text": text, "html": render_inline(text)})
+    if problems:
+        raise SpecError(problems)
+    return {"pairs": pairs, "distractors": distractors}
+
+
+def to_raw(spec: Mapping[str, Any]) -> dict:
+    out: dict[str, Any] = {"pairs": [{"left": p["left"], "right": p["right"]} for p in spec["pairs"]]}
+    if spec["distractors"]:
+        out["distractors"] = [d["text"] for d in spec["distractors"]]
+    return out
+
+
+def _options(spec: Mapping[str, Any]) -> list[dict]:
+    return [{"key": p["right_key"], "html": p["right_html"], "text": p["right"]} for p in spec["pairs"]] + [
+        {"key": d["key"], "html": d["html"], "text": d["text"]} for d in spec["distractors"]
+    ]
+
+
+def parse_response(spec: Mapping[str, Any], form: Mapping[str, Sequence[str]]) -> dict:
+    option_keys = {o["key"] for o in _options(spec)}
+    answer: dict[str, str] = {}
+    for pair in spec["pairs"]:
+        values = form.get(FIELD_PREFIX + pair["key"]) or []
+        if len(values) > 1:
+            raise InvalidResponse(TAMPERED_RESPONSE)
+        value = values[0].strip() if values else ""
+        if not value:
+            raise InvalidResponse(EMPTY_RESPONSE)
+        if value not in option_keys:
+            raise InvalidResponse(TAMPERED_RESPONSE)
+        answer[pair["key"]] = value
+    return {"pairs": answer}
+
+
+def grade(*, spec: Mapping[str, Any], response: Mapping[str, Any]) -> Verdict:
+    given = response.get("pairs") or {}
+    right = sum(1 for p in spec["pairs"] if given.get(p["key"]) == p["right_key"])
+    total = len(spec["pairs"])
+    return Verdict(correct=right == total, score=round(right / total, 4))
+
+
+def present(spec: Mapping[str, Any], *, seed: int | str) -> dict:
+    return {
+        "rows": [
+            {"field": FIELD_PREFIX + p["key"], "html": p["left_html"]} for p in shuffled(spec["pairs"], seed)
+        ],
+        "options": shuffled(_options(spec), f"{seed}-options"),
+    }
+
+
+def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
+    given = response.get("pairs") or {}
+    names = {o["key"]: o["html"] for o in _options(spec)}
+    return {
+        "pairs": [
+            {
+                "left": p["left_html"],
+                "right": p["right_html"],
+                "given": names.get(given.get(p["key"]), ""),
+                "ok": given.get(p["key"]) == p["right_key"],
+            }
+            for p in spec["pairs"]
+        ]
+    }

@@ -1,0 +1,95 @@
+"""Ordering: put the items in the right order. Partial credit per item in its place.
+
+Without JavaScript each item gets a position select, so the form works as a plain post.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from course.markdown import render_inline
+from quizzes.kinds import (
+    EMPTY_RESPONSE,
+    TAMPERED_RESPONSE,
+    InvalidResponse,
+    SpecError,
+    Verdict,
+    item_key,
+    shuffled,
+)
+
+NAME = "ordering"
+LABEL = _("Ordering")
+TEMPLATE = "quizzes/kinds/ordering.html"
+FIELDS = frozenset({"items"})
+FIELD_PREFIX = "pos-"
+
+NOT_A_PERMUTATION = _("Give each item a different position.")
+
+
+def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
+    items = raw.get("items")
+    if not isinstance(items, list) or len(items) < 2:
+        raise SpecError([("items", "items must be a list of at least 2 texts, in the right order")])
+    texts: list[str] = []
+    for index, value in enumerate(items, start=1):
+        text = "" if value is None or isinstance(value, (dict, list)) else str(value).strip()
+        if not text:
+            raise SpecError([("items", f"item {index} must be non-empty text")])
+        if text in texts:
+            raise SpecError([("items", f"item {index} repeats {text!r}")])
+        texts.append(text)
+    return {
+        "items": [{"key": item_key(uid, t, "item"), "text": t, "html": render_inline(t)} for t in texts]
+    }
+
+
+def to_raw(spec: Mapping[str, Any]) -> dict:
+    return {"items": [item["text"] for item in spec["items"]]}
+
+
+def parse_response(spec: Mapping[str, Any], form: Mapping[str, Sequence[str]]) -> dict:
+    count = len(spec["items"])
+    positions: dict[str, int] = {}
+    for item in spec["items"]:
+        values = form.get(FIELD_PREFIX + item["key"]) or []
+        if len(values) > 1:
+            raise InvalidResponse(TAMPERED_RESPONSE)
+        value = values[0].strip() if values else ""
+        if not value:
+            raise InvalidResponse(EMPTY_RESPONSE)
+        if not value.isdigit() or not 1 <= int(value) <= count:
+            raise InvalidResponse(TAMPERED_RESPONSE)
+        positions[item["key"]] = int(value)
+    if sorted(positions.values()) != list(range(1, count + 1)):
+        raise InvalidResponse(NOT_A_PERMUTATION)
+    return {"order": sorted(positions, key=positions.__getitem__)}
+
+
+def grade(*, spec: Mapping[str, Any], response: Mapping[str, Any]) -> Verdict:
+    order = list(response.get("order") or [])
+    right = [item["key"] for item in spec["items"]]
+    in_place = sum(1 for given, expected in zip(order, right, strict=False) if given == expected)
+    return Verdict(correct=order == right, score=round(in_place / len(right), 4))
+
+
+def present(spec: Mapping[str, Any], *, seed: int | str) -> dict:
+    items = shuffled(spec["items"], seed)
+    return {
+        "items": [{"field": FIELD_PREFIX + i["key"], "html": i["html"]} for i in items],
+        "positions": list(range(1, len(items) + 1)),
+    }
+
+
+def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
+    by_key = {item["key"]: item["html"] for item in spec["items"]}
+    given = [by_key.get(key, "") for key in response.get("order") or []]
+    return {
+        "items": [
+            {"right": item["html"], "given": given[i] if i < len(given) else "", "ok": i < len(given) and given[i] == item["html"]}
+            for i, item in enumerate(spec["items"])
+        ]
+    }

@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from course.models import Section
+from quizzes import kinds
+
+
+class QuestionManager(models.Manager["Question"]):
+    def get_by_natural_key(self, uid: str) -> Question:
+        return self.get(uid=uid)
+
+
+class Question(models.Model):
+    """A question of the bank, known forever by its `uid`. Its content lives in revisions."""
+
+    uid = models.SlugField(_("uid"), max_length=120, unique=True)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="questions")
+    kind = models.CharField(_("kind"), max_length=20, choices=kinds.CHOICES)
+    difficulty = models.PositiveSmallIntegerField(_("difficulty"), default=2)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    erratum = models.JSONField(
+        _("course erratum"),
+        default=dict,
+        blank=True,
+        help_text=_("What the course text says and the real fact this question teaches."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("position in its bank"), default=0)
+    current_revision = models.ForeignKey(
+        "Revision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = QuestionManager()
+
+    class Meta:
+        ordering = ["section__position", "position", "uid"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self) -> str:
+        return self.uid
+
+    def natural_key(self) -> tuple[str]:
+        return (self.uid,)
+
+
+class Revision(models.Model):
+    """An immutable snapshot of a question's content. Answers point at the one they were shown."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(_("number"))
+    content_hash = models.CharField(max_length=64)
+    prompt = models.TextField(_("prompt (Markdown)"))
+    prompt_html = models.TextField(editable=False)
+    explanation = models.TextField(_("explanation (Markdown)"))
+    explanation_html = models.TextField(editable=False)
+    spec = models.JSONField(_("kind-specific content"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["question", "number"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "number"], name="revision_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} r{self.number}"
+
+
+class QuizQuerySet(models.QuerySet["Quiz"]):
+    def for_student_home(self, student) -> QuizQuerySet:
+        """Non-empty quizzes with this student's best and last score, attempts and open attempt."""
+        finished = Attempt.objects.filter(
+            student=student, quiz=OuterRef("pk"), finished_at__isnull=False
+        )
+        return (
+            self.select_related("section")
+            .annotate(
+                question_count=Count("items", distinct=True),
+                best_score=Subquery(finished.order_by("-score").values("score")[:1]),
+                last_score=Subquery(finished.order_by("-finished_at").values("score")[:1]),
+                last_finished=Subquery(finished.order_by("-finished_at").values("finished_at")[:1]),
+                attempt_count=Subquery(
+                    finished.order_by().values("quiz").annotate(n=Count("pk")).values("n")[:1]
+                ),
+                open_attempt=Subquery(
+                    Attempt.objects.filter(
+                        student=student, quiz=OuterRef("pk"), finished_at__isnull=True
+                    )
+                    .order_by("-started_at")
+                    .values("pk")[:1]
+                ),
+            )
+            .filter(question_count__gt=0)
+            .order_by("position", "slug")
+        )
+
+
+class Quiz(models.Model):
+    class Kind(models.TextChoices):
+        SECTION = "section", _("Section quiz")
+        ASSESSMENT = "assessment", _("Assessment")
+
+    slug = models.SlugField(_("slug"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    section = models.OneToOneField(
+        Section, on_delete=models.CASCADE, null=True, blank=True, related_name="quiz"
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    questions = models.ManyToManyField(Question, through="QuizItem", related_name="quizzes")
+
+    objects = QuizQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quizzes")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("quizzes:quiz-detail", kwargs={"slug": self.slug})
+
+
+class QuizItem(models.Model):
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="items")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="quiz_items")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["quiz", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "question"], name="quizitem_unique_question")
+        ]
+
+
+class AttemptQuerySet(models.QuerySet["Attempt"]):
+    def finished(self) -> AttemptQuerySet:
+        return self.filter(finished_at__isnull=False)
+
+
+class Attempt(models.Model):
+    """One student's go at a quiz. Its question list is fixed when it starts."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
+    question_ids = models.JSONField(default=list)
+    seed = models.PositiveIntegerField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True, help_text=_("0..1, set when finished"))
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
+        indexes = [models.Index(fields=["student", "quiz", "finished_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.quiz}"
+
+    @property
+    def total(self) -> int:
+        return len(self.question_ids)
+
+    def get_absolute_url(self) -> str:
+        return reverse("quizzes:attempt-detail", kwargs={"pk": self.pk})
+
+    def get_result_url(self) -> str:
+        return reverse("quizzes:attempt-result", kwargs={"pk": self.pk})
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None
+
+
+class Answer(models.Model):
+    """A graded response to one question of an attempt, against the revision that was shown."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="answers")
+    position = models.PositiveIntegerField(help_text=_("0-based position in the attempt"))
+    response = models.JSONField()
+    correct = models.BooleanField()
+    score = models.FloatField()
+    feedback = models.JSONField(default=list, blank=True)
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="answer_once_per_attempt"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1), name="answer_score_in_range"
+            ),
+        ]

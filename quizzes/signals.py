@@ -1,0 +1,27 @@
+"""Keep the editors group's permissions in step with the models after every migrate."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+EDITOR_MODELS = ("question", "revision", "quiz", "quizitem")
+
+
+@receiver(post_migrate)
+def grant_editor_permissions(sender, app_config=None, using="default", **kwargs) -> None:
+    if app_config is None or app_config.label != "quizzes":
+        return
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.using(using).filter(name="editors").first()
+    if group is None:
+        return
+    permissions = Permission.objects.using(using).filter(
+        content_type__app_label="quizzes", content_type__model__in=EDITOR_MODELS
+    )
+    group.permissions.add(*permissions)
+    view_only = Permission.objects.using(using).filter(
+        content_type__app_label="course", codename__in=["view_section", "change_section", "view_course"]
+    )
+    group.permissions.add(*view_only)

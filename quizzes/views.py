@@ -1,0 +1,147 @@
+"""Student quiz pages: thin views that parse the request, call quizzes.attempts, render.
+
+Every page works as plain links and form posts; with htmx, answering swaps the question card
+for its feedback in place (the `card` partial of the same template).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+from course.access import visible_attempts
+from quizzes import attempts, kinds
+from quizzes.models import Attempt, Quiz
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@require_GET
+@login_required
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    quizzes = Quiz.objects.for_student_home(request.user)
+    return render(request, "quizzes/home.html", {"quizzes": quizzes})
+
+
+@require_GET
+@login_required
+def quiz_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    quiz = get_object_or_404(Quiz.objects.for_student_home(request.user), slug=slug)
+    return render(request, "quizzes/quiz_detail.html", {"quiz": quiz})
+
+
+@require_POST
+@login_required
+def quiz_start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    quiz = get_object_or_404(Quiz, slug=slug)
+    try:
+        attempt = attempts.attempt_start(student=request.user, quiz=quiz)
+    except attempts.AttemptError as error:
+        return _error(request, error)
+    return redirect(attempt)
+
+
+def _attempt_or_404(request: HtmxHttpRequest, pk: int) -> Attempt:
+    return get_object_or_404(visible_attempts(request.user).select_related("quiz"), pk=pk)
+
+
+@require_GET
+@login_required
+def attempt_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Resume: send the student to the first unanswered question, or to the result."""
+    attempt = _attempt_or_404(request, pk)
+    if attempt.finished_at:
+        return redirect("quizzes:attempt-result", pk=attempt.pk)
+    answered = attempts.answered_count(attempt)
+    if answered >= attempt.total:
+        return redirect("quizzes:attempt-question", pk=attempt.pk, number=attempt.total)
+    return redirect("quizzes:attempt-question", pk=attempt.pk, number=answered + 1)
+
+
+def _question_context(view: attempts.QuestionView, *, error: str = "") -> dict:
+    kind = kinds.get(view.question.kind)
+    spec = view.revision.spec
+    context = {
+        "view": view,
+        "attempt": view.attempt,
+        "question": view.question,
+        "revision": view.revision,
+        "answer": view.answer,
+        "kind_template": kind.TEMPLATE,
+        "present": kind.present(spec, seed=view.seed),
+        "error": error,
+    }
+    if view.answer is not None:
+        context["solution"] = kind.reveal(spec, view.answer.response)
+        context["response"] = view.answer.response
+    return context
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def attempt_question(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:
+    attempt = _attempt_or_404(request, pk)
+    view = attempts.question_view(attempt, number - 1)
+    if view is None:
+        raise Http404("No such question in this attempt.")
+    if request.method == "GET":
+        if view.answer is None and view.answered < view.position:
+            # Questions are answered in order: jump to the first unanswered one.
+            return redirect("quizzes:attempt-question", pk=attempt.pk, number=view.answered + 1)
+        return render(request, "quizzes/question.html", _question_context(view))
+    try:
+        attempts.answer_submit(
+            attempt=attempt,
+            position=view.position,
+            revision_id=request.POST.get("revision"),
+            form=dict(request.POST.lists()),
+        )
+    except kinds.InvalidResponse as error:
+        template = "quizzes/question.html#card" if request.htmx else "quizzes/question.html"
+        return render(request, template, _question_context(view, error=str(error)), status=422)
+    except attempts.AttemptError as error:
+        return _error(request, error)
+    if not request.htmx:
+        return redirect("quizzes:attempt-question", pk=attempt.pk, number=number)
+    view = attempts.question_view(attempt, view.position)
+    return render(request, "quizzes/question.html#card", _question_context(view))
+
+
+@require_POST
+@login_required
+def attempt_finish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    attempt = _attempt_or_404(request, pk)
+    try:
+        attempts.attempt_finish(attempt=attempt)
+    except attempts.AttemptError as error:
+        return _error(request, error)
+    if request.htmx:
+        return HttpResponseClientRedirect(attempt.get_result_url())
+    return redirect(attempt.get_result_url())
+
+
+@require_GET
+@login_required
+def attempt_result(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    attempt = _attempt_or_404(request, pk)
+    if attempt.finished_at is None:
+        return redirect(attempt)
+    return render(
+        request,
+        "quizzes/result.html",
+        {
+            "attempt": attempt,
+            "sections": attempts.section_scores(attempt),
+            "answers": attempt.answers.select_related("question__section").order_by("position"),
+        },
+    )
+
+
+def _error(request: HtmxHttpRequest, error: attempts.AttemptError) -> HttpResponse:
+    return render(request, "quizzes/error.html", {"message": error.message}, status=error.status)

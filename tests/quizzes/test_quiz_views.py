@@ -1,0 +1,257 @@
+"""Taking a quiz through the Django test client, with and without htmx."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from quizzes.models import Answer, Attempt, Question, Quiz
+from tests.quizzes.helpers import answer_form
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def start(client, slug: str) -> Attempt:
+    response = client.post(reverse("quizzes:quiz-start", args=[slug]))
+    assert response.status_code == 302
+    return Attempt.objects.latest("started_at")
+
+
+def question_url(attempt: Attempt, number: int) -> str:
+    return reverse("quizzes:attempt-question", args=[attempt.pk, number])
+
+
+def current_revision(attempt: Attempt, number: int):
+    return Question.objects.get(pk=attempt.question_ids[number - 1]).current_revision
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain-posts", "htmx"])
+def test_a_student_takes_a_whole_quiz(student_client, loaded_banks, htmx):
+    attempt = start(student_client, "alpha")
+    assert attempt.total == 3
+    for number in range(1, attempt.total + 1):
+        page = student_client.get(question_url(attempt, number))
+        assert page.status_code == 200
+        assert f"Question {number} sur 3" in page.content.decode()
+        right = number != 2  # get the second one wrong
+        form = answer_form(current_revision(attempt, number), right=right)
+        if htmx:
+            response = student_client.post(question_url(attempt, number), form, **HTMX)
+            assert response.status_code == 200
+            html = response.content.decode()
+            assert html.lstrip().startswith('<section id="question-card"')  # the partial, not the page
+            assert "<html" not in html
+        else:
+            response = student_client.post(question_url(attempt, number), form)
+            assert response.status_code == 302 and response.url == question_url(attempt, number)
+            html = student_client.get(response.url).content.decode()
+        assert ("Bonne réponse" in html or "Exact" in html) is right or "Explication" in html
+        assert "Explication" in html
+        assert reverse("course:section", args=["alpha"]) in html
+    finish = reverse("quizzes:attempt-finish", args=[attempt.pk])
+    response = student_client.post(finish, **(HTMX if htmx else {}))
+    result_url = reverse("quizzes:attempt-result", args=[attempt.pk])
+    if htmx:
+        assert response.headers["HX-Redirect"] == result_url
+    else:
+        assert response.url == result_url
+    attempt.refresh_from_db()
+    assert attempt.finished_at is not None
+    assert attempt.score == pytest.approx(2 / 3, abs=1e-3)
+    result = student_client.get(result_url).content.decode()
+    assert "67 %" in result
+    assert "Alpha" in result
+
+
+def test_feedback_shows_the_verdict_the_right_answer_and_the_explanation(student_client, loaded_banks):
+    attempt = start(student_client, "alpha")
+    revision = current_revision(attempt, 1)
+    html = student_client.post(question_url(attempt, 1), answer_form(revision, right=False), **HTMX).content.decode()
+    assert "Pas tout à fait" in html
+    assert "bonne réponse" in html
+    assert revision.explanation_html in html
+    assert "Son nom court est <code>crd</code>" in html  # the picked choice's own feedback
+
+
+def test_an_interrupted_attempt_resumes_where_it_stopped(student_client, loaded_banks):
+    attempt = start(student_client, "alpha")
+    student_client.post(question_url(attempt, 1), answer_form(current_revision(attempt, 1)))
+    # Leave, come back through the quiz list: the same attempt resumes at question 2.
+    home = student_client.get(reverse("quizzes:home")).content.decode()
+    assert "Reprendre" in home
+    assert start(student_client, "alpha").pk == attempt.pk
+    response = student_client.get(reverse("quizzes:attempt-detail", args=[attempt.pk]))
+    assert response.url == question_url(attempt, 2)
+    # Skipping ahead is not possible: question 3 sends back to question 2.
+    assert student_client.get(question_url(attempt, 3)).url == question_url(attempt, 2)
+
+
+def choice_order(html: bytes) -> list[str]:
+    return re.findall(r'name="choice" value="([0-9a-f]+)"', html.decode())
+
+
+def test_choice_order_is_stable_on_reload(student_client, loaded_banks):
+    attempt = start(student_client, "alpha")
+    first = choice_order(student_client.get(question_url(attempt, 1)).content)
+    assert len(first) == 3
+    assert choice_order(student_client.get(question_url(attempt, 1)).content) == first
+
+
+def test_home_lists_best_and_last_scores(student_client, loaded_banks, student):
+    quiz = Quiz.objects.get(slug="alpha")
+    Attempt.objects.create(student=student, quiz=quiz, question_ids=[], seed=1, score=0.9,
+                           finished_at="2026-01-01T10:00:00Z")
+    Attempt.objects.create(student=student, quiz=quiz, question_ids=[], seed=2, score=0.4,
+                           finished_at="2026-01-02T10:00:00Z")
+    html = student_client.get(reverse("quizzes:home")).content.decode()
+    row = html[html.index(reverse("quizzes:quiz-detail", args=["alpha"])):]
+    row = row[: row.index("</tr>")]
+    assert "90 %" in row and "40 %" in row
+    assert "Évaluation" in html
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def attempt(student_client, loaded_banks) -> Attempt:
+    return start(student_client, "alpha")
+
+
+def test_empty_answer_is_refused_with_a_message_and_nothing_saved(student_client, attempt):
+    revision = current_revision(attempt, 1)
+    for extra in ({}, HTMX):
+        response = student_client.post(question_url(attempt, 1), {"revision": revision.pk}, **extra)
+        assert response.status_code == 422
+        assert "Veuillez répondre" in response.content.decode()
+    assert Answer.objects.count() == 0
+
+
+def test_a_choice_of_another_question_is_refused(student_client, attempt, loaded_banks):
+    revision = current_revision(attempt, 1)
+    foreign = Question.objects.get(uid="alpha-multiple-1").current_revision.spec["choices"][0]["key"]
+    response = student_client.post(question_url(attempt, 1), {"revision": revision.pk, "choice": foreign})
+    assert response.status_code == 422
+    assert "appartient pas à cette question" in response.content.decode()
+    assert Answer.objects.count() == 0
+
+
+@pytest.mark.parametrize("revision", ["", "abc", "999999"])
+def test_a_tampered_revision_is_refused(student_client, attempt, revision):
+    form = answer_form(current_revision(attempt, 1))
+    form["revision"] = revision
+    response = student_client.post(question_url(attempt, 1), form)
+    assert response.status_code == 400
+    assert Answer.objects.count() == 0
+
+
+def test_the_revision_of_another_question_is_refused(student_client, attempt):
+    form = answer_form(current_revision(attempt, 1))
+    form["revision"] = current_revision(attempt, 2).pk
+    assert student_client.post(question_url(attempt, 1), form).status_code == 400
+    assert Answer.objects.count() == 0
+
+
+def test_answering_out_of_order_is_refused(student_client, attempt):
+    response = student_client.post(question_url(attempt, 2), answer_form(current_revision(attempt, 2)))
+    assert response.status_code == 400
+    assert Answer.objects.count() == 0
+
+
+def test_a_double_submit_records_one_answer(student_client, attempt):
+    form = answer_form(current_revision(attempt, 1))
+    student_client.post(question_url(attempt, 1), form)
+    wrong = answer_form(current_revision(attempt, 1), right=False)
+    response = student_client.post(question_url(attempt, 1), wrong, **HTMX)
+    assert response.status_code == 200
+    assert Answer.objects.count() == 1
+    assert Answer.objects.get().correct is True  # the first answer stands
+
+
+def test_a_finished_attempt_accepts_no_answer(student_client, attempt):
+    for number in range(1, 4):
+        student_client.post(question_url(attempt, number), answer_form(current_revision(attempt, number)))
+    student_client.post(reverse("quizzes:attempt-finish", args=[attempt.pk]))
+    Answer.objects.filter(position=2).delete()  # even with a hole, the attempt stays closed
+    response = student_client.post(question_url(attempt, 3), answer_form(current_revision(attempt, 3)))
+    assert response.status_code == 409
+    assert Answer.objects.count() == 2
+
+
+def test_finishing_early_is_refused_and_finishing_twice_is_harmless(student_client, attempt):
+    finish = reverse("quizzes:attempt-finish", args=[attempt.pk])
+    assert student_client.post(finish).status_code == 400
+    for number in range(1, 4):
+        student_client.post(question_url(attempt, number), answer_form(current_revision(attempt, number)))
+    assert student_client.post(finish).status_code == 302
+    first = Attempt.objects.get(pk=attempt.pk).finished_at
+    assert student_client.post(finish).status_code == 302
+    assert Attempt.objects.get(pk=attempt.pk).finished_at == first
+
+
+@pytest.mark.parametrize("number", [0, 4, 99])
+def test_out_of_range_question_numbers_are_404(student_client, attempt, number):
+    assert student_client.get(question_url(attempt, number)).status_code == 404
+
+
+def test_malformed_posts_never_500(student_client, attempt):
+    url = question_url(attempt, 1)
+    for form in ({"choice": ["a", "b"], "revision": current_revision(attempt, 1).pk}, {"revision": ["1", "2"]}):
+        assert student_client.post(url, form).status_code in {400, 422}
+    assert student_client.post(reverse("quizzes:quiz-start", args=["no-such-quiz"])).status_code == 404
+    assert student_client.get(reverse("quizzes:quiz-start", args=["alpha"])).status_code == 405
+
+
+# --- permissions ---------------------------------------------------------------------------
+
+
+def test_another_students_attempt_is_404_everywhere(client, attempt, other_student):
+    client.force_login(other_student)
+    urls = [
+        reverse("quizzes:attempt-detail", args=[attempt.pk]),
+        question_url(attempt, 1),
+        reverse("quizzes:attempt-result", args=[attempt.pk]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404
+    assert client.post(question_url(attempt, 1), answer_form(current_revision(attempt, 1))).status_code == 404
+    assert client.post(reverse("quizzes:attempt-finish", args=[attempt.pk])).status_code == 404
+    assert Answer.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "name_args",
+    [("quizzes:home", []), ("quizzes:quiz-detail", ["alpha"]), ("course:syllabus", []),
+     ("course:section", ["alpha"]), ("quizzes:attempt-detail", [1]), ("quizzes:attempt-result", [1]),
+     ("quizzes:attempt-question", [1, 1])],
+)
+def test_anonymous_users_are_sent_to_login(client, loaded_banks, name_args):
+    name, args = name_args
+    url = reverse(name, args=args)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login")) and "next=" in response.url
+
+
+def test_anonymous_posts_are_sent_to_login(client, loaded_banks):
+    response = client.post(reverse("quizzes:quiz-start", args=["alpha"]))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert Attempt.objects.count() == 0
+
+
+# --- query budget --------------------------------------------------------------------------
+
+
+def test_question_page_query_count_does_not_grow_with_answers(student_client, loaded_banks, django_assert_num_queries):
+    attempt = start(student_client, "assessment")
+    # session, user, attempt, answer of this question, question (+section, revision), answered count
+    for number in range(1, attempt.total + 1):
+        with django_assert_num_queries(6):
+            assert student_client.get(question_url(attempt, number)).status_code == 200
+        student_client.post(question_url(attempt, number), answer_form(current_revision(attempt, number)))
+    with django_assert_num_queries(6):
+        student_client.get(question_url(attempt, 1))

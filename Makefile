@@ -1,0 +1,56 @@
+# Rappel — every task a developer or CI needs. `make` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The first interpreter that is Python >= 3.12 (Django 6 needs it). A .python-version file
+# makes pyenv's `python3` resolve to 3.12 on machines that have pyenv.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+
+.PHONY: help run setup test test-fast lint messages bench clean
+
+help: ## List the tasks
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.python-ok:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "Rappel needs Python 3.12 or newer (Django 6). Install it, e.g. 'apt-get install python3.12 python3.12-venv'"; \
+	  echo "or 'pyenv install 3.12', then run make again (or pass PYTHON=/path/to/python3.12)."; exit 1; fi
+	@mkdir -p $(VENV) && touch $@
+
+$(VENV)/bin/python: | $(VENV)/.python-ok
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+setup: $(VENV)/.installed ## Create .venv, install, migrate, load course + banks, demo accounts
+	$(PY) manage.py bootstrap
+
+run: setup ## Set everything up and serve the app with demo data on http://127.0.0.1:8000
+	@echo "Serving Rappel on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed-dev ## Run the whole test suite (in parallel)
+	$(PY) -m pytest -n auto -p no:cacheprovider $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed-dev ## Run the tests without xdist (easier to read failures)
+	$(PY) -m pytest -x -p no:cacheprovider $(PYTEST_ARGS)
+
+messages: $(VENV)/.installed ## Refresh the translation catalogues (needs GNU gettext) and compile them
+	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean: ## Remove the virtualenv, the local database and collected static files
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("course.auth_urls")),
     path("course/", include("course.urls")),
     path("quizzes/", include("quizzes.urls")),
+    path("review/", include("quizzes.review_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -16,8 +16,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from quizzes import kinds
-from quizzes.models import Answer, Attempt, Question, Quiz, Revision
+from quizzes import kinds, review
+from quizzes.models import Answer, Attempt, Card, Question, Quiz, Revision
 
 
 class AttemptError(Exception):
@@ -54,6 +54,7 @@ def attempt_start(*, student, quiz: Quiz) -> Attempt:
             return open_attempt
         question_ids = list(
             quiz.items.filter(question__active=True)
+            .exclude(question__kind__in=kinds.UNGRADED_KINDS)
             .order_by("position")
             .values_list("question_id", flat=True)
         )
@@ -165,6 +166,8 @@ def attempt_finish(*, attempt: Attempt) -> Attempt:
         locked.score = round((totals["points"] or 0.0) / locked.total, 4)
         locked.finished_at = timezone.now()
         locked.save(update_fields=["score", "finished_at"])
+        missed = Question.objects.filter(answers__attempt=locked, answers__correct=False)
+        review.cards_add(student=locked.student, questions=review.reviewable(missed), source=Card.Source.MISSED)
         return locked
 
 

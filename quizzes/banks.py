@@ -365,6 +365,7 @@ def _sync_section_quizzes() -> None:
     for section in Section.objects.order_by("position"):
         ids = list(
             Question.objects.filter(section=section, active=True)
+            .exclude(kind__in=kinds.UNGRADED_KINDS)
             .order_by("position", "uid")
             .values_list("pk", flat=True)
         )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -209,4 +210,107 @@ class Answer(models.Model):
             models.CheckConstraint(
                 condition=Q(score__gte=0) & Q(score__lte=1), name="answer_score_in_range"
             ),
+        ]
+
+
+class ReviewSettings(models.Model):
+    """A student's spaced-repetition preferences (created with defaults on first use)."""
+
+    student = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_settings"
+    )
+    desired_retention = models.FloatField(
+        _("desired retention"),
+        default=0.9,
+        validators=[MinValueValidator(0.70), MaxValueValidator(0.97)],
+        help_text=_(
+            "Higher retention means you forget less but review more often; 0.90 is a good balance."
+        ),
+    )
+    new_per_day = models.PositiveSmallIntegerField(
+        _("new cards per day"), default=20, validators=[MaxValueValidator(500)]
+    )
+    max_reviews_per_day = models.PositiveSmallIntegerField(
+        _("maximum reviews per day"), default=200, validators=[MinValueValidator(1), MaxValueValidator(5000)]
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+
+    class Meta:
+        verbose_name = _("review settings")
+        verbose_name_plural = _("review settings")
+
+
+class CardQuerySet(models.QuerySet["Card"]):
+    def for_student(self, student) -> CardQuerySet:
+        return self.filter(student=student)
+
+
+class Card(models.Model):
+    """The FSRS memory state of one question for one student (explicit columns, no blob)."""
+
+    class State(models.IntegerChoices):
+        LEARNING = 1, _("Learning")
+        REVIEW = 2, _("Review")
+        RELEARNING = 3, _("Relearning")
+
+    class Source(models.IntegerChoices):
+        MISSED = 0, _("missed in a quiz")
+        ADDED = 1, _("added by the student")
+
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cards")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="cards")
+    state = models.PositiveSmallIntegerField(choices=State.choices, default=State.LEARNING)
+    step = models.PositiveSmallIntegerField(null=True, blank=True, default=0)
+    stability = models.FloatField(null=True, blank=True)
+    difficulty = models.FloatField(null=True, blank=True)
+    due = models.DateTimeField()
+    last_review = models.DateTimeField(null=True, blank=True)
+    source = models.PositiveSmallIntegerField(choices=Source.choices, default=Source.ADDED)
+    version = models.PositiveIntegerField(default=0, help_text=_("bumped on every rating"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("card")
+        verbose_name_plural = _("cards")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "question"], name="card_once_per_question")
+        ]
+        indexes = [
+            # due cards of a student, and new (never reviewed) cards in queue order
+            models.Index(fields=["student", "due"], name="card_student_due"),
+            models.Index(fields=["student", "last_review", "source", "created_at"], name="card_student_new"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.question_id}"
+
+    @property
+    def is_new(self) -> bool:
+        return self.last_review is None
+
+
+class Review(models.Model):
+    """Append-only log of one rating: enough to replay the schedule or re-optimise FSRS later."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="reviews")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="reviews")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="reviews")
+    rating = models.PositiveSmallIntegerField()
+    reviewed_at = models.DateTimeField(db_index=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    correct = models.BooleanField(null=True, blank=True, help_text=_("verdict, for graded kinds"))
+    score = models.FloatField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    state_before = models.JSONField()
+    state_after = models.JSONField()
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        indexes = [models.Index(fields=["student", "reviewed_at"], name="review_student_time")]
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1) & Q(rating__lte=4), name="review_rating_1_4")
         ]

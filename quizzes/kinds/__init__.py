@@ -88,9 +88,9 @@ def require_text(raw: Mapping[str, Any], key: str, problems: list[tuple[str, str
 
 
 def _registry() -> dict[str, ModuleType]:
-    from quizzes.kinds import matching, multiple, ordering, short, single, truefalse
+    from quizzes.kinds import flashcard, matching, multiple, ordering, short, single, truefalse
 
-    modules = [single, multiple, truefalse, short, matching, ordering]
+    modules = [single, multiple, truefalse, short, matching, ordering, flashcard]
     return {module.NAME: module for module in modules}
 
 
@@ -100,3 +100,11 @@ CHOICES = [(name, module.LABEL) for name, module in REGISTRY.items()]
 
 def get(name: str) -> ModuleType:
     return REGISTRY[name]
+
+
+def is_graded(name: str) -> bool:
+    """Whether a kind grades a response (a flashcard does not: the student rates themself)."""
+    return getattr(REGISTRY[name], "GRADED", True)
+
+
+UNGRADED_KINDS = [name for name, module in REGISTRY.items() if not getattr(module, "GRADED", True)]

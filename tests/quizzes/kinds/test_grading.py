@@ -221,16 +221,21 @@ def test_ordering_rejects_repeated_or_out_of_range_positions():
 # --- shared -----------------------------------------------------------------------------------
 
 
+ROUND_TRIP_EXAMPLES = {
+    "single": {"choices": [{"text": "a", "correct": True}, {"text": "b", "feedback": "non"}]},
+    "multiple": {"choices": [{"text": "a", "correct": True}, {"text": "b"}]},
+    "truefalse": {"answer": True},
+    "short": {"answers": ["svc", "service"]},
+    "matching": {"pairs": [{"left": "a", "right": "b"}, {"left": "c", "right": "d"}], "distractors": ["e"]},
+    "ordering": {"items": ["one", "two"]},
+    "flashcard": {"answer": "Le dos de la carte."},
+}
+
+
 @pytest.mark.parametrize("name", list(kinds.REGISTRY))
 def test_every_kind_round_trips_its_bank_fields(name):
-    raw = {
-        "single": {"choices": [{"text": "a", "correct": True}, {"text": "b", "feedback": "non"}]},
-        "multiple": {"choices": [{"text": "a", "correct": True}, {"text": "b"}]},
-        "truefalse": {"answer": True},
-        "short": {"answers": ["svc", "service"]},
-        "matching": {"pairs": [{"left": "a", "right": "b"}, {"left": "c", "right": "d"}], "distractors": ["e"]},
-        "ordering": {"items": ["one", "two"]},
-    }[name]
+    assert name in ROUND_TRIP_EXAMPLES, f"add a bank-fields example for the {name} kind"
+    raw = ROUND_TRIP_EXAMPLES[name]
     module = kinds.get(name)
     spec = module.build_spec(raw, uid=UID)
     assert module.to_raw(spec) == raw

@@ -1,0 +1,310 @@
+"""Spaced-repetition reviews: adding cards, the queue, recording a rating, progress figures.
+
+Reads and writes go through here; the FSRS arithmetic is in `quizzes.scheduling`. The queue
+shows due cards first (learning cards due now, review cards due today), then new cards up to
+the daily limit, missed-in-a-quiz ones before the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from zoneinfo import ZoneInfo
+
+from django.db.models import Avg, Count, DateTimeField, ExpressionWrapper, F, Min, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from course.models import Section
+from quizzes import kinds, scheduling
+from quizzes.models import Card, Question, Review, ReviewSettings
+from quizzes.scheduling import CardState
+
+TOKEN_SALT = "rappel.review"
+TOKEN_MAX_AGE = 6 * 3600
+MAX_DURATION_MS = 10 * 60 * 1000
+
+STALE_FORM = _("This review form has expired. Here is your next card.")
+UNKNOWN_RATING = _("Unknown rating: choose Again, Hard, Good or Easy.")
+NO_SUCH_CARD = _("No such card.")
+
+
+class ReviewError(Exception):
+    status = 400
+
+    def __init__(self, message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class CardNotFound(ReviewError):
+    status = 404
+
+
+def settings_for(student) -> ReviewSettings:
+    obj, _created = ReviewSettings.objects.get_or_create(student=student)
+    return obj
+
+
+def fuzz_enabled() -> bool:
+    return getattr(settings, "REVIEW_FUZZ", True)
+
+
+def card_state(card: Card) -> CardState:
+    return CardState(
+        state=card.state,
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due,
+        last_review=card.last_review,
+    )
+
+
+# --- adding cards ----------------------------------------------------------------------------
+
+
+def reviewable(questions: QuerySet[Question]) -> QuerySet[Question]:
+    return questions.filter(active=True, current_revision__isnull=False)
+
+
+def cards_add(
+    *, student, questions: Iterable[Question] | QuerySet[Question], source: int = Card.Source.ADDED,
+    now: dt.datetime | None = None,
+) -> int:
+    """Create new cards for the questions the student does not have yet. Returns how many."""
+    now = now or timezone.now()
+    ids = [q.pk for q in questions] if not isinstance(questions, QuerySet) else list(
+        questions.values_list("pk", flat=True)
+    )
+    existing = set(Card.objects.filter(student=student, question_id__in=ids).values_list("question_id", flat=True))
+    new = [Card(student=student, question_id=qid, due=now, source=source) for qid in ids if qid not in existing]
+    Card.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    if source == Card.Source.MISSED and existing:
+        # Missed in a quiz again: a card not yet studied moves to the front of the new queue.
+        Card.objects.filter(
+            student=student, question_id__in=existing, last_review__isnull=True
+        ).update(source=Card.Source.MISSED)
+    return len(new)
+
+
+# --- the queue -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Queue:
+    card: Card | None
+    due_left: int
+    new_left: int
+    reviews_today: int
+    next_due: dt.datetime | None
+
+
+def _today_counts(student, start: dt.datetime, end: dt.datetime) -> dict:
+    return Review.objects.filter(student=student, reviewed_at__gte=start, reviewed_at__lt=end).aggregate(
+        total=Count("pk"),
+        new=Count("pk", filter=Q(state_before__last_review=None)),
+        review=Count("pk", filter=Q(state_before__state=Card.State.REVIEW)),
+    )
+
+
+def next_card(*, student, now: dt.datetime | None = None, prefs: ReviewSettings | None = None) -> Queue:
+    """The next card to study, with what is left for today. A constant number of queries."""
+    now = now or timezone.now()
+    prefs = prefs or settings_for(student)
+    day = scheduling.review_day(now, prefs.time_zone)
+    start, end = scheduling.day_bounds(day, prefs.time_zone)
+    today = _today_counts(student, start, end)
+    review_room = max(0, prefs.max_reviews_per_day - today["review"])
+    new_room = max(0, prefs.new_per_day - today["new"])
+
+    cards = Card.objects.filter(student=student, question__active=True)
+    learning_due = Q(last_review__isnull=False, due__lte=now,
+                     state__in=[Card.State.LEARNING, Card.State.RELEARNING])
+    review_due = Q(last_review__isnull=False, due__lt=end, state=Card.State.REVIEW)
+    counts = cards.aggregate(
+        learning=Count("pk", filter=learning_due),
+        review=Count("pk", filter=review_due),
+        new=Count("pk", filter=Q(last_review__isnull=True)),
+    )
+    due = cards.filter(learning_due | review_due) if review_room else cards.filter(learning_due)
+    card = (
+        due.select_related("question__current_revision", "question__section").order_by("due", "pk").first()
+    )
+    if card is None and new_room:
+        card = (
+            cards.filter(last_review__isnull=True)
+            .select_related("question__current_revision", "question__section")
+            .order_by("source", "created_at", "pk")
+            .first()
+        )
+    due_left = counts["learning"] + min(counts["review"], review_room)
+    new_left = min(counts["new"], new_room)
+    next_due = None
+    if card is None:
+        next_due = cards.filter(last_review__isnull=False).aggregate(m=Min("due"))["m"]
+    return Queue(card=card, due_left=due_left, new_left=new_left, reviews_today=today["total"],
+                 next_due=next_due)
+
+
+# --- recording a rating ------------------------------------------------------------------------
+
+
+def card_token(card: Card, *, shown_at: dt.datetime, graded: dict | None = None) -> str:
+    """A signed token for the review form: which card state was shown, when, and its verdict."""
+    payload = {"card": card.pk, "v": card.version, "t": shown_at.timestamp(), "rev": card.question.current_revision_id}
+    if graded is not None:
+        payload["g"] = graded
+    return signing.dumps(payload, salt=TOKEN_SALT, compress=True)
+
+
+def read_token(token: str, *, card_id: int) -> dict:
+    try:
+        data = signing.loads(token or "", salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        raise ReviewError(STALE_FORM) from None
+    if data.get("card") != card_id:
+        raise ReviewError(STALE_FORM)
+    return data
+
+
+def answer_grade(*, card: Card, form) -> dict:
+    """Grade an answer given in review: the verdict and the rating it suggests (nothing saved)."""
+    revision = card.question.current_revision
+    kind = kinds.get(card.question.kind)
+    response = kind.parse_response(revision.spec, form)
+    verdict = kind.grade(spec=revision.spec, response=response)
+    return {"correct": verdict.correct, "score": verdict.score, "response": response,
+            "feedback": list(verdict.feedback)}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    review: Review | None  # None when the same form had already been recorded
+    card: Card
+
+
+def review_record(
+    *, student, card_id: int, rating: int | str, token: str, now: dt.datetime | None = None,
+    prefs: ReviewSettings | None = None,
+) -> Recorded:
+    """Record one rating: one Review row and one state change, even if the form comes twice."""
+    now = now or timezone.now()
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        raise ReviewError(UNKNOWN_RATING) from None
+    if rating not in scheduling.RATINGS:
+        raise ReviewError(UNKNOWN_RATING)
+    prefs = prefs or settings_for(student)
+    with transaction.atomic():
+        card = (
+            Card.objects.select_for_update()
+            .select_related("question")
+            .filter(pk=card_id, student=student)
+            .first()
+        )
+        if card is None:
+            raise CardNotFound(NO_SUCH_CARD)
+        data = read_token(token, card_id=card_id)
+        if card.version != data.get("v"):
+            return Recorded(review=None, card=card)  # a double click or a second tab: already counted
+        before = card_state(card)
+        after = scheduling.review(
+            card_id=card.pk, state=before, rating=rating, now=now,
+            desired_retention=prefs.desired_retention, fuzz=fuzz_enabled(),
+        )
+        graded = data.get("g") or {}
+        shown = dt.datetime.fromtimestamp(data["t"], tz=dt.timezone.utc)
+        duration_ms = int(min(max((now - shown).total_seconds() * 1000, 0), MAX_DURATION_MS))
+        review = Review.objects.create(
+            card=card, student=student, question_id=card.question_id,
+            revision_id=data.get("rev") or card.question.current_revision_id,
+            rating=rating, reviewed_at=now, duration_ms=duration_ms,
+            correct=graded.get("correct"), score=graded.get("score"), response=graded.get("response"),
+            state_before=before.as_json(), state_after=after.as_json(),
+        )
+        updated = Card.objects.filter(pk=card.pk, version=card.version).update(
+            state=after.state, step=after.step, stability=after.stability, difficulty=after.difficulty,
+            due=after.due, last_review=after.last_review, version=F("version") + 1,
+        )
+        if updated != 1:  # cannot happen under the row lock; refuse rather than double count
+            raise IntegrityError("card changed under its lock")
+        for field in ("state", "step", "stability", "difficulty", "due", "last_review"):
+            setattr(card, field, getattr(after, field))
+        card.version += 1
+        return Recorded(review=review, card=card)
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+def forecast(*, student, now: dt.datetime, tz: str, days: int = 14) -> list[dict]:
+    """Reviews due per review day from today on (overdue cards count for today). One query."""
+    today = scheduling.review_day(now, tz)
+    ends = [scheduling.day_bounds(today + dt.timedelta(days=i), tz)[1] for i in range(days)]
+    buckets = {f"d{i}": Count("pk", filter=Q(due__lt=ends[0]) if i == 0 else Q(due__gte=ends[i - 1], due__lt=ends[i]))
+               for i in range(days)}
+    counts = Card.objects.filter(student=student, last_review__isnull=False, question__active=True).aggregate(**buckets)
+    return [{"day": today + dt.timedelta(days=i), "count": counts[f"d{i}"]} for i in range(days)]
+
+
+def true_retention(*, student, now: dt.datetime, days: int) -> dict:
+    """Share of reviews of cards in review state (not learning) that were not rated Again."""
+    since = now - dt.timedelta(days=days)
+    agg = Review.objects.filter(
+        student=student, reviewed_at__gte=since, state_before__state=Card.State.REVIEW
+    ).aggregate(total=Count("pk"), passed=Count("pk", filter=Q(rating__gt=1)))
+    rate = agg["passed"] / agg["total"] if agg["total"] else None
+    return {"days": days, "total": agg["total"], "passed": agg["passed"], "rate": rate}
+
+
+def streak(*, student, now: dt.datetime, tz: str, horizon_days: int = 366) -> int:
+    """Consecutive review days with at least one review, ending today (or yesterday if today
+    has none yet). Review days start at 04:00 local time."""
+    zone = ZoneInfo(tz)
+    shift = dt.timedelta(hours=scheduling.DAY_STARTS_AT.hour)
+    days = set(
+        Review.objects.filter(student=student, reviewed_at__gte=now - dt.timedelta(days=horizon_days))
+        .annotate(day=TruncDate(ExpressionWrapper(F("reviewed_at") - shift, output_field=DateTimeField()), tzinfo=zone))
+        .values_list("day", flat=True)
+        .distinct()
+        .order_by()
+    )
+    today = scheduling.review_day(now, tz)
+    day = today if today in days else today - dt.timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= dt.timedelta(days=1)
+    return count
+
+
+def cards_by_state(*, student) -> dict:
+    agg = Card.objects.filter(student=student, question__active=True).aggregate(
+        new=Count("pk", filter=Q(last_review__isnull=True)),
+        learning=Count("pk", filter=Q(last_review__isnull=False, state=Card.State.LEARNING)),
+        review=Count("pk", filter=Q(state=Card.State.REVIEW)),
+        relearning=Count("pk", filter=Q(state=Card.State.RELEARNING)),
+    )
+    agg["total"] = sum(agg.values())
+    return agg
+
+
+def mastery_by_section(*, student, now: dt.datetime, desired_retention: float) -> list[dict]:
+    """Mean predicted recall now of the student's studied cards, per course section. One query."""
+    recall = scheduling.retrievability_expression(now=now, desired_retention=desired_retention, prefix="questions__cards__")
+    studied = Q(questions__cards__student=student, questions__cards__last_review__isnull=False,
+                questions__active=True)
+    return list(
+        Section.objects.order_by("position").annotate(
+            cards=Count("questions__cards", filter=studied),
+            recall=Avg(recall, filter=studied),
+        )
+    )

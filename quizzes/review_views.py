@@ -1,0 +1,262 @@
+"""Review pages: the card queue (htmx swaps each step in place), progress, settings, adding cards.
+
+Every step is also a plain form post that redirects, so reviewing works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Max, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from course.models import Section
+from quizzes import kinds, review, scheduling
+from quizzes.charts import bar_chart
+from quizzes.models import Card, Question, Quiz, Review, ReviewSettings
+from quizzes.views import HtmxHttpRequest
+
+SESSION_KEY = "review_session_start"
+SESSION_IDLE = dt.timedelta(hours=1)
+RATING_LABELS = {1: gettext_lazy("Again"), 2: gettext_lazy("Hard"), 3: gettext_lazy("Good"), 4: gettext_lazy("Easy")}
+
+
+def _session_summary(request: HtmxHttpRequest, now: dt.datetime) -> dict:
+    """Reviews of the current session: since the first visit, and anew after an hour idle.
+
+    The session start is kept in the Django session and written only when a session begins,
+    so showing a card does not write the session row.
+    """
+    stamp = request.session.get(SESSION_KEY)
+    start = dt.datetime.fromtimestamp(stamp, tz=dt.UTC) if stamp else None
+    summary = _summary(request.user, start) if start else None
+    last = (summary or {}).get("last") or start
+    if start is None or now - last > SESSION_IDLE:
+        request.session[SESSION_KEY] = now.timestamp()
+        summary = {"reviewed": 0, "correct": 0, "time_ms": 0, "last": None, "time_label": "0 min 00 s"}
+    return summary
+
+
+def _summary(student, since: dt.datetime) -> dict:
+    summary = Review.objects.filter(student=student, reviewed_at__gte=since).aggregate(
+        reviewed=Count("pk"), correct=Count("pk", filter=Q(rating__gt=1)), time_ms=Sum("duration_ms"),
+        last=Max("reviewed_at"),
+    )
+    minutes, seconds = divmod(round((summary["time_ms"] or 0) / 1000), 60)
+    summary["time_label"] = f"{minutes} min {seconds:02d} s"
+    return summary
+
+
+def _card_context(card: Card, *, prefs: ReviewSettings, now: dt.datetime, stage: str,
+                  graded: dict | None = None, error: str = "") -> dict:
+    question = card.question
+    revision = question.current_revision
+    kind = kinds.get(question.kind)
+    context = {
+        "card": card,
+        "question": question,
+        "revision": revision,
+        "kind_template": kind.TEMPLATE,
+        "graded_kind": kinds.is_graded(question.kind),
+        "present": kind.present(revision.spec, seed=f"{card.pk}-{card.version}"),
+        "stage": stage,  # "front": ask or show the front; "back": verdict or answer, then rate
+        "error": error,
+        "token": review.card_token(card, shown_at=now, graded=graded),
+    }
+    if stage == "back":
+        response = (graded or {}).get("response") or {}
+        context["solution"] = kind.reveal(revision.spec, response)
+        context["response"] = response
+        context["graded"] = graded
+        suggested = (
+            scheduling.suggest_rating(correct=graded["correct"], score=graded["score"], seconds=graded.get("seconds"))
+            if graded
+            else None  # a flashcard: the student judges their own recall
+        )
+        intervals = scheduling.next_intervals(
+            card_id=card.pk, state=review.card_state(card), now=now, desired_retention=prefs.desired_retention
+        )
+        context["ratings"] = [
+            {"value": r, "label": RATING_LABELS[r], "interval": scheduling.format_interval(intervals[r]),
+             "suggested": r == suggested}
+            for r in scheduling.RATINGS
+        ]
+    return context
+
+
+def _render_queue(
+    request: HtmxHttpRequest, *, notice: str = "", status: int = 200, prefs: ReviewSettings | None = None
+) -> HttpResponse:
+    now = timezone.now()
+    prefs = prefs or review.settings_for(request.user)
+    queue = review.next_card(student=request.user, now=now, prefs=prefs)
+    context = {"queue": queue, "summary": _session_summary(request, now), "notice": notice, "prefs": prefs}
+    if queue.card is not None:
+        context.update(_card_context(queue.card, prefs=prefs, now=now, stage="front"))
+    template = "quizzes/review/session.html#card" if request.htmx else "quizzes/review/session.html"
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@login_required
+def session(request: HtmxHttpRequest) -> HttpResponse:
+    return _render_queue(request)
+
+
+def _own_card(request: HtmxHttpRequest, pk: int) -> Card:
+    return get_object_or_404(
+        Card.objects.select_related("question__current_revision", "question__section"),
+        pk=pk, student=request.user,
+    )
+
+
+@require_POST
+@login_required
+def card_reveal(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Flashcard: show the back and the rating buttons (nothing is saved)."""
+    card = _own_card(request, pk)
+    try:
+        review.read_token(request.POST.get("token", ""), card_id=card.pk)
+    except review.ReviewError as error:
+        return _render_queue(request, notice=error.message, status=400)
+    prefs = review.settings_for(request.user)
+    context = _card_context(card, prefs=prefs, now=timezone.now(), stage="back")
+    context.update(queue=None, summary=None)
+    template = "quizzes/review/session.html#card" if request.htmx else "quizzes/review/session.html"
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def card_answer(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A graded kind: grade the answer, show the verdict and the suggested rating (nothing saved)."""
+    card = _own_card(request, pk)
+    now = timezone.now()
+    try:
+        data = review.read_token(request.POST.get("token", ""), card_id=card.pk)
+    except review.ReviewError as error:
+        return _render_queue(request, notice=error.message, status=400)
+    prefs = review.settings_for(request.user)
+    template = "quizzes/review/session.html#card" if request.htmx else "quizzes/review/session.html"
+    if data.get("v") != card.version:
+        return _render_queue(request, notice=review.STALE_FORM, status=409)
+    try:
+        graded = review.answer_grade(card=card, form=dict(request.POST.lists()))
+    except kinds.InvalidResponse as error:
+        context = _card_context(card, prefs=prefs, now=now, stage="front", error=str(error))
+        context.update(queue=None, summary=None)
+        return render(request, template, context, status=422)
+    graded["seconds"] = round(now.timestamp() - data["t"], 1)
+    context = _card_context(card, prefs=prefs, now=now, stage="back", graded=graded)
+    context.update(queue=None, summary=None)
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def card_rate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    prefs = review.settings_for(request.user)
+    try:
+        review.review_record(
+            student=request.user, card_id=pk, rating=request.POST.get("rating"),
+            token=request.POST.get("token", ""), prefs=prefs,
+        )
+    except review.ReviewError as error:
+        return _render_queue(request, notice=error.message, status=error.status, prefs=prefs)
+    if request.htmx:
+        return _render_queue(request, prefs=prefs)
+    return redirect("review:session")
+
+
+class AddForm(forms.Form):
+    scope = forms.ChoiceField(choices=[("course", "course"), ("section", "section"), ("quiz", "quiz")])
+    slug = forms.SlugField(required=False)
+
+
+@require_POST
+@login_required
+def cards_add(request: HtmxHttpRequest) -> HttpResponse:
+    form = AddForm(request.POST)
+    if not form.is_valid():
+        return render(request, "quizzes/error.html", {"message": _("Unknown selection.")}, status=400)
+    scope, slug = form.cleaned_data["scope"], form.cleaned_data["slug"]
+    questions = Question.objects.all()
+    if scope == "section":
+        questions = questions.filter(section=get_object_or_404(Section, slug=slug))
+    elif scope == "quiz":
+        questions = questions.filter(quizzes=get_object_or_404(Quiz, slug=slug))
+    added = review.cards_add(student=request.user, questions=review.reviewable(questions))
+    messages.success(
+        request,
+        _("%(n)d new cards added to your review.") % {"n": added} if added else _("These questions are already in your review."),
+    )
+    return redirect(request.POST.get("next") if _safe_next(request) else reverse("review:session"))
+
+
+def _safe_next(request: HtmxHttpRequest) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or ""
+    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+
+
+@require_GET
+@login_required
+def progress(request: HtmxHttpRequest) -> HttpResponse:
+    now = timezone.now()
+    prefs = review.settings_for(request.user)
+    days = review.forecast(student=request.user, now=now, tz=prefs.time_zone)
+    chart = bar_chart(
+        [(d["day"].strftime("%d/%m"), d["count"]) for d in days],
+        title=_("Reviews due over the next 14 days"),
+    )
+    context = {
+        "prefs": prefs,
+        "states": review.cards_by_state(student=request.user),
+        "forecast": days,
+        "chart": chart,
+        "today": days[0]["count"],
+        "tomorrow": days[1]["count"],
+        "retention": [review.true_retention(student=request.user, now=now, days=n) for n in (7, 30)],
+        "streak": review.streak(student=request.user, now=now, tz=prefs.time_zone),
+        "mastery": review.mastery_by_section(student=request.user, now=now, desired_retention=prefs.desired_retention),
+    }
+    return render(request, "quizzes/review/progress.html", context)
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = ReviewSettings
+        fields = ["desired_retention", "new_per_day", "max_reviews_per_day", "time_zone"]
+        widgets = {"desired_retention": forms.NumberInput(attrs={"step": "0.01", "min": "0.70", "max": "0.97"})}
+
+    def clean_time_zone(self) -> str:
+        from zoneinfo import available_timezones
+
+        value = self.cleaned_data["time_zone"]
+        if value not in available_timezones():
+            raise forms.ValidationError(_("Unknown time zone: use a name such as Europe/Paris."))
+        return value
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def settings_view(request: HtmxHttpRequest) -> HttpResponse:
+    prefs = review.settings_for(request.user)
+    form = SettingsForm(request.POST or None, instance=prefs)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Settings saved."))
+            return redirect("review:settings")
+        return render(request, "quizzes/review/settings.html", {"form": form}, status=400)
+    return render(request, "quizzes/review/settings.html", {"form": form})

@@ -1,0 +1,92 @@
+"""Real concurrent requests on PostgreSQL: a double click counts once, nothing 500s.
+
+SQLite serialises writers on one file and the test database lives in memory, so these tests
+need the PostgreSQL run of CI (`DATABASE_URL` set); on SQLite they are skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from quizzes import review
+from quizzes.models import Answer, Attempt, Card, Question, Review
+from tests.quizzes.helpers import answer_form
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks (CI's second run)"),
+]
+WORKERS = 6
+
+
+def run_together(make_request) -> list[int]:
+    """Fire WORKERS requests at once from separate threads (each with its own connection)."""
+    barrier = threading.Barrier(WORKERS)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            status = make_request()
+            with lock:
+                statuses.append(status)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_same_rating_posted_at_once_is_recorded_once(loaded_banks, student):
+    review.cards_add(student=student, questions=Question.objects.all())
+    client = logged_in(student)
+    page = client.get(reverse("review:session"))
+    card, token = page.context["card"], page.context["token"]
+    url = reverse("review:card-rate", args=[card.pk])
+    statuses = run_together(lambda: client.post(url, {"rating": "3", "token": token}, HTTP_HX_REQUEST="true").status_code)
+    assert statuses == [200] * WORKERS
+    assert Review.objects.filter(card=card).count() == 1
+    assert Card.objects.get(pk=card.pk).version == 1
+
+
+def test_the_same_answer_posted_at_once_is_saved_once(loaded_banks, student):
+    client = logged_in(student)
+    client.post(reverse("quizzes:quiz-start", args=["alpha"]))
+    attempt = Attempt.objects.get()
+    question = Question.objects.get(pk=attempt.question_ids[0])
+    url = reverse("quizzes:attempt-question", args=[attempt.pk, 1])
+    form = answer_form(question.current_revision)
+    statuses = run_together(lambda: client.post(url, form, HTTP_HX_REQUEST="true").status_code)
+    assert statuses == [200] * WORKERS
+    assert Answer.objects.filter(attempt=attempt).count() == 1
+
+
+def test_two_tabs_finishing_the_same_attempt_finish_it_once(loaded_banks, student):
+    client = logged_in(student)
+    client.post(reverse("quizzes:quiz-start", args=["alpha"]))
+    attempt = Attempt.objects.get()
+    for number, qid in enumerate(attempt.question_ids, start=1):
+        question = Question.objects.get(pk=qid)
+        client.post(reverse("quizzes:attempt-question", args=[attempt.pk, number]), answer_form(question.current_revision))
+    url = reverse("quizzes:attempt-finish", args=[attempt.pk])
+    statuses = run_together(lambda: client.post(url).status_code)
+    assert statuses == [302] * WORKERS
+    attempt.refresh_from_db()
+    assert attempt.finished_at is not None and attempt.score == 1.0
+    assert Card.objects.filter(student=student).count() == 0  # nothing missed, no card added twice

@@ -93,3 +93,52 @@ def other_student(user_factory) -> User:
 def student_client(client, student):
     client.force_login(student)
     return client
+
+
+@pytest.fixture
+def trainer(user_factory) -> User:
+    return user_factory(username="trainer", groups=("trainers",))
+
+
+@pytest.fixture
+def trainer_client(trainer):
+    from django.test import Client
+
+    client = Client()  # its own client: tests often use a student's beside it
+    client.force_login(trainer)
+    return client
+
+
+@pytest.fixture
+def cohort_factory(course):
+    import datetime as dt
+
+    from course.models import Cohort
+
+    def make(*, trainer, name: str = "Promo", students=()) -> Cohort:
+        cohort = Cohort.objects.create(
+            name=name, course=course, starts_on=dt.date(2026, 11, 23), ends_on=dt.date(2026, 11, 27)
+        )
+        cohort.trainers.add(trainer)
+        for student in students:
+            cohort.enrolments.create(student=student)
+        return cohort
+
+    return make
+
+
+@pytest.fixture
+def quiz_from_bank(sections, tmp_path, student_client):
+    """Load a one-file bank for section alpha and start its quiz as the student: the attempt."""
+    from django.urls import reverse
+
+    from quizzes.models import Attempt
+
+    def start(text: str):
+        path = tmp_path / "alpha.yaml"
+        path.write_text(text, encoding="utf-8")
+        bank_load([path])
+        student_client.post(reverse("quizzes:quiz-start", args=["alpha"]))
+        return Attempt.objects.latest("started_at")
+
+    return start

@@ -88,9 +88,20 @@ def require_text(raw: Mapping[str, Any], key: str, problems: list[tuple[str, str
 
 
 def _registry() -> dict[str, ModuleType]:
-    from quizzes.kinds import flashcard, matching, multiple, ordering, short, single, truefalse
+    from quizzes.kinds import (
+        cloze,
+        command,
+        flashcard,
+        matching,
+        multiple,
+        ordering,
+        short,
+        single,
+        truefalse,
+        yamldoc,
+    )
 
-    modules = [single, multiple, truefalse, short, matching, ordering, flashcard]
+    modules = [single, multiple, truefalse, short, matching, ordering, flashcard, yamldoc, cloze, command]
     return {module.NAME: module for module in modules}
 
 

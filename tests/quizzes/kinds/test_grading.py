@@ -229,6 +229,9 @@ ROUND_TRIP_EXAMPLES = {
     "matching": {"pairs": [{"left": "a", "right": "b"}, {"left": "c", "right": "d"}], "distractors": ["e"]},
     "ordering": {"items": ["one", "two"]},
     "flashcard": {"answer": "Le dos de la carte."},
+    "command": {"answers": ["kubectl get pods -n kube-system"], "any_value": ["-n"]},
+    "yaml": {"kubernetes": True, "starter": "kind: Pod", "checks": [{"path": "kind", "equals": "Pod", "explain": "Pod."}]},
+    "cloze": {"language": "yaml", "text": "kind: [[Pod]]\nmetadata: {}", "ignore_case": True},
 }
 
 

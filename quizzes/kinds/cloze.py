@@ -1,0 +1,179 @@
+"""Cloze: a code block (a manifest, a kubeconfig, a Dockerfile) with blanks to fill in.
+
+In the bank, ``text:`` holds the code and each blank is written ``[[answer]]`` or
+``[[answer1|answer2]]`` (every accepted spelling). ``\\[[`` writes a literal ``[[`` (bash's
+``[[ -f x ]]``) and ``\\|`` a literal ``|`` inside a blank. ``language:`` names the code
+(yaml, dockerfile, bash...). Answers are compared after trimming and collapsing spaces,
+case-sensitively (YAML keys and kinds are case-sensitive) unless ``ignore_case: true``.
+
+Score: blanks right / blanks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from quizzes.kinds import EMPTY_RESPONSE, TAMPERED_RESPONSE, InvalidResponse, SpecError, Verdict
+
+NAME = "cloze"
+LABEL = _("Fill in the blanks")
+TEMPLATE = "quizzes/kinds/cloze.html"
+FIELDS = frozenset({"text", "language", "ignore_case"})
+LANGUAGES = ("yaml", "dockerfile", "bash", "json", "text")
+MAX_BLANKS = 30
+MAX_LENGTH = 200  # one blank's answer
+
+TOO_LONG = _("This answer is too long.")
+
+_BLANK = re.compile(r"(?<!\\)\[\[(.*?)(?<!\\)\]\]", re.DOTALL)
+
+
+def field_name(number: int) -> str:
+    return f"blank-{number}"
+
+
+def normalise(text: str, *, ignore_case: bool) -> str:
+    text = " ".join(text.split())
+    return text.casefold() if ignore_case else text
+
+
+def _unescape(text: str) -> str:
+    return text.replace("\\[[", "[[").replace("\\]]", "]]")
+
+
+def split_text(text: str) -> tuple[list[str], list[list[str]]]:
+    """The literal parts between blanks (one more than blanks) and each blank's answers.
+
+    Raises ValueError when a blank is empty or spans lines.
+    """
+    parts: list[str] = []
+    blanks: list[list[str]] = []
+    position = 0
+    for match in _BLANK.finditer(text):
+        inner = match.group(1)
+        if "\n" in inner:
+            raise ValueError(f"blank {len(blanks) + 1} spans several lines")
+        answers = []
+        for answer in re.split(r"(?<!\\)\|", inner):
+            answer = " ".join(_unescape(answer.replace("\\|", "|")).split())
+            if answer and answer not in answers:
+                answers.append(answer)
+        if not answers:
+            raise ValueError(f"blank {len(blanks) + 1} has no accepted answer")
+        parts.append(_unescape(text[position : match.start()]))
+        blanks.append(answers)
+        position = match.end()
+    parts.append(_unescape(text[position:]))
+    return parts, blanks
+
+
+def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
+    problems: list[tuple[str, str]] = []
+    text = raw.get("text")
+    parts: list[str] = []
+    blanks: list[list[str]] = []
+    if not isinstance(text, str) or not text.strip():
+        problems.append(("text", "text must be the code, with blanks written [[answer|other answer]]"))
+    else:
+        text = text.strip("\n")
+        try:
+            parts, blanks = split_text(text)
+        except ValueError as error:
+            problems.append(("text", str(error)))
+        else:
+            if not blanks:
+                problems.append(("text", "text has no blank: write one as [[answer]]"))
+            elif len(blanks) > MAX_BLANKS:
+                problems.append(("text", f"at most {MAX_BLANKS} blanks"))
+            if any(len(a) > MAX_LENGTH for answers in blanks for a in answers):
+                problems.append(("text", f"an accepted answer is longer than {MAX_LENGTH} characters"))
+    language = raw.get("language")
+    if language not in LANGUAGES:
+        problems.append(("language", f"language must be one of: {', '.join(LANGUAGES)}"))
+    ignore_case = raw.get("ignore_case", False)
+    if not isinstance(ignore_case, bool):
+        problems.append(("ignore_case", "ignore_case must be true or false"))
+    if problems:
+        raise SpecError(problems)
+    return {
+        "text": text,
+        "language": language,
+        "ignore_case": ignore_case,
+        "parts": parts,
+        "blanks": [{"answers": answers} for answers in blanks],
+    }
+
+
+def to_raw(spec: Mapping[str, Any]) -> dict:
+    raw: dict[str, Any] = {"language": spec["language"], "text": spec["text"]}
+    if spec["ignore_case"]:
+        raw["ignore_case"] = True
+    return raw
+
+
+def parse_response(spec: Mapping[str, Any], form: Mapping[str, Sequence[str]]) -> dict:
+    given: list[str] = []
+    for number in range(1, len(spec["blanks"]) + 1):
+        values = form.get(field_name(number)) or []
+        if len(values) > 1:
+            raise InvalidResponse(TAMPERED_RESPONSE)
+        value = " ".join((values[0] if values else "").split())
+        if len(value) > MAX_LENGTH:
+            raise InvalidResponse(TOO_LONG)
+        given.append(value)
+    if not any(given):
+        raise InvalidResponse(EMPTY_RESPONSE)
+    return {"blanks": given}
+
+
+def _marks(spec: Mapping[str, Any], response: Mapping[str, Any]) -> list[bool]:
+    given = response.get("blanks")
+    if not isinstance(given, list):
+        given = []
+    out = []
+    for index, blank in enumerate(spec["blanks"]):
+        value = given[index] if index < len(given) and isinstance(given[index], str) else ""
+        wanted = {normalise(a, ignore_case=spec["ignore_case"]) for a in blank["answers"]}
+        out.append(bool(value) and normalise(value, ignore_case=spec["ignore_case"]) in wanted)
+    return out
+
+
+def grade(*, spec: Mapping[str, Any], response: Mapping[str, Any]) -> Verdict:
+    marks = _marks(spec, response)
+    right = sum(marks)
+    return Verdict(correct=right == len(marks), score=right / len(marks))
+
+
+def _width(answers: Sequence[str]) -> int:
+    return min(40, max(4, max(len(a) for a in answers) + 2))
+
+
+def present(spec: Mapping[str, Any], *, seed: int | str) -> dict:
+    segments: list[dict] = []
+    for number, (part, blank) in enumerate(zip(spec["parts"], spec["blanks"], strict=False), start=1):
+        segments.append({"text": part})
+        segments.append({"blank": number, "name": field_name(number), "size": _width(blank["answers"])})
+    segments.append({"text": spec["parts"][-1]})
+    return {"language": spec["language"], "segments": segments, "max_length": MAX_LENGTH}
+
+
+def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
+    given = response.get("blanks") if isinstance(response.get("blanks"), list) else []
+    marks = _marks(spec, response)
+    segments: list[dict] = []
+    for index, (part, blank) in enumerate(zip(spec["parts"], spec["blanks"], strict=False)):
+        segments.append({"text": part})
+        segments.append(
+            {
+                "blank": index + 1,
+                "given": given[index] if index < len(given) and isinstance(given[index], str) else "",
+                "ok": marks[index],
+                "answers": blank["answers"],
+            }
+        )
+    segments.append({"text": spec["parts"][-1]})
+    return {"language": spec["language"], "segments": segments, "right": sum(marks), "total": len(marks)}

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.db import transaction
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from course.forms import SignupForm
+from course import cohorts
+from course.forms import JoinForm, SignupForm
 from course.models import Course, Section
 from quizzes.models import Quiz
 
@@ -52,9 +57,31 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("quizzes:home")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST or None, initial={"join_code": request.GET.get("code", "")})
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        with transaction.atomic():
+            user = form.save()
+            if form.cleaned_data["join_code"]:
+                cohort, _joined = cohorts.cohort_join(student=user, code=form.cleaned_data["join_code"])
+                messages.success(request, _("Welcome to %(name)s!") % {"name": cohort.name})
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("quizzes:home")
     return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, code: str = "") -> HttpResponse:
+    """Join a class with its code: typed in a form, or from the link a trainer shared."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('signup')}?code={cohorts.normalise_code(code)}" if code else reverse("login"))
+    form = JoinForm(request.POST or None, initial={"code": code})
+    if request.method == "POST" and form.is_valid():
+        try:
+            cohort, joined = cohorts.cohort_join(student=request.user, code=form.cleaned_data["code"])
+        except cohorts.CohortError as error:
+            form.add_error("code", error.message)
+        else:
+            message = _("You joined %(name)s.") if joined else _("You are already in %(name)s.")
+            messages.success(request, message % {"name": cohort.name})
+            return redirect("quizzes:home")
+    return render(request, "course/join.html", {"form": form}, status=400 if form.errors else 200)

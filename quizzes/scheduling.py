@@ -199,7 +199,10 @@ def retrievability_expression(*, now: dt.datetime, desired_retention: float = 0.
     `prefix` points at the card from another model, e.g. "cards__" from Question.
     """
     lib = scheduler(desired_retention, fuzz=False)
-    elapsed_days = Floor((Value(to_utc(now).timestamp()) - EpochSeconds(F(f"{prefix}last_review"))) / Value(86400.0))
+    # SQLite's julianday() keeps milliseconds and float arithmetic can land a hair under a whole
+    # day; a millisecond of slack keeps "exactly two days" at 2, as timedelta.days says.
+    elapsed_seconds = Value(to_utc(now).timestamp() + 0.001) - EpochSeconds(F(f"{prefix}last_review"))
+    elapsed_days = Floor(elapsed_seconds / Value(86400.0))
     elapsed_days = Greatest(elapsed_days, Value(0.0))
     return Power(
         Value(1.0) + Value(lib._FACTOR) * elapsed_days / F(f"{prefix}stability"),

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from course.access import visible_attempts
+from course.models import Assignment
 from quizzes import attempts, kinds
 from quizzes.models import Attempt, Quiz
 
@@ -26,7 +29,14 @@ class HtmxHttpRequest(HttpRequest):
 @login_required
 def home(request: HtmxHttpRequest) -> HttpResponse:
     quizzes = Quiz.objects.for_student_home(request.user)
-    return render(request, "quizzes/home.html", {"quizzes": quizzes})
+    finished = Attempt.objects.filter(student=request.user, quiz=OuterRef("quiz"), finished_at__isnull=False)
+    assigned = (
+        Assignment.objects.filter(cohort__enrolments__student=request.user)
+        .select_related("quiz", "quiz__section", "cohort")
+        .annotate(done_at=Subquery(finished.order_by("finished_at").values("finished_at")[:1]))
+        .order_by("due_at")
+    )
+    return render(request, "quizzes/home.html", {"quizzes": quizzes, "assigned": assigned, "now": timezone.now()})
 
 
 @require_GET

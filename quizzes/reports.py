@@ -1,0 +1,280 @@
+"""Queries behind the trainer's reports. Each returns plain data for one screen, in a fixed
+number of queries whatever the size of the class: counts, sums and averages are computed by
+the database; Python only arranges the aggregated rows into a table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import User
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import TruncDate
+
+from course.models import Assignment, Cohort, Section
+from quizzes import scheduling
+from quizzes.models import Answer, Attempt, Card, Question, Review
+
+
+def cohort_students(cohort: Cohort) -> QuerySet[User]:
+    return User.objects.filter(enrolments__cohort=cohort).order_by("username")
+
+
+# --- overview ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    attempts: int = 0
+    best: float | None = None
+    first: float | None = None
+    last: float | None = None
+    time: dt.timedelta | None = None
+    first_finished: dt.datetime | None = None
+    in_progress: bool = False
+    late: bool = False
+    missing: bool = False
+
+    @property
+    def not_started(self) -> bool:
+        return self.attempts == 0 and not self.in_progress
+
+
+@dataclass
+class Overview:
+    students: list[User]
+    assignments: list[Assignment]
+    cells: dict[tuple[int, int], Cell]
+    quiz_stats: dict[int, dict] = field(default_factory=dict)
+
+    def row(self, student: User) -> list[Cell]:
+        return [self.cells[(student.pk, a.quiz_id)] for a in self.assignments]
+
+
+def overview(cohort: Cohort, *, now: dt.datetime) -> Overview:
+    """Students x assigned quizzes: best, first and last score, attempts, time, late/missing."""
+    students = list(cohort_students(cohort))
+    assignments = list(cohort.assignments.select_related("quiz", "quiz__section").order_by("due_at", "pk"))
+    finished = Attempt.objects.filter(
+        student=OuterRef("student_id"), quiz=OuterRef("quiz_id"), finished_at__isnull=False
+    )
+    rows = (
+        Attempt.objects.filter(student__enrolments__cohort=cohort, quiz__assignments__cohort=cohort)
+        .values("student_id", "quiz_id")
+        .annotate(
+            attempts=Count("pk", filter=Q(finished_at__isnull=False)),
+            open=Count("pk", filter=Q(finished_at__isnull=True)),
+            best=Max("score"),
+            first=Subquery(finished.order_by("finished_at").values("score")[:1]),
+            last=Subquery(finished.order_by("-finished_at").values("score")[:1]),
+            time=Sum(ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())),
+            first_finished=Min("finished_at"),
+        )
+        .order_by()
+    )
+    due = {a.quiz_id: a.due_at for a in assignments}
+    cells = {(s.pk, a.quiz_id): Cell() for s in students for a in assignments}
+    for row in rows:
+        cell = cells.get((row["student_id"], row["quiz_id"]))
+        if cell is None:
+            continue
+        cell.attempts, cell.best, cell.first, cell.last = row["attempts"], row["best"], row["first"], row["last"]
+        cell.time, cell.first_finished, cell.in_progress = row["time"], row["first_finished"], row["open"] > 0
+        cell.late = bool(cell.first_finished and cell.first_finished > due[row["quiz_id"]])
+    for (_student, quiz_id), cell in cells.items():
+        cell.missing = cell.attempts == 0 and now > due[quiz_id]
+    quiz_stats = {}
+    for assignment in assignments:
+        bests = [cells[(s.pk, assignment.quiz_id)].best for s in students]
+        bests = [b for b in bests if b is not None]
+        quiz_stats[assignment.quiz_id] = {
+            "done": len(bests),
+            "mean": statistics.fmean(bests) if bests else None,
+            "median": statistics.median(bests) if bests else None,
+        }
+    return Overview(students=students, assignments=assignments, cells=cells, quiz_stats=quiz_stats)
+
+
+# --- topic mastery heatmap -----------------------------------------------------------------------
+
+
+@dataclass
+class HeatCell:
+    answers: int = 0
+    correct: int = 0
+    cards: int = 0
+    recall: float | None = None
+
+    @property
+    def share_correct(self) -> float | None:
+        return self.correct / self.answers if self.answers else None
+
+    @property
+    def weakness(self) -> float:
+        """Lower is weaker: the lesser of the share of right answers and the predicted recall."""
+        known = [v for v in (self.share_correct, self.recall) if v is not None]
+        return min(known) if known else 1.0
+
+
+def heatmap(
+    cohort: Cohort, *, at: dt.datetime, student: User | None = None
+) -> tuple[list[User], list[Section], dict[tuple[int, int], HeatCell]]:
+    """Students x sections: share of right answers, and mean predicted recall at `at`.
+    With `student`, the row of that one student only."""
+    students = [student] if student is not None else list(cohort_students(cohort))
+    sections = list(Section.objects.filter(course=cohort.course).order_by("position"))
+    cells = {(s.pk, sec.pk): HeatCell() for s in students for sec in sections}
+    answers = Answer.objects.filter(attempt__student__enrolments__cohort=cohort)
+    cards = Card.objects.filter(student__enrolments__cohort=cohort, last_review__isnull=False)
+    if student is not None:
+        answers, cards = answers.filter(attempt__student=student), cards.filter(student=student)
+    answers = (
+        answers.values("attempt__student_id", "question__section_id")
+        .annotate(n=Count("pk"), right=Count("pk", filter=Q(correct=True)))
+        .order_by()
+    )
+    for row in answers:
+        cell = cells.get((row["attempt__student_id"], row["question__section_id"]))
+        if cell:
+            cell.answers, cell.correct = row["n"], row["right"]
+    recall = (
+        cards.values("student_id", "question__section_id")
+        .annotate(n=Count("pk"), recall=Avg(scheduling.retrievability_expression(now=at)))
+        .order_by()
+    )
+    for row in recall:
+        cell = cells.get((row["student_id"], row["question__section_id"]))
+        if cell:
+            cell.cards, cell.recall = row["n"], row["recall"]
+    return students, sections, cells
+
+
+def tomorrow_morning(now: dt.datetime, tz: str = "Europe/Paris") -> dt.datetime:
+    """09:00 local time the next calendar day: when the next session of the course starts."""
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
+    return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(9, 0), tzinfo=zone)
+
+
+# --- activity ----------------------------------------------------------------------------------
+
+
+def activity(cohort: Cohort, *, since: dt.datetime, tz: str = "Europe/Paris",
+             student: User | None = None) -> list[dict]:
+    """Attempts finished and reviews done per local day since `since` (two queries)."""
+    zone = ZoneInfo(tz)
+    attempts = Attempt.objects.filter(finished_at__gte=since, student__enrolments__cohort=cohort)
+    reviews = Review.objects.filter(reviewed_at__gte=since, student__enrolments__cohort=cohort)
+    if student is not None:
+        attempts, reviews = attempts.filter(student=student), reviews.filter(student=student)
+    per_day: dict[dt.date, dict] = {}
+    for name, queryset, column in (("attempts", attempts, "finished_at"), ("reviews", reviews, "reviewed_at")):
+        for row in queryset.annotate(day=TruncDate(column, tzinfo=zone)).values("day").annotate(n=Count("pk")).order_by():
+            per_day.setdefault(row["day"], {"attempts": 0, "reviews": 0})[name] = row["n"]
+    first = since.astimezone(zone).date()
+    last = max([dt.datetime.now(zone).date(), *per_day])
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return [{"day": d, **per_day.get(d, {"attempts": 0, "reviews": 0})} for d in days]
+
+
+# --- one student -------------------------------------------------------------------------------
+
+
+def student_attempts(student: User) -> QuerySet[Attempt]:
+    return (
+        Attempt.objects.filter(student=student)
+        .select_related("quiz", "quiz__section")
+        .prefetch_related("answers__question", "answers__revision")
+        .order_by("-started_at")
+    )
+
+
+# --- errata ------------------------------------------------------------------------------------
+
+
+def errata(course) -> QuerySet[Question]:
+    """Course claims the banks correct, with the real fact and its source."""
+    return (
+        Question.objects.filter(section__course=course, active=True, erratum__has_key="claim")
+        .select_related("section")
+        .order_by("section__position", "position")
+    )
+
+
+# --- item analysis -------------------------------------------------------------------------------
+
+ATTEMPT_CHOICES = ("first", "last", "all")
+
+
+@dataclass
+class ItemRow:
+    question: Question
+    stats: object  # quizzes.stats.ItemStats
+    choices: list[dict] = field(default_factory=list)  # text, count, correct
+
+
+def analysed_attempts(cohort: Cohort, quiz, which: str) -> QuerySet[Attempt]:
+    """The cohort's finished attempts at a quiz: each student's first, last, or all of them."""
+    finished = Attempt.objects.filter(quiz=quiz, finished_at__isnull=False, student__enrolments__cohort=cohort)
+    if which == "all":
+        return finished
+    order = "finished_at" if which == "first" else "-finished_at"
+    pick = Attempt.objects.filter(quiz=quiz, finished_at__isnull=False, student=OuterRef("student")).order_by(order, "pk")
+    return finished.filter(pk=Subquery(pick.values("pk")[:1]))
+
+
+def item_analysis(cohort: Cohort, quiz, *, which: str = "first"):
+    """Moodle-style statistics of a quiz for a cohort (three queries whatever the class size)."""
+    from quizzes import stats
+
+    questions = list(
+        Question.objects.filter(quiz_items__quiz=quiz).select_related("current_revision").order_by("quiz_items__position")
+    )
+    column = {q.pk: i for i, q in enumerate(questions)}
+    rows: dict[int, list] = {}
+    picks: dict[int, list[list[str]]] = {q.pk: [] for q in questions}
+    answers = Answer.objects.filter(attempt__in=analysed_attempts(cohort, quiz, which)).values_list(
+        "attempt_id", "question_id", "score", "response"
+    )
+    for attempt_id, question_id, score, response in answers:
+        if question_id not in column:
+            continue  # a question since taken out of the quiz
+        rows.setdefault(attempt_id, [None] * len(questions))[column[question_id]] = score
+        if isinstance(response, dict):
+            picked = response.get("choices") or ([response["choice"]] if response.get("choice") else None)
+            if picked:
+                picks[question_id].append(picked)
+    analysis = stats.analyse(
+        scores=list(rows.values()),
+        keys=[q.uid for q in questions],
+        random_guess_fractions=[stats.random_guess_fraction(kind=q.kind, spec=q.current_revision.spec) for q in questions],
+    )
+    items = []
+    for question, item in zip(questions, analysis.items, strict=True):
+        choices = []
+        if question.kind in {"single", "multiple"}:
+            spec_choices = question.current_revision.spec["choices"]
+            counts = stats.choice_distribution(picks[question.pk], choices=[c["key"] for c in spec_choices])
+            by_key = {c["key"]: c for c in spec_choices}
+            choices = [
+                {"html": by_key[k]["html"] if k in by_key else k, "text": by_key[k]["text"] if k in by_key else k,
+                 "count": n, "correct": bool(by_key.get(k, {}).get("correct"))}
+                for k, n in counts.items()
+            ]
+        items.append(ItemRow(question=question, stats=item, choices=choices))
+    return analysis.test, items

@@ -20,11 +20,11 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
-from course.markdown import render
 from course.models import Section
 from course.yamlio import LineDict, LineList, Problem, load_file, plain
-from quizzes import kinds
-from quizzes.models import Answer, Question, Quiz, QuizItem, Revision
+from quizzes import kinds, revisions
+from quizzes.revisions import revision_apply
+from quizzes.models import Answer, Question, Quiz, QuizItem
 
 COMMON_FIELDS = frozenset(
     {"uid", "kind", "section", "prompt", "explanation", "difficulty", "tags", "erratum"}
@@ -59,7 +59,7 @@ class BankQuestion:
     position: int
 
     def content_hash(self) -> str:
-        return content_hash(
+        return revisions.content_hash(
             kind=self.kind, prompt=self.prompt, explanation=self.explanation, spec=self.spec
         )
 
@@ -99,15 +99,6 @@ class LoadSummary:
             f"{len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.deactivated)} deactivated; {len(self.quizzes)} quizzes"
         )
-
-
-def content_hash(*, kind: str, prompt: str, explanation: str, spec: dict[str, Any]) -> str:
-    payload = json.dumps(
-        {"kind": kind, "prompt": prompt, "explanation": explanation, "spec": spec},
-        sort_keys=True,
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def default_paths() -> list[Path]:
@@ -339,19 +330,6 @@ def _check_against_database(read: BankRead, existing: dict[str, Question], *, fu
     return problems
 
 
-def _new_revision(question: Question, bank: BankQuestion, number: int) -> Revision:
-    return Revision.objects.create(
-        question=question,
-        number=number,
-        content_hash=bank.content_hash(),
-        prompt=bank.prompt,
-        prompt_html=render(bank.prompt),
-        explanation=bank.explanation,
-        explanation_html=render(bank.explanation),
-        spec=bank.spec,
-    )
-
-
 def _sync_items(quiz: Quiz, question_ids: list[int]) -> None:
     current = list(quiz.items.order_by("position").values_list("question_id", flat=True))
     if current != question_ids:
@@ -414,23 +392,19 @@ def bank_load(paths: Iterable[Path | str] | None = None, *, dry_run: bool = Fals
             }
             if question is None:
                 question = Question.objects.create(uid=bank.uid, **fields)
-                question.current_revision = _new_revision(question, bank, 1)
-                question.save(update_fields=["current_revision"])
+                revision_apply(question=question, prompt=bank.prompt, explanation=bank.explanation, spec=bank.spec)
                 summary.created.append(bank.uid)
                 continue
             meta_changed = any(getattr(question, key) != value for key, value in fields.items())
-            revision = question.current_revision
-            if revision is None or revision.content_hash != bank.content_hash():
-                number = (question.revisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-                question.current_revision = _new_revision(question, bank, number)
+            for key, value in fields.items():
+                setattr(question, key, value)  # the kind first: the content hash includes it
+            if revision_apply(question=question, prompt=bank.prompt, explanation=bank.explanation, spec=bank.spec):
                 summary.revised.append(bank.uid)
             elif meta_changed:
                 summary.updated.append(bank.uid)
             else:
                 summary.unchanged.append(bank.uid)
                 continue
-            for key, value in fields.items():
-                setattr(question, key, value)
             question.save()
         if full:
             gone = Question.objects.filter(active=True).exclude(uid__in=[q.uid for q in read.questions])

@@ -1,0 +1,112 @@
+"""Production readiness: probes, deploy checks, CSP without inline code, login throttling."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parents[2]
+PROD_ENV = {
+    "DJANGO_DEBUG": "0",
+    "SECRET_KEY": "x" * 60 + "-a-long-random-production-key-for-the-test",
+    "ALLOWED_HOSTS": "rappel.example.org",
+    "DJANGO_SECURE_PROXY_SSL_HEADER": "1",
+}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DJANGO_DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_passes_without_any_warning():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PROD_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without(missing):
+    env = {k: v for k, v in PROD_ENV.items() if k != missing}
+    result = manage("check", env=env)
+    assert result.returncode != 0 and f"{missing} must be set" in result.stderr
+
+
+def test_redis_url_switches_cache_and_sessions():
+    code = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'], s.SESSION_ENGINE)"
+    result = manage("shell", "--no-imports", "-c", code, env={"REDIS_URL": "redis://127.0.0.1:6399/0"})
+    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "django.contrib.sessions.backends.cache"]
+    result = manage("shell", "--no-imports", "-c", code, env={})
+    assert result.stdout.split() == ["django.core.cache.backends.db.DatabaseCache", "django.contrib.sessions.backends.db"]
+
+
+@pytest.mark.django_db
+def test_probes(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.json() == {"status": "ready"}
+
+
+@pytest.mark.django_db
+def test_readyz_reports_a_database_it_cannot_reach(client, monkeypatch):
+    from django.db import connections
+
+    def broken():
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(connections["default"], "ensure_connection", broken)
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json()["status"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_every_page_carries_a_strict_csp(student_client, loaded_banks):
+    response = student_client.get(reverse("quizzes:home"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+
+
+def test_no_template_needs_inline_script_or_style():
+    inline_script = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+    for path in (ROOT / "templates").rglob("*.html"):
+        text = path.read_text()
+        assert not inline_script.search(text), f"{path}: inline <script>"
+        assert " style=" not in text and "<style" not in text, f"{path}: inline style"
+        assert not re.search(r"\son[a-z]+=", text), f"{path}: inline event handler"
+
+
+@pytest.mark.django_db
+def test_failed_logins_are_throttled_per_account(client, student, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 3
+    for _ in range(3):
+        assert client.post(reverse("login"), {"username": "student", "password": "wrong"}).status_code == 200
+    blocked = client.post(reverse("login"), {"username": "student", "password": "pass-word-123"})
+    assert blocked.status_code == 200 and "Trop de connexions échouées" in blocked.content.decode()
+    assert "_auth_user_id" not in client.session
+    cache.clear()
+    assert client.post(reverse("login"), {"username": "student", "password": "pass-word-123"}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_failed_logins_are_throttled_per_address(client, user_factory, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.LOGIN_FAILURES_PER_ADDRESS = 4
+    for n in range(4):
+        client.post(reverse("login"), {"username": f"someone{n}", "password": "wrong"})
+    user_factory(username="fresh")
+    blocked = client.post(reverse("login"), {"username": "fresh", "password": "pass-word-123"})
+    assert "_auth_user_id" not in client.session and blocked.status_code == 200
+    other = client.post(reverse("login"), {"username": "fresh", "password": "pass-word-123"}, REMOTE_ADDR="10.9.9.9")
+    assert other.status_code == 302

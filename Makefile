@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help run setup test test-fast lint messages bench clean
+.PHONY: help run setup test test-fast lint messages bench backup restore clean
 
 help: ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,20 @@ test: $(VENV)/.installed-dev ## Run the whole test suite (in parallel)
 
 test-fast: $(VENV)/.installed-dev ## Run the tests without xdist (easier to read failures)
 	$(PY) -m pytest -x -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed ## Check the question banks (file:line problems)
+	$(PY) manage.py lint_banks
+
+bench: $(VENV)/.installed-dev ## Measure speed at school scale (writes bench/results.md and .json)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+BACKUP ?= backups/rappel-$(shell date +%Y%m%d-%H%M%S).jsonl.gz
+backup: $(VENV)/.installed ## Save all data to backups/ (BACKUP=path to choose the file)
+	$(PY) manage.py backup $(BACKUP)
+
+restore: $(VENV)/.installed ## Replace all data with a backup: make restore BACKUP=path
+	@test -f "$(BACKUP)" || { echo "No backup file $(BACKUP): say which, make restore BACKUP=backups/…"; exit 2; }
+	$(PY) manage.py restore $(BACKUP)
 
 messages: $(VENV)/.installed ## Refresh the translation catalogues (needs GNU gettext) and compile them
 	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --no-obsolete

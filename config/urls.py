@@ -10,6 +10,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("", RedirectView.as_view(pattern_name="quizzes:home", permanent=False)),
     path("accounts/", include("course.auth_urls")),
+    path("course/", include("quizzes.export_urls")),
     path("course/", include("course.urls")),
     path("join/", course_views.join, name="join"),
     path("join/<str:code>/", course_views.join, name="join-code"),

@@ -8,8 +8,7 @@ one that vanished from the banks is deactivated (never deleted: answers point at
 
 from __future__ import annotations
 
-import hashlib
-import json
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -339,7 +338,8 @@ def _sync_items(quiz: Quiz, question_ids: list[int]) -> None:
         )
 
 
-def _sync_section_quizzes() -> None:
+def sync_section_quizzes() -> None:
+    """Each section's quiz holds its active graded questions, in bank order."""
     for section in Section.objects.order_by("position"):
         ids = list(
             Question.objects.filter(section=section, active=True)
@@ -410,7 +410,7 @@ def bank_load(paths: Iterable[Path | str] | None = None, *, dry_run: bool = Fals
             gone = Question.objects.filter(active=True).exclude(uid__in=[q.uid for q in read.questions])
             summary.deactivated = sorted(gone.values_list("uid", flat=True))
             gone.update(active=False)
-        _sync_section_quizzes()
+        sync_section_quizzes()
         by_uid = dict(Question.objects.values_list("uid", "pk"))
         for position, bank_quiz in enumerate(read.quizzes, start=1):
             quiz, _ = Quiz.objects.update_or_create(
@@ -427,6 +427,39 @@ def bank_load(paths: Iterable[Path | str] | None = None, *, dry_run: bool = Fals
         if dry_run:
             transaction.set_rollback(True)
     return summary
+
+
+def bank_plan(paths: Iterable[Path | str], *, display_name: str | None = None) -> dict[str, Any]:
+    """What loading these files would do, for a dry run: new, changed (with a diff of the
+    content or the metadata), unchanged and invalid questions. Writes nothing."""
+    read = bank_read(paths, sections=set(Section.objects.values_list("slug", flat=True)))
+    problems = list(read.problems)
+    existing = {
+        q.uid: q for q in Question.objects.filter(uid__in=[b.uid for b in read.questions])
+        .select_related("current_revision", "section")
+    }
+    if not problems:
+        problems = _check_against_database(read, existing, full=False)
+    if display_name:  # show the uploaded file's name, not the temporary path
+        problems = [Problem(display_name, p.line, p.message) for p in problems]
+    new, changed, unchanged = [], [], []
+    for bank in read.questions:
+        question = existing.get(bank.uid)
+        if question is None:
+            new.append(bank)
+            continue
+        before = {"section": question.section.slug, "difficulty": question.difficulty, "tags": question.tags,
+                  **revisions.revision_fields(question.current_revision, question.kind)}
+        after = {"section": bank.section, "difficulty": bank.difficulty, "tags": bank.tags,
+                 "prompt": bank.prompt, "explanation": bank.explanation,
+                 **kinds.get(bank.kind).to_raw(bank.spec)}
+        if before == after and question.kind == bank.kind and question.erratum == bank.erratum:
+            unchanged.append(bank)
+            continue
+        diff = "\n".join(difflib.unified_diff(
+            dump_yaml(before).splitlines(), dump_yaml(after).splitlines(), "current", "file", lineterm="", n=2))
+        changed.append({"question": bank, "diff": diff or "(erratum)"})
+    return {"new": new, "changed": changed, "unchanged": unchanged, "problems": sorted(problems)}
 
 
 # --- exporting ---------------------------------------------------------------------------

@@ -1,0 +1,268 @@
+"""The editor's desk: kind-fitted forms, revisions on save, preview, history, import, actions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from django.test import Client
+from django.urls import reverse
+
+from quizzes.banks import bank_read
+from quizzes.models import Answer, Attempt, Question, Quiz, Revision
+from tests.quizzes.helpers import answer_form
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor(user_factory):
+    return user_factory(username="editor", groups=("editors",), is_staff=True)
+
+
+@pytest.fixture
+def editor_client(editor):
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+def base_data(question: Question | None = None, **extra) -> dict:
+    data = {
+        "uid": question.uid if question else "alpha-new-1",
+        "section": question.section_id if question else None,
+        "difficulty": 2, "active": "on", "tag_list": "cm, shortname", "erratum": "{}",
+        "prompt": "Quelle ressource désigne `cm` ?", "explanation": "`cm` est le nom court de `configmaps`.",
+    }
+    data.update(extra)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def choice_rows(*rows) -> dict:
+    data = {}
+    for number, (text, correct, *feedback) in enumerate(rows, start=1):
+        data[f"choices-{number}-text"] = text
+        if correct:
+            data[f"choices-{number}-correct"] = "on"
+        if feedback and feedback[0]:
+            data[f"choices-{number}-feedback"] = feedback[0]
+    return data
+
+
+def test_editors_see_the_bank_with_answers_and_facility(editor_client, loaded_banks, student):
+    question = Question.objects.get(uid="alpha-single-1")
+    quiz = Quiz.objects.get(slug="alpha")
+    attempt = Attempt.objects.create(student=student, quiz=quiz, question_ids=[question.pk], seed=1)
+    Answer.objects.create(attempt=attempt, question=question, revision=question.current_revision, position=0,
+                          response={}, correct=False, score=0.25)
+    url = reverse("admin:quizzes_question_changelist")
+    html = editor_client.get(url).content.decode()
+    assert "alpha-single-1" in html and "25 %" in html
+    assert "alpha-single-1" in editor_client.get(url, {"answered": "yes"}).content.decode()
+    assert "alpha-single-1" not in editor_client.get(url, {"answered": "no"}).content.decode()
+    assert "beta-short-1" in editor_client.get(url, {"q": "Nom court de Service"}).content.decode()
+
+
+def test_editors_cannot_manage_users(editor_client):
+    assert editor_client.get(reverse("admin:auth_user_changelist")).status_code == 403
+
+
+def test_a_single_choice_question_with_two_right_answers_is_refused_by_name(editor_client, loaded_banks):
+    section = Question.objects.get(uid="alpha-single-1").section
+    url = reverse("admin:quizzes_question_add") + "?kind=single"
+    data = base_data(section=section.pk, kind="single") | choice_rows(("ConfigMap", True), ("CRD", True))
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert "exactly one correct choice" in response.content.decode()
+    assert not Question.objects.filter(uid="alpha-new-1").exists()
+    data = base_data(section=section.pk, kind="single") | choice_rows(("ConfigMap", True), ("CRD", False))
+    response = editor_client.post(url, data)
+    assert response.status_code == 302
+    question = Question.objects.get(uid="alpha-new-1")
+    assert question.current_revision.number == 1 and question.tags == ["cm", "shortname"]
+    assert [c["text"] for c in question.current_revision.spec["choices"]] == ["ConfigMap", "CRD"]
+    assert question.quiz_items.filter(quiz__slug="alpha").exists()  # joins its section's quiz
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "message"),
+    [
+        ("matching", {"pairs-1-left": "cm", "pairs-1-right": "ConfigMap", "pairs-2-left": "sts"}, "partner"),
+        ("yaml", {"yaml_checks": "- path: 'spec..containers'\n  equals: x\n  explain: y\n"}, "path"),
+        ("short", {"lines_answers": ""}, "obligatoire"),
+        ("yaml", {"yaml_checks": "- path: [\n"}, "YAML valide"),
+    ],
+)
+def test_kind_problems_are_named(editor_client, loaded_banks, kind, fields, message):
+    section = Question.objects.get(uid="alpha-single-1").section
+    response = editor_client.post(reverse("admin:quizzes_question_add") + f"?kind={kind}",
+                                  base_data(section=section.pk, kind=kind) | fields)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Question.objects.filter(uid="alpha-new-1").exists()
+
+
+def test_the_form_shows_each_kinds_own_fields(editor_client, loaded_banks):
+    for uid, marker in [("alpha-single-1", 'name="choices-1-correct"'), ("beta-matching-1", 'name="pairs-1-right"'),
+                        ("beta-ordering-1", 'name="items-3-text"'), ("beta-short-1", 'name="lines_answers"'),
+                        ("alpha-truefalse-1", 'name="tf_answer"')]:
+        question = Question.objects.get(uid=uid)
+        html = editor_client.get(reverse("admin:quizzes_question_change", args=[question.pk])).content.decode()
+        assert marker in html, uid
+        assert 'hx-post="' + reverse("admin:quizzes_question_markdown_preview") in html
+
+
+def change_single(editor_client, question, **extra):
+    spec = question.current_revision.spec
+    rows = [(c["text"], c["correct"], c["feedback"]) for c in spec["choices"]]
+    data = base_data(question, kind="single", prompt=question.current_revision.prompt,
+                     explanation=question.current_revision.explanation) | choice_rows(*rows) | extra
+    return editor_client.post(reverse("admin:quizzes_question_change", args=[question.pk]), data)
+
+
+def test_editing_mid_quiz_changes_nobodys_score(editor_client, student_client, loaded_banks):
+    """A student sees r1, an editor fixes the question (r2), the student answers: graded on r1."""
+    student_client.post(reverse("quizzes:quiz-start", args=["alpha"]))
+    attempt = Attempt.objects.get()
+    question = Question.objects.get(pk=attempt.question_ids[0])
+    shown = question.current_revision
+    form = answer_form(shown)
+    # The editor swaps which choice is right (a fix); the student's open form still carries r1.
+    spec_choices = shown.spec["choices"]
+    rows = [(c["text"], not c["correct"] if i < 2 else False) for i, c in enumerate(spec_choices)]
+    data = base_data(question, kind="single", prompt=shown.prompt + " (corrigé)", explanation=shown.explanation)
+    response = editor_client.post(reverse("admin:quizzes_question_change", args=[question.pk]), data | choice_rows(*rows))
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert question.current_revision.number == 2
+    student_client.post(reverse("quizzes:attempt-question", args=[attempt.pk, 1]), form)
+    answer = Answer.objects.get()
+    assert answer.revision == shown and answer.correct and answer.score == 1.0
+    assert Revision.objects.get(pk=shown.pk).prompt == shown.prompt  # r1 untouched
+
+
+def test_saving_unchanged_content_makes_no_revision(editor_client, loaded_banks):
+    question = Question.objects.get(uid="alpha-single-1")
+    assert change_single(editor_client, question).status_code == 302
+    assert question.revisions.count() == 1
+
+
+def test_answered_questions_cannot_be_deleted_only_deactivated(editor, editor_client, loaded_banks, student):
+    editor.user_permissions.add(*__import__("django.contrib.auth.models", fromlist=["Permission"]).Permission.objects.filter(codename="delete_question"))
+    question = Question.objects.get(uid="alpha-single-1")
+    attempt = Attempt.objects.create(student=student, quiz=Quiz.objects.get(slug="alpha"), question_ids=[question.pk], seed=1)
+    Answer.objects.create(attempt=attempt, question=question, revision=question.current_revision, position=0,
+                          response={}, correct=True, score=1.0)
+    assert editor_client.get(reverse("admin:quizzes_question_delete", args=[question.pk])).status_code == 403
+    changelist = reverse("admin:quizzes_question_changelist")
+    assert 'value="delete_selected"' not in editor_client.get(changelist).content.decode()
+    editor_client.post(changelist, {"action": "deactivate", "_selected_action": [question.pk]})
+    question.refresh_from_db()
+    assert not question.active and Question.objects.filter(pk=question.pk).exists()
+    assert not Quiz.objects.get(slug="alpha").items.filter(question=question).exists()
+
+
+def test_move_and_export_actions(editor_client, loaded_banks):
+    changelist = reverse("admin:quizzes_question_changelist")
+    question = Question.objects.get(uid="alpha-single-1")
+    beta = Question.objects.get(uid="beta-short-1").section
+    page = editor_client.post(changelist, {"action": "move_to_section", "_selected_action": [question.pk]})
+    assert 'name="section"' in page.content.decode()
+    editor_client.post(changelist, {"action": "move_to_section", "_selected_action": [question.pk],
+                                    "section": beta.pk, "apply": "1"})
+    assert Question.objects.get(pk=question.pk).section == beta
+    response = editor_client.post(changelist, {"action": "export_yaml",
+                                               "_selected_action": list(Question.objects.values_list("pk", flat=True))})
+    data = yaml.safe_load(response.content)
+    assert len(data["questions"]) == 6 and data["questions"][0]["section"]
+
+
+def test_live_markdown_preview_is_rendered_and_sanitised(editor_client):
+    url = reverse("admin:quizzes_question_markdown_preview")
+    html = editor_client.post(url, {"prompt": "`kubectl` <script>alert(1)</script>"}).content.decode()
+    assert "<code>kubectl</code>" in html and "<script" not in html
+    both = {"prompt": "énoncé", "explanation": "**explication**", "preview_field": "explanation"}
+    assert editor_client.post(url, both).content.decode() == "<p><strong>explication</strong></p>"
+    assert editor_client.get(url).status_code == 400
+
+
+def test_preview_as_a_student_grades_without_saving(editor_client, loaded_banks):
+    question = Question.objects.get(uid="alpha-single-1")
+    url = reverse("admin:quizzes_question_preview", args=[question.pk])
+    assert 'name="choice"' in editor_client.get(url).content.decode()
+    html = editor_client.post(url, answer_form(question.current_revision)).content.decode()
+    assert "✓" in html and "nom court" in html
+    assert Answer.objects.count() == 0
+
+
+def test_revision_history_and_comparison(editor_client, loaded_banks):
+    question = Question.objects.get(uid="alpha-single-1")
+    change_single(editor_client, question, prompt="Nouvelle formulation de l'énoncé")
+    url = reverse("admin:quizzes_question_revisions", args=[question.pk])
+    html = editor_client.get(url).content.decode()
+    assert "r1" in html and "r2" in html
+    diff = editor_client.get(url, {"compare": "1"}).content.decode()
+    assert re.search(r'class="add">\+prompt: Nouvelle formulation', diff)
+
+
+GOOD_BANK = """section: alpha
+questions:
+  - uid: alpha-single-1
+    kind: single
+    difficulty: 1
+    tags: [shortname]
+    prompt: "Quelle ressource désigne `cm` ? (revu)"
+    choices:
+      - {text: ConfigMap, correct: true}
+      - {text: CustomResourceDefinition}
+    explanation: "`cm` est le nom court de `configmaps`."
+  - uid: alpha-brand-new-1
+    kind: truefalse
+    prompt: "Un Pod peut contenir plusieurs conteneurs."
+    answer: true
+    explanation: "Oui : un Pod regroupe un ou plusieurs conteneurs."
+"""
+
+
+def upload(client, text: str, name: str = "alpha.yaml"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(reverse("admin:quizzes_question_import"),
+                       {"file": SimpleUploadedFile(name, text.encode(), content_type="application/x-yaml")})
+
+
+def test_import_dry_run_then_confirm(editor_client, loaded_banks):
+    before = Revision.objects.count()
+    response = upload(editor_client, GOOD_BANK)
+    html = response.content.decode()
+    assert response.status_code == 200 and "alpha-brand-new-1" in html and "(revu)" in html
+    assert Revision.objects.count() == before and not Question.objects.filter(uid="alpha-brand-new-1").exists()
+    payload = re.search(r'name="payload" value="([^"]+)"', html).group(1)
+    confirmed = editor_client.post(reverse("admin:quizzes_question_import"), {"payload": payload, "confirm": "1"})
+    assert confirmed.status_code == 302
+    assert Question.objects.get(uid="alpha-single-1").current_revision.number == 2
+    assert Question.objects.filter(uid="alpha-brand-new-1").exists()
+
+
+def test_an_invalid_bank_shows_line_problems_and_writes_nothing(editor_client, loaded_banks):
+    before = Revision.objects.count()
+    bad = GOOD_BANK.replace("answer: true", "answer: peut-être")
+    response = upload(editor_client, bad, name="mon-banc.yaml")
+    html = response.content.decode()
+    assert response.status_code == 400 and "mon-banc.yaml:15" in html and "answer must be true or false" in html
+    assert 'name="payload"' not in html and Revision.objects.count() == before
+
+
+def test_a_tampered_import_payload_is_refused(editor_client, loaded_banks):
+    response = editor_client.post(reverse("admin:quizzes_question_import"), {"payload": "forged", "confirm": "1"})
+    assert response.status_code == 302 and not Question.objects.filter(uid="alpha-brand-new-1").exists()
+
+
+def test_exported_yaml_loads_back(editor_client, loaded_banks, tmp_path):
+    response = editor_client.post(reverse("admin:quizzes_question_changelist"), {
+        "action": "export_yaml", "_selected_action": list(Question.objects.values_list("pk", flat=True))})
+    path = tmp_path / "export.yaml"
+    path.write_bytes(response.content)
+    read = bank_read([path], sections={"alpha", "beta"})
+    assert read.problems == [] and len(read.questions) == 6

@@ -63,7 +63,8 @@ restore: $(VENV)/.installed ## Replace all data with a backup: make restore BACK
 	$(PY) manage.py restore $(BACKUP)
 
 messages: $(VENV)/.installed ## Refresh the translation catalogues (needs GNU gettext) and compile them
-	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --no-obsolete
+	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=node_modules --no-obsolete
+	msgen -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean: ## Remove the virtualenv, the local database and collected static files

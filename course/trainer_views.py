@@ -12,6 +12,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -112,6 +113,21 @@ def student_remove(request: HttpRequest, pk: int, student_id: int) -> HttpRespon
     student = access.student_of_cohort(cohort, student_id)
     cohorts.enrolment_remove(cohort=cohort, student_id=student.pk)
     messages.success(request, _("%(name)s was removed from the class.") % {"name": student.get_username()})
+    return redirect(cohort)
+
+
+@require_POST
+@trainer_required
+def trainer_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Share the class with another trainer (a member of the trainers group)."""
+    cohort = access.cohort_for_trainer(request.user, pk)
+    username = (request.POST.get("username") or "").strip()
+    colleague = User.objects.filter(username=username, groups__name=access.TRAINERS).first()
+    if colleague is None:
+        messages.error(request, _("No trainer has the username %(name)s.") % {"name": username or "—"})
+        return redirect(cohort)
+    cohort.trainers.add(colleague)
+    messages.success(request, _("%(name)s now teaches this class too.") % {"name": colleague.get_username()})
     return redirect(cohort)
 
 

@@ -28,7 +28,7 @@ from course.markdown import render as render_markdown
 from course.models import Section
 from quizzes import banks, kinds, revisions
 from quizzes.admin_forms import QuestionForm
-from quizzes.models import Answer, Attempt, Question, Quiz, QuizItem, Revision
+from quizzes.models import Answer, Attempt, Card, Question, Quiz, QuizItem, Review, ReviewSettings, Revision
 
 IMPORT_SALT = "rappel.admin.import"
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -362,3 +362,45 @@ class AnswerAdmin(admin.ModelAdmin):
     raw_id_fields = ("attempt", "question", "revision")
 
 
+
+
+@admin.register(Card)
+class CardAdmin(admin.ModelAdmin):
+    list_display = ("student", "question", "state", "due", "last_review", "stability", "source")
+    list_filter = ("state", "source", "question__section")
+    list_select_related = ("student", "question")
+    search_fields = ("student__username", "question__uid")
+    raw_id_fields = ("student", "question")
+    readonly_fields = ("state", "step", "stability", "difficulty", "due", "last_review", "version")
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """The review log is append-only: readable, never edited."""
+
+    list_display = ("student", "question", "rating", "reviewed_at", "correct", "duration_ms")
+    list_filter = ("rating", "correct")
+    list_select_related = ("student", "question")
+    search_fields = ("student__username", "question__uid")
+    date_hierarchy = "reviewed_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReviewSettings)
+class ReviewSettingsAdmin(admin.ModelAdmin):
+    list_display = ("student", "desired_retention", "new_per_day", "max_reviews_per_day", "time_zone")
+    search_fields = ("student__username",)
+    raw_id_fields = ("student",)
+
+
+@admin.register(QuizItem)
+class QuizItemAdmin(admin.ModelAdmin):
+    list_display = ("quiz", "position", "question")
+    list_filter = ("quiz",)
+    list_select_related = ("quiz", "question")
+    raw_id_fields = ("question",)

@@ -90,3 +90,16 @@ def test_an_assignment_due_before_it_opens_is_refused(trainer_client, trainer, c
     response = trainer_client.post(reverse("trainer:assignment-add", args=[cohort.pk]), {
         "quiz": Quiz.objects.get(slug="alpha").pk, "opens_at": "2026-11-27T10:00", "due_at": "2026-11-27T09:00"})
     assert response.status_code == 400 and not Assignment.objects.exists()
+
+
+def test_a_class_can_have_several_trainers(trainer_client, trainer, user_factory, cohort_factory, client):
+    cohort = cohort_factory(trainer=trainer)
+    colleague = user_factory(username="colleague", groups=("trainers",))
+    user_factory(username="not-a-trainer")
+    url = reverse("trainer:trainer-add", args=[cohort.pk])
+    trainer_client.post(url, {"username": "not-a-trainer"})
+    assert list(cohort.trainers.all()) == [trainer]
+    assert trainer_client.post(url, {"username": "colleague"}).status_code == 302
+    assert set(cohort.trainers.all()) == {trainer, colleague}
+    client.force_login(colleague)
+    assert client.get(reverse("trainer:report-overview", args=[cohort.pk])).status_code == 200

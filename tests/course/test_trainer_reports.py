@@ -154,6 +154,7 @@ def test_a_trainer_of_another_class_gets_404_everywhere(classroom, user_factory,
         assert client.get(url).status_code == 404, url
     assert client.post(reverse("trainer:student-remove", args=[cohort.pk, ann.pk])).status_code == 404
     assert client.post(reverse("trainer:assignment-add", args=[cohort.pk]), {}).status_code == 404
+    assert client.post(reverse("trainer:trainer-add", args=[cohort.pk]), {"username": "other-trainer"}).status_code == 404
     assert cohort.enrolments.count() == 2
 
 

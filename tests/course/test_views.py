@@ -67,3 +67,11 @@ def test_groups_exist_after_migrate(db):
     editors = Group.objects.get(name="editors")
     assert editors.permissions.filter(codename="change_question").exists()
     assert not editors.permissions.filter(content_type__app_label="auth").exists()
+
+
+def test_every_model_is_in_the_admin():
+    from django.apps import apps
+    from django.contrib import admin
+
+    ours = [m for m in apps.get_models() if m._meta.app_label in {"course", "quizzes"} and not m._meta.auto_created]
+    assert [m.__name__ for m in ours if not admin.site.is_registered(m)] == []

@@ -317,3 +317,33 @@ def test_next_card_and_rating_take_a_constant_number_of_queries(student_client, 
         card, token = page.context["card"], page.context["token"]
         with django_assert_num_queries(13):
             page = student_client.post(reverse("review:card-rate", args=[card.pk]), {"rating": "4", "token": token}, **HTMX)
+
+
+COMMAND_BANK = """section: alpha
+questions:
+  - uid: alpha-cmd-pods-1
+    kind: command
+    prompt: "Listez les pods du namespace kube-system."
+    answers: ["kubectl get pods -n kube-system"]
+    explanation: "`-n` choisit le namespace."
+"""
+
+
+@pytest.mark.parametrize(("typed", "suggested"), [("kubectl get po --namespace=kube-system", {3, 4}),
+                                                 ("kubectl get pods", {1})])
+def test_hands_on_exercises_work_in_review(student_client, student, sections, tmp_path, typed, suggested):
+    from quizzes.banks import bank_load
+
+    (tmp_path / "alpha.yaml").write_text(COMMAND_BANK)
+    bank_load([tmp_path / "alpha.yaml"])
+    add_all(student)
+    page = student_client.get(reverse("review:session"))
+    card = page.context["card"]
+    assert card.question.kind == "command" and 'name="command"' in page.content.decode()
+    answered = student_client.post(reverse("review:card-answer", args=[card.pk]),
+                                   {"command": typed, "token": page.context["token"]}, **HTMX)
+    assert {r["value"] for r in answered.context["ratings"] if r["suggested"]} <= suggested
+    rated = student_client.post(reverse("review:card-rate", args=[card.pk]),
+                                {"rating": str(min(suggested)), "token": answered.context["token"]}, **HTMX)
+    assert rated.status_code == 200
+    assert Review.objects.get().correct is (suggested != {1})

@@ -17,3 +17,8 @@ def test_bootstrap_twice_duplicates_nothing():
     assert User.objects.get(username="editeur").groups.filter(name="editors").exists()
     assert User.objects.get(username="formateur").groups.filter(name="trainers").exists()
     assert User.objects.get(username="etudiant").check_password("rappel-etudiant")
+    from course.models import Assignment, Cohort
+
+    cohort = Cohort.objects.get(join_code="KUBEJ234")
+    assert list(cohort.students.values_list("username", flat=True)) == ["etudiant"]
+    assert Assignment.objects.filter(cohort=cohort).count() == 3

@@ -63,8 +63,13 @@ restore: $(VENV)/.installed ## Replace all data with a backup: make restore BACK
 	$(PY) manage.py restore $(BACKUP)
 
 messages: $(VENV)/.installed ## Refresh the translation catalogues (needs GNU gettext) and compile them
-	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=node_modules --no-obsolete
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=tests --ignore=bench --ignore=node_modules --no-obsolete
+	@# English is the source language: its catalogue repeats every msgid of the French one.
+	msgfilter --keep-header -i locale/fr/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po sed -e d
 	msgen -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
+	sed -i -e 's/^"Language: fr\\n"/"Language: en\\n"/' \
+	  -e 's/^"Plural-Forms: nplurals=2; plural=(n > 1);\\n"/"Plural-Forms: nplurals=2; plural=(n != 1);\\n"/' \
+	  locale/en/LC_MESSAGES/django.po
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean: ## Remove the virtualenv, the local database and collected static files

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from course.markdown import render as render_markdown
 from course.models import Section
-from quizzes import banks, kinds, revisions
+from quizzes import banks, gift, kinds, revisions
 from quizzes.admin_forms import QuestionForm
 from quizzes.models import Answer, Attempt, Card, Question, Quiz, QuizItem, Review, ReviewSettings, Revision
 
@@ -54,7 +54,7 @@ class MoveForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Bank file (YAML)"))
+    file = forms.FileField(label=gettext_lazy("Bank file (YAML, or Moodle GIFT ending in .gift)"))
 
 
 @admin.register(Question)
@@ -280,6 +280,12 @@ class QuestionAdmin(admin.ModelAdmin):
                 except UnicodeDecodeError:
                     form.add_error("file", _("This file is not UTF-8 text."))
                 else:
+                    if name.lower().endswith(".gift"):  # Moodle GIFT: converted, then the same dry run
+                        read = gift.gift_read(text, path=name)
+                        if read.problems:
+                            context.update(problems=read.problems, new=[], changed=[], unchanged=[])
+                            return TemplateResponse(request, "admin/quizzes/question/import.html", context, status=400)
+                        text, name = banks.dump_yaml({"questions": read.questions}), f"{name}.yaml"
                     with _bank_file(name, text) as bank_path:
                         context.update(banks.bank_plan([bank_path], display_name=name))
                     if not context["problems"]:

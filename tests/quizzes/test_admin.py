@@ -266,3 +266,16 @@ def test_exported_yaml_loads_back(editor_client, loaded_banks, tmp_path):
     path.write_bytes(response.content)
     read = bank_read([path], sections={"alpha", "beta"})
     assert read.problems == [] and len(read.questions) == 6
+
+
+def test_a_gift_file_goes_through_the_same_dry_run(editor_client, loaded_banks):
+    text = ("$CATEGORY: $course$/top/alpha\n\n"
+            "::alpha-gift-pods-1::Un Pod peut regrouper plusieurs conteneurs.{T####Oui, ils partagent réseau et volumes.}\n")
+    response = upload(editor_client, text, name="moodle.gift")
+    html = response.content.decode()
+    assert response.status_code == 200 and "alpha-gift-pods-1" in html
+    payload = re.search(r'name="payload" value="([^"]+)"', html).group(1)
+    editor_client.post(reverse("admin:quizzes_question_import"), {"payload": payload, "confirm": "1"})
+    assert Question.objects.get(uid="alpha-gift-pods-1").kind == "truefalse"
+    broken = upload(editor_client, "::x::Essai ouvert{}\n", name="essay.gift")
+    assert broken.status_code == 400 and "essay.gift:1" in broken.content.decode()

@@ -98,22 +98,23 @@ class QuestionView:
 
 
 def question_view(attempt: Attempt, position: int) -> QuestionView | None:
-    """The question at `position` (0-based), or None when out of range."""
+    """The question at `position` (0-based), or None when out of range. Three queries: the
+    attempt's answered questions, the question, and its answer when there is one."""
     if not 0 <= position < attempt.total:
         return None
     question_id = attempt.question_ids[position]
-    answer = (
-        Answer.objects.select_related("revision").filter(attempt=attempt, question_id=question_id).first()
-    )
+    answered = dict(attempt.answers.values_list("question_id", "pk"))
     question = Question.objects.select_related("section", "current_revision").get(pk=question_id)
-    revision = answer.revision if answer else question.current_revision
+    answer = None
+    if question_id in answered:
+        answer = Answer.objects.select_related("revision").get(pk=answered[question_id])
     return QuestionView(
         attempt=attempt,
         position=position,
         question=question,
-        revision=revision,
+        revision=answer.revision if answer else question.current_revision,
         answer=answer,
-        answered=answered_count(attempt),
+        answered=len(answered),
     )
 
 

@@ -13,8 +13,11 @@ document.addEventListener("keydown", (event) => {
     button.click();
   }
 });
-// After htmx swaps a card in, move focus to its first control so the keyboard keeps working.
-document.addEventListener("htmx:afterSwap", (event) => {
-  const focus = event.target.querySelector("[autofocus], input, textarea, select, button");
+// After htmx swaps a card in (outerHTML: the old element is gone), move focus into the new card
+// so Space and 1-4 keep working and screen readers land on it.
+document.addEventListener("htmx:afterSettle", () => {
+  const card = document.getElementById("review-card");
+  if (!card || card.contains(document.activeElement)) return;
+  const focus = card.querySelector("[autofocus], input, textarea, select, button");
   if (focus) focus.focus();
 });

@@ -31,9 +31,12 @@ $(VENV)/.installed: requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+# Test tools: pytest & Playwright (it drives the system's /usr/bin/chromium, never a downloaded
+# browser), and axe-core from npm for the accessibility tests (tests/browser/node_modules).
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt tests/browser/package-lock.json $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	@touch $@
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility tests will skip (in CI they fail). Install nodejs and npm."; fi
 
 setup: $(VENV)/.installed ## Create .venv, install, migrate, load course + banks, demo accounts
 	$(PY) manage.py bootstrap

@@ -9,6 +9,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("", RedirectView.as_view(pattern_name="quizzes:home", permanent=False)),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's): send them ours.
+    path("favicon.ico", health.favicon),
     path("accounts/", include("course.auth_urls")),
     path("course/", include("quizzes.export_urls")),
     path("course/", include("course.urls")),

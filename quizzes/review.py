@@ -297,14 +297,19 @@ def cards_by_state(*, student) -> dict:
     return agg
 
 
-def mastery_by_section(*, student, now: dt.datetime, desired_retention: float) -> list[dict]:
-    """Mean predicted recall now of the student's studied cards, per course section. One query."""
-    recall = scheduling.retrievability_expression(now=now, desired_retention=desired_retention, prefix="questions__cards__")
-    studied = Q(questions__cards__student=student, questions__cards__last_review__isnull=False,
-                questions__active=True)
-    return list(
-        Section.objects.order_by("position").annotate(
-            cards=Count("questions__cards", filter=studied),
-            recall=Avg(recall, filter=studied),
-        )
-    )
+def mastery_by_section(*, student, now: dt.datetime, desired_retention: float) -> list[Section]:
+    """Mean predicted recall now of the student's studied cards, per course section: two queries
+    (the sections, and the student's cards grouped by section through the card index)."""
+    recall = scheduling.retrievability_expression(now=now, desired_retention=desired_retention)
+    rows = {
+        row["question__section_id"]: row
+        for row in Card.objects.filter(student=student, last_review__isnull=False, question__active=True)
+        .values("question__section_id")
+        .annotate(cards=Count("pk"), recall=Avg(recall))
+        .order_by()
+    }
+    sections = list(Section.objects.order_by("position"))
+    for section in sections:
+        row = rows.get(section.pk, {})
+        section.cards, section.recall = row.get("cards", 0), row.get("recall")
+    return sections

@@ -1,0 +1,1 @@
+"""Benchmark of Rappel at school scale: seeding, page timings and a load test (see README.md)."""

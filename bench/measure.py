@@ -47,7 +47,7 @@ from django.utils import timezone  # noqa: E402
 from course.models import Cohort, Section  # noqa: E402
 from quizzes import attempts, kinds, reports, review  # noqa: E402
 from quizzes.management.commands import seed_school  # noqa: E402
-from quizzes.management.commands.seed_school import answer_form, raw_insert  # noqa: E402
+from quizzes.management.commands.seed_school import CARD_COLUMNS, answer_form, raw_insert  # noqa: E402
 from quizzes.models import Answer, Attempt, Card, Question, Quiz, Revision  # noqa: E402
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -556,19 +556,7 @@ def heatmap_variants(
                     )
             raw_insert(
                 Card,
-                [
-                    "student",
-                    "question",
-                    "state",
-                    "step",
-                    "stability",
-                    "difficulty",
-                    "due",
-                    "last_review",
-                    "source",
-                    "version",
-                    "created_at",
-                ],
+                CARD_COLUMNS,
                 rows,
             )
             if connection.vendor == "postgresql":

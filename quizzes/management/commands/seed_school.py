@@ -326,6 +326,13 @@ class Times:
         return f"{self._day(day)} {self.clock[second]}{self.zone}"
 
 
+#: The Card columns written by the raw inserts (seeding here, and the bench's own cards).
+CARD_COLUMNS = [
+    "student", "question", "state", "step", "stability", "difficulty", "due", "last_review", "source",
+    "version", "created_at",
+]
+
+
 def raw_insert(model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
     """Insert prepared rows (values already in database form) with COPY or one prepared INSERT."""
     meta = model._meta
@@ -1017,19 +1024,7 @@ class Seeder:
             progress = self.stage("cards", len(rows))
             raw_insert(
                 Card,
-                [
-                    "student",
-                    "question",
-                    "state",
-                    "step",
-                    "stability",
-                    "difficulty",
-                    "due",
-                    "last_review",
-                    "source",
-                    "version",
-                    "created_at",
-                ],
+                CARD_COLUMNS,
                 rows,
             )
             progress.update(len(rows))

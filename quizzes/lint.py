@@ -38,6 +38,7 @@ from django.conf import settings
 
 from course.yamlio import LineDict, LineList, Problem, load_file
 from quizzes.banks import BankQuestion, bank_read, default_paths, expand_paths
+from quizzes import resource_names
 from quizzes.kinds.short import normalise
 
 # --- thresholds --------------------------------------------------------------------------
@@ -82,23 +83,6 @@ COURSE_KINDS = (
     "clusterrolebinding", "customresourcedefinition", "daemonset", "endpoints", "group",
     "horizontalpodautoscaler", "podsecuritypolicy", "resourcequota", "rolebinding", "role",
     "user", "clusterrole",
-)  # fmt: skip
-
-# Built-in kinds whose names kubectl accepts (`kubectl api-resources` on Kubernetes 1.33, plus
-# PodSecurityPolicy, removed in 1.25 but taught by the course). Used to recognise a resource
-# name in a short answer, which then needs its singular and plural forms.
-KUBERNETES_KINDS = (
-    "APIService", "Binding", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding",
-    "ComponentStatus", "ConfigMap", "ControllerRevision", "CronJob", "CSIDriver", "CSINode",
-    "CSIStorageCapacity", "CustomResourceDefinition", "DaemonSet", "Deployment", "EndpointSlice",
-    "Endpoints", "Event", "FlowSchema", "HorizontalPodAutoscaler", "Ingress", "IngressClass",
-    "Job", "Lease", "LimitRange", "MutatingWebhookConfiguration", "Namespace", "NetworkPolicy",
-    "Node", "PersistentVolume", "PersistentVolumeClaim", "Pod", "PodDisruptionBudget",
-    "PodSecurityPolicy", "PodTemplate", "PriorityClass", "PriorityLevelConfiguration",
-    "ReplicaSet", "ReplicationController", "ResourceQuota", "Role", "RoleBinding",
-    "RuntimeClass", "Secret", "Service", "ServiceAccount", "StatefulSet", "StorageClass",
-    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-    "ValidatingWebhookConfiguration", "VolumeAttachment",
 )  # fmt: skip
 
 # --- rule names (the first word of every message) -----------------------------------------
@@ -486,20 +470,13 @@ _HYPHENATED = re.compile(r"^\w+(?:-\w+)+$")
 _TITLE_WORD = re.compile(r"^[A-Z][a-z0-9]*$")
 
 
-def _plural(kind: str) -> str:
-    lower = kind.lower()
-    if lower == "endpoints":
-        return lower
-    if lower.endswith("y"):
-        return lower[:-1] + "ies"
-    if lower.endswith(("s", "ss")):
-        return lower + "es"
-    return lower + "s"
-
-
-# Every name kubectl accepts for a built-in kind (singular or plural), to its two forms.
+# Every name kubectl accepts for a built-in kind (singular or plural), to its two forms. From the
+# project's one table of resource names; PodSecurityPolicy stays, removed in 1.25 but taught.
 RESOURCE_NAMES: dict[str, tuple[str, str]] = {
-    form: (kind.lower(), _plural(kind)) for kind in KUBERNETES_KINDS for form in (kind.lower(), _plural(kind))
+    form: (resource.singular, resource.plural)
+    for resource in resource_names.RESOURCES
+    if resource.kind and not resource.category and (resource.api or resource.removed_in)
+    for form in (resource.singular, resource.plural)
 }
 
 

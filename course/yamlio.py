@@ -52,10 +52,6 @@ class LineList(list):
         return self.line
 
 
-def line_of(value: Any, default: int = 0) -> int:
-    return getattr(value, "line", default) or default
-
-
 class _Loader(yaml.SafeLoader):
     """The safe loader, building LineDict / LineList and collecting duplicate keys."""
 

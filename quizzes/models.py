@@ -144,11 +144,6 @@ class QuizItem(models.Model):
         ]
 
 
-class AttemptQuerySet(models.QuerySet["Attempt"]):
-    def finished(self) -> AttemptQuerySet:
-        return self.filter(finished_at__isnull=False)
-
-
 class Attempt(models.Model):
     """One student's go at a quiz. Its question list is fixed when it starts."""
 
@@ -161,8 +156,6 @@ class Attempt(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     score = models.FloatField(null=True, blank=True, help_text=_("0..1, set when finished"))
-
-    objects = AttemptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -240,11 +233,6 @@ class ReviewSettings(models.Model):
         verbose_name_plural = _("review settings")
 
 
-class CardQuerySet(models.QuerySet["Card"]):
-    def for_student(self, student) -> CardQuerySet:
-        return self.filter(student=student)
-
-
 class Card(models.Model):
     """The FSRS memory state of one question for one student (explicit columns, no blob)."""
 
@@ -268,8 +256,6 @@ class Card(models.Model):
     source = models.PositiveSmallIntegerField(choices=Source.choices, default=Source.ADDED)
     version = models.PositiveIntegerField(default=0, help_text=_("bumped on every rating"))
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = CardQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("card")

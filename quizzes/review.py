@@ -102,13 +102,11 @@ class Queue:
     card: Card | None
     due_left: int
     new_left: int
-    reviews_today: int
     next_due: dt.datetime | None
 
 
 def _today_counts(student, start: dt.datetime, end: dt.datetime) -> dict:
     return Review.objects.filter(student=student, reviewed_at__gte=start, reviewed_at__lt=end).aggregate(
-        total=Count("pk"),
         new=Count("pk", filter=Q(state_before__last_review=None)),
         review=Count("pk", filter=Q(state_before__state=Card.State.REVIEW)),
     )
@@ -149,8 +147,7 @@ def next_card(*, student, now: dt.datetime | None = None, prefs: ReviewSettings 
     next_due = None
     if card is None:
         next_due = cards.filter(last_review__isnull=False).aggregate(m=Min("due"))["m"]
-    return Queue(card=card, due_left=due_left, new_left=new_left, reviews_today=today["total"],
-                 next_due=next_due)
+    return Queue(card=card, due_left=due_left, new_left=new_left, next_due=next_due)
 
 
 # --- recording a rating ------------------------------------------------------------------------

@@ -9,13 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from course.markdown import render_inline
 from quizzes.kinds import (
-    EMPTY_RESPONSE,
     TAMPERED_RESPONSE,
     InvalidResponse,
     SpecError,
     Verdict,
     item_key,
     shuffled,
+    single_value,
 )
 
 NAME = "matching"
@@ -94,12 +94,7 @@ def parse_response(spec: Mapping[str, Any], form: Mapping[str, Sequence[str]]) -
     option_keys = {o["key"] for o in _options(spec)}
     answer: dict[str, str] = {}
     for pair in spec["pairs"]:
-        values = form.get(FIELD_PREFIX + pair["key"]) or []
-        if len(values) > 1:
-            raise InvalidResponse(TAMPERED_RESPONSE)
-        value = values[0].strip() if values else ""
-        if not value:
-            raise InvalidResponse(EMPTY_RESPONSE)
+        value = single_value(form, FIELD_PREFIX + pair["key"])
         if value not in option_keys:
             raise InvalidResponse(TAMPERED_RESPONSE)
         answer[pair["key"]] = value

@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from course.markdown import render_inline
 from quizzes.kinds import (
-    EMPTY_RESPONSE,
     TAMPERED_RESPONSE,
     InvalidResponse,
     SpecError,
     Verdict,
     item_key,
     shuffled,
+    single_value,
 )
 
 NAME = "ordering"
@@ -55,12 +55,7 @@ def parse_response(spec: Mapping[str, Any], form: Mapping[str, Sequence[str]]) -
     count = len(spec["items"])
     positions: dict[str, int] = {}
     for item in spec["items"]:
-        values = form.get(FIELD_PREFIX + item["key"]) or []
-        if len(values) > 1:
-            raise InvalidResponse(TAMPERED_RESPONSE)
-        value = values[0].strip() if values else ""
-        if not value:
-            raise InvalidResponse(EMPTY_RESPONSE)
+        value = single_value(form, FIELD_PREFIX + item["key"])
         if not value.isdigit() or not 1 <= int(value) <= count:
             raise InvalidResponse(TAMPERED_RESPONSE)
         positions[item["key"]] = int(value)

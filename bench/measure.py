@@ -424,7 +424,7 @@ def components(bench: Bench, *, student: User, school: Cohort, heat: Cohort, ass
         bench.component(
             page,
             f"review.true_retention({days} days)",
-            lambda d=days: review.true_retention(student=student, now=now, days=d),
+            lambda d=days: review.true_retention(student=student, now=now, tz=tz, days=d),
         )
     bench.component(page, "review.streak", lambda: review.streak(student=student, now=now, tz=tz))
     bench.component(

@@ -28,7 +28,7 @@ from course.markdown import render as render_markdown
 from course.models import Section
 from quizzes import banks, gift, kinds, revisions
 from quizzes.admin_forms import QuestionForm
-from quizzes.models import Answer, Attempt, Card, Question, Quiz, QuizItem, Review, ReviewSettings, Revision
+from quizzes.models import Answer, Attempt, Card, Question, Quiz, QuizItem, Review, ReviewDay, ReviewSettings, Revision
 
 IMPORT_SALT = "rappel.admin.import"
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -389,6 +389,22 @@ class ReviewAdmin(admin.ModelAdmin):
     list_select_related = ("student", "question")
     search_fields = ("student__username", "question__uid")
     date_hierarchy = "reviewed_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReviewDay)
+class ReviewDayAdmin(admin.ModelAdmin):
+    """The daily rollup of the review log, kept by the app: readable, never edited."""
+
+    list_display = ("student", "day", "reviews", "new_cards", "recall_reviews", "recall_passed")
+    list_select_related = ("student",)
+    search_fields = ("student__username",)
+    date_hierarchy = "day"
 
     def has_add_permission(self, request) -> bool:
         return False

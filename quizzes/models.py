@@ -300,3 +300,27 @@ class Review(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(rating__gte=1) & Q(rating__lte=4), name="review_rating_1_4")
         ]
+
+
+class ReviewDay(models.Model):
+    """One student's reviews on one review day (04:00 to 04:00 in their time zone), summed.
+
+    A rollup of `Review` that `review.review_record` keeps in step in the same transaction: the
+    daily limits, the streak and true retention read a row a day instead of every review.
+    """
+
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_days")
+    day = models.DateField()
+    reviews = models.PositiveIntegerField(default=0)
+    new_cards = models.PositiveIntegerField(default=0, help_text=_("cards studied for the first time"))
+    recall_reviews = models.PositiveIntegerField(default=0, help_text=_("reviews of cards in review state"))
+    recall_passed = models.PositiveIntegerField(default=0, help_text=_("of those, not rated Again"))
+    duration_ms = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("review day")
+        verbose_name_plural = _("review days")
+        constraints = [models.UniqueConstraint(fields=["student", "day"], name="review_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.day}: {self.reviews}"

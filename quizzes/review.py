@@ -10,20 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from zoneinfo import ZoneInfo
-
-from django.db.models import Avg, Count, DateTimeField, ExpressionWrapper, F, Min, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, BooleanField, Case, Count, F, IntegerField, Min, Q, QuerySet, Sum, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from course.models import Section
 from quizzes import kinds, scheduling
-from quizzes.models import Card, Question, Review, ReviewSettings
+from quizzes.models import Card, Question, Review, ReviewDay, ReviewSettings
 from quizzes.scheduling import CardState
 
 TOKEN_SALT = "rappel.review"
@@ -105,11 +105,10 @@ class Queue:
     next_due: dt.datetime | None
 
 
-def _today_counts(student, start: dt.datetime, end: dt.datetime) -> dict:
-    return Review.objects.filter(student=student, reviewed_at__gte=start, reviewed_at__lt=end).aggregate(
-        new=Count("pk", filter=Q(state_before__last_review=None)),
-        review=Count("pk", filter=Q(state_before__state=Card.State.REVIEW)),
-    )
+def _today_counts(student, day: dt.date) -> dict:
+    """New cards and reviews of review-state cards already studied on this review day."""
+    row = ReviewDay.objects.filter(student=student, day=day).values_list("new_cards", "recall_reviews").first()
+    return {"new": row[0], "review": row[1]} if row else {"new": 0, "review": 0}
 
 
 def next_card(*, student, now: dt.datetime | None = None, prefs: ReviewSettings | None = None) -> Queue:
@@ -117,8 +116,8 @@ def next_card(*, student, now: dt.datetime | None = None, prefs: ReviewSettings 
     now = now or timezone.now()
     prefs = prefs or settings_for(student)
     day = scheduling.review_day(now, prefs.time_zone)
-    start, end = scheduling.day_bounds(day, prefs.time_zone)
-    today = _today_counts(student, start, end)
+    _start, end = scheduling.day_bounds(day, prefs.time_zone)
+    today = _today_counts(student, day)
     review_room = max(0, prefs.max_reviews_per_day - today["review"])
     new_room = max(0, prefs.new_per_day - today["new"])
 
@@ -233,10 +232,89 @@ def review_record(
         )
         if updated != 1:  # cannot happen under the row lock; refuse rather than double count
             raise IntegrityError("card changed under its lock")
+        _count_in_day(review, scheduling.review_day(now, prefs.time_zone), before=before)
         for field in ("state", "step", "stability", "difficulty", "due", "last_review"):
             setattr(card, field, getattr(after, field))
         card.version += 1
         return Recorded(review=review, card=card)
+
+
+# --- the daily rollup ----------------------------------------------------------------------------
+
+
+def _day_totals(*, rating: int, before_state: int | None, before_last_review, duration_ms: int | None) -> dict:
+    """What one review adds to its day's `ReviewDay` row."""
+    recall = before_state == Card.State.REVIEW
+    return {
+        "reviews": 1,
+        "new_cards": int(before_last_review is None),
+        "recall_reviews": int(recall),
+        "recall_passed": int(recall and rating > 1),
+        "duration_ms": duration_ms or 0,
+    }
+
+
+def _count_in_day(review: Review, day: dt.date, *, before: CardState) -> None:
+    """Add a review to its day's row, in the caller's transaction: one UPDATE; on the first
+    review of the day an empty row is inserted first (a concurrent first insert is ignored)."""
+    totals = _day_totals(rating=review.rating, before_state=before.state,
+                         before_last_review=before.last_review, duration_ms=review.duration_ms)
+    increments = {name: F(name) + value for name, value in totals.items()}
+    rows = ReviewDay.objects.filter(student_id=review.student_id, day=day)
+    if not rows.update(**increments):
+        ReviewDay.objects.bulk_create([ReviewDay(student_id=review.student_id, day=day)], ignore_conflicts=True)
+        rows.update(**increments)
+
+
+def review_days_totals(
+    log: Iterable[tuple], zone_of: dict[int, dt.tzinfo], default: dt.tzinfo, totals: dict | None = None
+) -> dict:
+    """Sum a review log into rows of `ReviewDay`: {(student_id, day): totals}, added to `totals`
+    if given. Each log entry is (student_id, reviewed_at, rating, duration_ms, state before, last
+    review before)."""
+    totals = {} if totals is None else totals
+    for student, at, rating, duration, state, last_review in log:
+        key = (student, scheduling.review_day(at, zone_of.get(student, default)))
+        add = _day_totals(rating=rating, before_state=state, before_last_review=last_review, duration_ms=duration)
+        row = totals.get(key)
+        if row is None:
+            totals[key] = add
+        else:
+            for name, value in add.items():
+                row[name] += value
+    return totals
+
+
+def review_zones(settings_model=ReviewSettings) -> tuple[dict[int, dt.tzinfo], dt.tzinfo]:
+    """Each student's time zone as set now, and the default for students without settings."""
+    zones: dict[str, ZoneInfo] = {}
+    zone_of = {
+        student: zones.setdefault(tz, ZoneInfo(tz))
+        for student, tz in settings_model.objects.values_list("student_id", "time_zone")
+    }
+    return zone_of, ZoneInfo(settings_model._meta.get_field("time_zone").default)
+
+
+def review_days_rebuild(*, models: tuple | None = None, chunk: int = 20_000) -> int:
+    """Rebuild every `ReviewDay` row from the `Review` log (each student's time zone as set now).
+
+    For a migration (pass its historical `Review`, `ReviewDay`, `ReviewSettings`) and to check that
+    the rollup kept by `review_record` equals the log. Returns how many rows it wrote.
+    """
+    review_model, day_model, settings_model = models or (Review, ReviewDay, ReviewSettings)
+    log = review_model.objects.order_by().values_list(
+        "student_id", "reviewed_at", "rating", "duration_ms",
+        Cast(KT("state_before__state"), IntegerField()),
+        # JSON null, not the text "null": None for a new card, True otherwise
+        Case(When(state_before__last_review=None, then=None), default=True, output_field=BooleanField()),
+    )
+    totals = review_days_totals(log.iterator(chunk_size=chunk), *review_zones(settings_model))
+    with transaction.atomic():
+        day_model.objects.all().delete()
+        day_model.objects.bulk_create(
+            (day_model(student_id=s, day=d, **row) for (s, d), row in totals.items()), batch_size=2000
+        )
+    return len(totals)
 
 
 # --- progress ----------------------------------------------------------------------------------
@@ -252,12 +330,13 @@ def forecast(*, student, now: dt.datetime, tz: str, days: int = 14) -> list[dict
     return [{"day": today + dt.timedelta(days=i), "count": counts[f"d{i}"]} for i in range(days)]
 
 
-def true_retention(*, student, now: dt.datetime, days: int) -> dict:
-    """Share of reviews of cards in review state (not learning) that were not rated Again."""
-    since = now - dt.timedelta(days=days)
-    agg = Review.objects.filter(
-        student=student, reviewed_at__gte=since, state_before__state=Card.State.REVIEW
-    ).aggregate(total=Count("pk"), passed=Count("pk", filter=Q(rating__gt=1)))
+def true_retention(*, student, now: dt.datetime, tz: str, days: int) -> dict:
+    """Share of reviews of cards in review state (not learning) that were not rated Again, over
+    the last `days` review days, today included. One query on the daily rollup."""
+    today = scheduling.review_day(now, tz)
+    agg = ReviewDay.objects.filter(
+        student=student, day__gt=today - dt.timedelta(days=days), day__lte=today
+    ).aggregate(total=Sum("recall_reviews", default=0), passed=Sum("recall_passed", default=0))
     rate = agg["passed"] / agg["total"] if agg["total"] else None
     return {"days": days, "total": agg["total"], "passed": agg["passed"], "rate": rate}
 
@@ -265,16 +344,12 @@ def true_retention(*, student, now: dt.datetime, days: int) -> dict:
 def streak(*, student, now: dt.datetime, tz: str, horizon_days: int = 366) -> int:
     """Consecutive review days with at least one review, ending today (or yesterday if today
     has none yet). Review days start at 04:00 local time."""
-    zone = ZoneInfo(tz)
-    shift = dt.timedelta(hours=scheduling.DAY_STARTS_AT.hour)
-    days = set(
-        Review.objects.filter(student=student, reviewed_at__gte=now - dt.timedelta(days=horizon_days))
-        .annotate(day=TruncDate(ExpressionWrapper(F("reviewed_at") - shift, output_field=DateTimeField()), tzinfo=zone))
-        .values_list("day", flat=True)
-        .distinct()
-        .order_by()
-    )
     today = scheduling.review_day(now, tz)
+    days = set(
+        ReviewDay.objects.filter(
+            student=student, reviews__gt=0, day__gt=today - dt.timedelta(days=horizon_days), day__lte=today
+        ).values_list("day", flat=True)
+    )
     day = today if today in days else today - dt.timedelta(days=1)
     count = 0
     while day in days:

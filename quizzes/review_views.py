@@ -226,7 +226,7 @@ def progress(request: HtmxHttpRequest) -> HttpResponse:
         "chart": chart,
         "today": days[0]["count"],
         "tomorrow": days[1]["count"],
-        "retention": [review.true_retention(student=request.user, now=now, days=n) for n in (7, 30)],
+        "retention": [review.true_retention(student=request.user, now=now, tz=prefs.time_zone, days=n) for n in (7, 30)],
         "streak": review.streak(student=request.user, now=now, tz=prefs.time_zone),
         "mastery": review.mastery_by_section(student=request.user, now=now, desired_retention=prefs.desired_retention),
     }

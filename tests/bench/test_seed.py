@@ -14,7 +14,7 @@ from django.core.management import call_command
 from course.models import Cohort
 from quizzes import kinds, scheduling
 from quizzes.management.commands import seed_school
-from quizzes.models import Answer, Attempt, Card, Question, Quiz, Review
+from quizzes.models import Answer, Attempt, Card, Question, Quiz, Review, ReviewDay
 from quizzes.review import card_state
 from quizzes.scheduling import CardState
 
@@ -163,3 +163,17 @@ def test_review_histories_replay_to_the_stored_card_states(school):
             assert _state(review.state_after) == state
         assert card_state(card) == state
     assert not Review.objects.filter(card__last_review__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_the_seeded_daily_rollup_is_the_one_the_review_log_gives(school):
+    from quizzes.review import review_days_rebuild
+
+    def rows():
+        return list(ReviewDay.objects.order_by("student_id", "day").values_list(
+            "student_id", "day", "reviews", "new_cards", "recall_reviews", "recall_passed", "duration_ms"))
+
+    seeded = rows()
+    assert sum(r[2] for r in seeded) == Review.objects.count() > 0
+    assert review_days_rebuild() == len(seeded)
+    assert rows() == seeded

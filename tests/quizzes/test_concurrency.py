@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from quizzes import review
-from quizzes.models import Answer, Attempt, Card, Question, Review
+from quizzes.models import Answer, Attempt, Card, Question, Review, ReviewDay
 from tests.quizzes.helpers import answer_form
 
 pytestmark = [
@@ -63,6 +63,24 @@ def test_the_same_rating_posted_at_once_is_recorded_once(loaded_banks, student):
     assert statuses == [200] * WORKERS
     assert Review.objects.filter(card=card).count() == 1
     assert Card.objects.get(pk=card.pk).version == 1
+
+
+def test_the_days_first_ratings_at_once_are_all_counted_in_the_rollup(loaded_banks, student):
+    """Different cards rated at the same moment, none yet today: one ReviewDay row counts them all."""
+    review.cards_add(student=student, questions=Question.objects.all())
+    cards = list(Card.objects.filter(student=student).order_by("pk")[:WORKERS])
+    assert len(cards) == WORKERS
+    forms = iter([(c.pk, review.card_token(c, shown_at=c.due)) for c in cards])
+    lock = threading.Lock()
+
+    def rate_one() -> int:
+        with lock:
+            card_id, token = next(forms)
+        return logged_in(student).post(reverse("review:card-rate", args=[card_id]), {"rating": "3", "token": token}).status_code
+
+    assert run_together(rate_one) == [302] * WORKERS
+    day = ReviewDay.objects.get(student=student)
+    assert (day.reviews, day.new_cards) == (WORKERS, WORKERS) == (Review.objects.count(), WORKERS)
 
 
 def test_the_same_answer_posted_at_once_is_saved_once(loaded_banks, student):

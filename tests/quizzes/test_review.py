@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from quizzes import review, scheduling
-from quizzes.models import Card, Question, Review, ReviewSettings
+from quizzes.models import Card, Question, Review, ReviewDay, ReviewSettings
 from tests.quizzes.helpers import answer_form
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +150,7 @@ def test_progress_figures(loaded_banks, student):
     latest = max(Card.objects.filter(last_review__isnull=False).values_list("last_review", flat=True))
     states = review.cards_by_state(student=student)
     assert states == {"new": 2, "learning": 0, "review": 3, "relearning": 1, "total": 6}
-    retention = review.true_retention(student=student, now=latest, days=30)
+    retention = review.true_retention(student=student, now=latest, tz="Europe/Paris", days=30)
     assert (retention["total"], retention["passed"]) == (2, 1)
     days = review.forecast(student=student, now=MONDAY, tz="Europe/Paris")
     expected = [0] * 14
@@ -167,11 +167,38 @@ def test_streak_counts_consecutive_review_days(loaded_banks, student):
     card = Card.objects.first()
     for day in (0, 1, 2, 4, 5):
         moment = (MONDAY + dt.timedelta(days=day)).replace(hour=3, minute=30)  # 03:30 belongs to the day before
-        Review.objects.create(card=card, student=student, question=card.question,
-                              revision=card.question.current_revision, rating=3, reviewed_at=moment,
-                              state_before={}, state_after={})
+        rate(student, Card.objects.get(pk=card.pk), 3, moment)
     saturday_morning = (MONDAY + dt.timedelta(days=5)).replace(hour=10)
     assert review.streak(student=student, now=saturday_morning, tz="Europe/Paris") == 2
+    # Review days Sunday to Friday (the 03:30 reviews count for the day before): 2 to 4 make 3
+    assert review.streak(student=student, now=(MONDAY + dt.timedelta(days=2)).replace(hour=10),
+                         tz="Europe/Paris") == 3
+    assert review.streak(student=student, now=MONDAY + dt.timedelta(days=30), tz="Europe/Paris") == 0
+
+
+def test_the_daily_rollup_equals_the_log_and_a_rebuild(loaded_banks, student, other_student):
+    """review_record keeps ReviewDay in step; rebuilding it from the Review log gives the same rows."""
+    ReviewSettings.objects.create(student=other_student, time_zone="America/New_York")
+    for who in (student, other_student):
+        add_all(who)
+    moment = MONDAY
+    for step in range(12):  # new cards, then reviews when due, across days and both time zones
+        for who in (student, other_student):
+            card = review.next_card(student=who, now=moment).card or Card.objects.filter(student=who).order_by("due").first()
+            rate(who, card, (1, 3, 4, 2)[step % 4], max(moment, card.due))
+        moment += dt.timedelta(hours=9)
+
+    def rows():
+        return list(ReviewDay.objects.order_by("student_id", "day").values_list(
+            "student_id", "day", "reviews", "new_cards", "recall_reviews", "recall_passed", "duration_ms"))
+
+    kept = rows()
+    assert sum(r[2] for r in kept) == Review.objects.count() == 24
+    assert sum(r[3] for r in kept) == Card.objects.filter(last_review__isnull=False).count()  # first studies
+    assert sum(r[4] for r in kept) == Review.objects.filter(state_before__state=Card.State.REVIEW).count() > 0
+    assert len({r[1] for r in kept if r[0] == other_student.pk}) >= 2
+    assert review.review_days_rebuild() == len(kept)
+    assert rows() == kept
 
 
 def test_mastery_in_the_database_equals_the_librarys_retrievability(loaded_banks, student):
@@ -311,11 +338,12 @@ def test_next_card_and_rating_take_a_constant_number_of_queries(student_client, 
     # next card: session, user, settings, today's counts, queue counts, due card, new card, session summary
     with django_assert_num_queries(8):
         page = student_client.get(reverse("review:session"))
-    # rate: session, user, settings, savepoint, lock card, insert review, update card, release, then
-    # the next card as above: today's counts, queue counts, due card, new card, session summary
-    for _ in range(3):
+    # rate: session, user, settings, savepoint, lock card, insert review, update card, update the
+    # day's rollup, release, then the next card as above: today's counts, queue counts, due card,
+    # new card, session summary. The day's first rating also inserts the rollup row (2 more).
+    for expected in (16, 14, 14):
         card, token = page.context["card"], page.context["token"]
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(expected):
             page = student_client.post(reverse("review:card-rate", args=[card.pk]), {"rating": "4", "token": token}, **HTMX)
 
 

@@ -26,6 +26,7 @@ spends about 140 µs per review row compiling SQL (measured), more than two minu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -45,8 +46,8 @@ from django.utils.html import escape
 
 from course.markdown import render
 from course.models import Assignment, Cohort, Course, Enrolment, Section
-from quizzes import kinds, scheduling
-from quizzes.models import Answer, Attempt, Card, Question, Quiz, QuizItem, Review, ReviewSettings, Revision
+from quizzes import kinds, review, scheduling
+from quizzes.models import Answer, Attempt, Card, Question, Quiz, QuizItem, Review, ReviewDay, ReviewSettings, Revision
 from quizzes.scheduling import CardState
 
 # --- what gets built ---------------------------------------------------------------------------
@@ -1058,7 +1059,11 @@ class Seeder:
         ]
         iso = times.iso
         rand = self.rng.random
+        utc_at = functools.partial(dt.datetime.fromtimestamp, tz=dt.timezone.utc)
         chunk = 50_000
+        log = []  # what the daily rollup needs of each review of a batch
+        zone_of, default = review.review_zones()
+        totals: dict = {}
         with transaction.atomic(), indexes_dropped(Review):
             for start in range(0, len(events), chunk):
                 batch = []
@@ -1075,6 +1080,8 @@ class Seeder:
                         )
                     after = f'{step.head}{iso(created + step.due)}{step.middle}{iso(ts)}"}}'
                     graded = self.graded[question]
+                    duration = 2000 + int(rand() * 40000)
+                    log.append((student, utc_at(ts), step.rating, duration, path[k - 1].state if k else 1, k or None))
                     batch.append(
                         (
                             ids[(student, question)],
@@ -1083,7 +1090,7 @@ class Seeder:
                             revision[question],
                             step.rating,
                             times.db(ts),
-                            2000 + int(rand() * 40000),
+                            duration,
                             (step.rating > 1) if graded else None,
                             (1.0 if step.rating > 1 else 0.0) if graded else None,
                             None,
@@ -1092,6 +1099,8 @@ class Seeder:
                         )
                     )
                 raw_insert(Review, fields, batch)
+                review.review_days_totals(log, zone_of, default, totals)
+                log.clear()
                 progress.update(len(batch))
         progress.done()
         self.school.counts["reviews"] = len(events)
@@ -1108,6 +1117,14 @@ class Seeder:
             ],
             batch_size=2000,
         )
+        # The daily rollup the queue and the progress page read, summed as review_record keeps it.
+        columns = ["student", "day", "reviews", "new_cards", "recall_reviews", "recall_passed", "duration_ms"]
+        progress = self.stage("review days", len(totals))
+        with transaction.atomic():
+            raw_insert(ReviewDay, columns, ((s, d.isoformat(), *(row[c] for c in columns[2:])) for (s, d), row in totals.items()))
+        progress.update(len(totals))
+        progress.done()
+        self.school.counts["review_days"] = len(totals)
 
     def analyse(self) -> None:
         if connection.vendor == "postgresql":

@@ -5,17 +5,21 @@ the database; Python only arranges the aggregated rows into a table."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db.models import (
     Avg,
+    Case,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
+    Func,
     Max,
     Min,
     OuterRef,
@@ -23,9 +27,11 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    TextField,
+    Value,
+    When,
     Window,
 )
-from django.db.models.fields.json import KT
 from django.db.models.functions import RowNumber, TruncDate
 
 from course.models import Assignment, Cohort, Section
@@ -132,6 +138,14 @@ class HeatCell:
         known = [v for v in (self.share_correct, self.recall) if v is not None]
         return min(known) if known else 1.0
 
+    @property
+    def level(self) -> str:
+        """The legend's band of the weakness, for shading: "0" (< 50 %) to "3" (>= 85 %), or "none"."""
+        if not (self.answers or self.cards):
+            return "none"
+        weakness = self.weakness
+        return "0" if weakness < 0.5 else "1" if weakness < 0.7 else "2" if weakness < 0.85 else "3"
+
 
 def heatmap(
     cohort: Cohort, *, at: dt.datetime, student: User | None = None
@@ -141,10 +155,10 @@ def heatmap(
     students = [student] if student is not None else list(cohort_students(cohort))
     sections = list(Section.objects.filter(course=cohort.course).order_by("position"))
     cells = {(s.pk, sec.pk): HeatCell() for s in students for sec in sections}
-    answers = Answer.objects.filter(attempt__student__enrolments__cohort=cohort)
-    cards = Card.objects.filter(student__enrolments__cohort=cohort, last_review__isnull=False)
-    if student is not None:
-        answers, cards = answers.filter(attempt__student=student), cards.filter(student=student)
+    # The students are known: filtering on their ids spares both queries a join with enrolments.
+    ids = [s.pk for s in students]
+    answers = Answer.objects.filter(attempt__student_id__in=ids)
+    cards = Card.objects.filter(student_id__in=ids, last_review__isnull=False)
     answers = (
         answers.values("attempt__student_id", "question__section_id")
         .annotate(n=Count("pk"), right=Count("pk", filter=Q(correct=True)))
@@ -230,6 +244,34 @@ class ItemRow:
     choices: list[dict] = field(default_factory=list)  # text, count, correct
 
 
+class JSONKeyText(Func):
+    """The text of a top-level key of a JSON column (a string as is, a list as its JSON text) with
+    a single JSON parse per row: Django's KT adds type checks that parse SQLite's JSON two or
+    three times, which doubled the item analysis's time on 60,000 answers. For the two databases
+    Rappel runs on, SQLite and PostgreSQL."""
+
+    output_field = TextField()
+
+    def __init__(self, column: str, key: str) -> None:
+        super().__init__(F(column), Value(key))
+
+    def as_sqlite(self, compiler, connection, **extra):
+        column, key = self.source_expressions
+        return Func(column, Value(f'$."{key.value}"'), function="json_extract").as_sql(compiler, connection)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" ->> ", **extra)
+
+
+def _json_list(text: str) -> list[str]:
+    """The keys of a multiple-choice response as the database gives them (JSON text)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return []
+    return [str(key) for key in value] if isinstance(value, list) else []
+
+
 def analysed_attempts(cohort: Cohort, quiz, which: str) -> QuerySet[Attempt]:
     """The cohort's finished attempts at a quiz: each student's first, last, or all of them.
     First and last are picked with a window function (one pass), not a subquery per attempt."""
@@ -251,32 +293,38 @@ def item_analysis(cohort: Cohort, quiz, *, which: str = "first"):
         Question.objects.filter(quiz_items__quiz=quiz).select_related("current_revision").order_by("quiz_items__position")
     )
     column = {q.pk: i for i, q in enumerate(questions)}
-    rows: dict[int, list] = {}
-    # The analysed attempts are picked once; the three answer queries below then use the
-    # (attempt, question) index instead of each ranking the attempts again.
+    # The analysed attempts are picked once; the answers are then read in one pass through the
+    # (attempt, question) index: each answer's score, and for choice questions what was picked as
+    # the database's text of it (a key for single choice, a JSON list of keys for multiple). The
+    # picks are tallied as text and only the distinct lists decoded: decoding every response's
+    # JSON in Python (60,000 answers) was once most of this report's time.
     attempt_ids = list(analysed_attempts(cohort, quiz, which).values_list("pk", flat=True))
-    answers = Answer.objects.filter(attempt_id__in=attempt_ids)
-    for attempt_id, question_id, score in answers.values_list("attempt_id", "question_id", "score"):
-        if question_id in column:  # else a question since taken out of the quiz
-            rows.setdefault(attempt_id, [None] * len(questions))[column[question_id]] = score
-    # Choices picked, counted by the database: per picked key for single choice, per distinct set
-    # of ticks for multiple choice. Decoding every response's JSON in Python (60,000 answers) was
-    # most of this report's time.
-    picks: dict[int, list[list[str]]] = {q.pk: [] for q in questions}
-    single_counts: dict[int, dict[str, int]] = {}
-    for row in (answers.filter(question__kind="single").values("question_id", picked=KT("response__choice"))
-                .annotate(n=Count("pk")).order_by()):
-        single_counts.setdefault(row["question_id"], {})[row["picked"]] = row["n"]
-    distinct_responses = (
-        answers.filter(question__kind="multiple")
-        .values("question_id", "response")
-        .annotate(n=Count("pk"))
-        .order_by()
+    kind_of = {q.pk: q.kind for q in questions}
+    picked = Case(
+        *[When(question_id__in=[pk for pk, kind in kind_of.items() if kind == k], then=JSONKeyText("response", key))
+          for k, key in (("single", "choice"), ("multiple", "choices"))],
+        default=None,
+        output_field=TextField(),
     )
-    for row in distinct_responses:  # one row per different set of ticks, with how many ticked it
-        response = row["response"]
-        if isinstance(response, dict) and row["question_id"] in picks:
-            picks[row["question_id"]].extend([response.get("choices") or []] * row["n"])
+    answers = Answer.objects.filter(attempt_id__in=attempt_ids).order_by().values_list(
+        "attempt_id", "question_id", "score", picked
+    )
+    rows: dict[int, list] = {}
+    tally: Counter[tuple[int, str]] = Counter()
+    blank = [None] * len(questions)
+    for attempt_id, question_id, score, picked in answers:
+        index = column.get(question_id)
+        if index is None:  # a question since taken out of the quiz
+            continue
+        row = rows.get(attempt_id)
+        if row is None:
+            row = rows[attempt_id] = blank.copy()
+        row[index] = score
+        if picked is not None:
+            tally[question_id, picked] += 1
+    picked_by_question: dict[int, dict[str, int]] = {}
+    for (question_id, picked), n in tally.items():
+        picked_by_question.setdefault(question_id, {})[picked] = n
     analysis = stats.analyse(
         scores=list(rows.values()),
         keys=[q.uid for q in questions],
@@ -288,11 +336,12 @@ def item_analysis(cohort: Cohort, quiz, *, which: str = "first"):
         if question.kind in {"single", "multiple"}:
             spec_choices = question.current_revision.spec["choices"]
             keys = [c["key"] for c in spec_choices]
+            picked = picked_by_question.get(question.pk, {})
             if question.kind == "single":
-                picked = single_counts.get(question.pk, {})
                 counts = {**dict.fromkeys(keys, 0), **{k: n for k, n in picked.items() if k}}
             else:
-                counts = stats.choice_distribution(picks[question.pk], choices=keys)
+                ticks = [_json_list(text) for text in picked]
+                counts = stats.choice_distribution(ticks, choices=keys, weights=picked.values())
             by_key = {c["key"]: c for c in spec_choices}
             choices = [
                 {"html": by_key[k]["html"] if k in by_key else k, "text": by_key[k]["text"] if k in by_key else k,

@@ -30,6 +30,7 @@ of rounding errors.
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 from collections import Counter
@@ -187,17 +188,20 @@ def median(values: Iterable[float | None]) -> float | None:
 
 
 def choice_distribution(
-    responses: Iterable[Sequence[str]], *, choices: Sequence[str] = ()
+    responses: Iterable[Sequence[str]], *, choices: Sequence[str] = (), weights: Iterable[int] | None = None
 ) -> dict[str, int]:
     """How many responses picked each choice: ``[["a"], ["a", "c"]]`` -> ``{"a": 2, "c": 1}``.
 
     A choice counts once per response even if repeated in it. ``choices`` (the question's keys,
     in display order) puts every choice in the result, with 0 for those nobody picked; picked
     keys that are not among them (a choice since removed) follow, in order of first appearance.
+    ``weights``, one per response, counts a response that many times (distinct responses
+    counted by the database: ``[["a", "c"]], weights=[40]`` is forty responses ``["a", "c"]``).
     """
     counts: Counter[str] = Counter()
-    for picked in responses:
-        counts.update(dict.fromkeys(picked, 1))
+    for picked, weight in zip(responses, weights if weights is not None else itertools.repeat(1)):
+        for key in dict.fromkeys(picked):
+            counts[key] += weight
     out = dict.fromkeys(choices, 0)
     for key, count in counts.items():
         out[key] = count

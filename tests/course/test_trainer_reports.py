@@ -236,6 +236,14 @@ def test_item_analysis_counts_the_choices_picked(classroom, trainer_client):
     _test, items = reports.item_analysis(cohort, alpha, which="all")
     counts = {c["text"]: c["count"] for c in items[0].choices}
     assert counts == {"ConfigMap": 2, "CustomResourceDefinition": 0, "ClusterRole": 0}
+    multiple = Question.objects.get(uid="alpha-multiple-1")
+    kubelet, cri, scheduler, _etcd = (c["key"] for c in multiple.current_revision.spec["choices"])
+    first, second = Answer.objects.filter(question=multiple).order_by("pk")
+    Answer.objects.filter(pk=first.pk).update(response={"choices": [kubelet, cri]})
+    Answer.objects.filter(pk=second.pk).update(response={"choices": [scheduler, kubelet]})
+    _test, items = reports.item_analysis(cohort, alpha, which="all")
+    ticked = {c["text"]: c["count"] for item in items if item.question == multiple for c in item.choices}
+    assert ticked == {"kubelet": 2, "un runtime CRI": 1, "kube-scheduler": 1, "etcd": 0}
     url = reverse("trainer:report-items", args=[cohort.pk, "alpha"])
     html = trainer_client.get(url, {"attempts": "all"}).content.decode()
     assert "Indice de facilité" in html and "alpha-single-1" in html

@@ -102,6 +102,12 @@ def test_choice_distribution_lists_every_choice_in_order_with_zeros_and_then_unk
     assert list(distribution) == ["a", "b", "c", "gone"]
 
 
+def test_choice_distribution_weights_count_a_distinct_response_many_times():
+    weighted = choice_distribution([["a", "c"], ["c", "c"], []], choices=["a", "b", "c"], weights=[40, 2, 7])
+    assert weighted == choice_distribution([["a", "c"]] * 40 + [["c"]] * 2, choices=["a", "b", "c"])
+    assert weighted == {"a": 40, "b": 0, "c": 42}
+
+
 # --- moments -----------------------------------------------------------------------------------
 
 

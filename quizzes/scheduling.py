@@ -190,7 +190,9 @@ class EpochSeconds(Func):
         )
 
     def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)", **extra)
+        # date_part, not EXTRACT: EXTRACT returns numeric since PostgreSQL 14, and numeric
+        # arithmetic made the retrievability of 100,000 cards three times slower (measured).
+        return self.as_sql(compiler, connection, template="date_part('epoch', %(expressions)s)", **extra)
 
 
 def retrievability_expression(*, now: dt.datetime, desired_retention: float = 0.9, prefix: str = "") -> Func:

@@ -418,8 +418,13 @@ def components(bench: Bench, *, student: User, school: Cohort, heat: Cohort, ass
     prefs = review.settings_for(student)
     tz = prefs.time_zone
     page = "review progress (GET /review/progress/)"
-    bench.component(page, "review.forecast", lambda: review.forecast(student=student, now=now, tz=tz))
-    bench.component(page, "review.cards_by_state", lambda: review.cards_by_state(student=student))
+    bench.component(
+        page,
+        "review.card_progress",
+        lambda: review.card_progress(
+            student=student, now=now, tz=tz, desired_retention=prefs.desired_retention
+        ),
+    )
     for days in (7, 30):
         bench.component(
             page,
@@ -427,13 +432,6 @@ def components(bench: Bench, *, student: User, school: Cohort, heat: Cohort, ass
             lambda d=days: review.true_retention(student=student, now=now, tz=tz, days=d),
         )
     bench.component(page, "review.streak", lambda: review.streak(student=student, now=now, tz=tz))
-    bench.component(
-        page,
-        "review.mastery_by_section",
-        lambda: review.mastery_by_section(
-            student=student, now=now, desired_retention=prefs.desired_retention
-        ),
-    )
     bench.component(
         "review next card (GET /review/)",
         "review.next_card",

@@ -267,6 +267,11 @@ class Card(models.Model):
             # due cards of a student, and new (never reviewed) cards in queue order
             models.Index(fields=["student", "due"], name="card_student_due"),
             models.Index(fields=["student", "last_review", "source", "created_at"], name="card_student_new"),
+            # progress figures: every card of a student read from the index alone, not the table
+            models.Index(
+                fields=["student", "question", "state", "last_review", "due", "stability"],
+                name="card_student_progress",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, BooleanField, Case, Count, F, IntegerField, Min, Q, QuerySet, Sum, When
+from django.db.models import BooleanField, Case, Count, F, Func, IntegerField, Min, Q, QuerySet, Sum, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -320,16 +321,6 @@ def review_days_rebuild(*, models: tuple | None = None, chunk: int = 20_000) -> 
 # --- progress ----------------------------------------------------------------------------------
 
 
-def forecast(*, student, now: dt.datetime, tz: str, days: int = 14) -> list[dict]:
-    """Reviews due per review day from today on (overdue cards count for today). One query."""
-    today = scheduling.review_day(now, tz)
-    ends = [scheduling.day_bounds(today + dt.timedelta(days=i), tz)[1] for i in range(days)]
-    buckets = {f"d{i}": Count("pk", filter=Q(due__lt=ends[0]) if i == 0 else Q(due__gte=ends[i - 1], due__lt=ends[i]))
-               for i in range(days)}
-    counts = Card.objects.filter(student=student, last_review__isnull=False, question__active=True).aggregate(**buckets)
-    return [{"day": today + dt.timedelta(days=i), "count": counts[f"d{i}"]} for i in range(days)]
-
-
 def true_retention(*, student, now: dt.datetime, tz: str, days: int) -> dict:
     """Share of reviews of cards in review state (not learning) that were not rated Again, over
     the last `days` review days, today included. One query on the daily rollup."""
@@ -358,30 +349,91 @@ def streak(*, student, now: dt.datetime, tz: str, horizon_days: int = 366) -> in
     return count
 
 
-def cards_by_state(*, student) -> dict:
-    agg = Card.objects.filter(student=student, question__active=True).aggregate(
-        new=Count("pk", filter=Q(last_review__isnull=True)),
-        learning=Count("pk", filter=Q(last_review__isnull=False, state=Card.State.LEARNING)),
-        review=Count("pk", filter=Q(state=Card.State.REVIEW)),
-        relearning=Count("pk", filter=Q(state=Card.State.RELEARNING)),
-    )
-    agg["total"] = sum(agg.values())
-    return agg
+@dataclass(frozen=True)
+class CardProgress:
+    """The card figures of the progress page."""
+
+    states: dict  # cards by state: new, learning, review, relearning, total
+    forecast: list[dict]  # {"day", "count"}: reviews due per review day from today on
+    mastery: list[Section]  # every section, with `cards` studied and their mean `recall` (None if none)
 
 
-def mastery_by_section(*, student, now: dt.datetime, desired_retention: float) -> list[Section]:
-    """Mean predicted recall now of the student's studied cards, per course section: two queries
-    (the sections, and the student's cards grouped by section through the card index)."""
+_STATE_KEYS = {
+    Card.State.LEARNING: "learning", Card.State.REVIEW: "review", Card.State.RELEARNING: "relearning"
+}
+
+
+class _BucketIndex(Func):
+    """Index of the first of the increasing `bounds` that a datetime column is below, NULL
+    from the last one on.
+
+    The CASE is written out at once: a `When(due__lt=...)` per bound costs more to build and
+    compile than the query takes to run. Values past the last bound, common for studied cards,
+    are caught by the first test.
+    """
+
+    output_field = IntegerField()
+
+    def __init__(self, expression, bounds: list[dt.datetime]) -> None:
+        super().__init__(expression)
+        self.bounds = bounds
+
+    def as_sql(self, compiler, connection, **extra):
+        column = self.source_expressions[0]
+        sql, column_params = compiler.compile(column)
+        bounds = [column.output_field.get_db_prep_value(bound, connection) for bound in self.bounds]
+        whens, params = [f"WHEN {sql} >= %s THEN NULL"], [*column_params, bounds[-1]]
+        for index, bound in enumerate(bounds[:-1]):
+            whens.append(f"WHEN {sql} < %s THEN {index}")
+            params += [*column_params, bound]
+        return f"CASE {' '.join(whens)} ELSE {len(bounds) - 1} END", params
+
+
+def card_progress(
+    *, student, now: dt.datetime, tz: str, desired_retention: float, days: int = 14
+) -> CardProgress:
+    """Cards by state, the review forecast and mastery by section, in two queries.
+
+    One pass over the student's cards (of active questions), grouped by section, state, studied
+    or not and forecast day, gives a hundred-odd rows summed here; the other reads the sections.
+    Forecast days are review days (from 04:00 in `tz`) and overdue cards count for today.
+    Mastery is the mean predicted recall now of the studied cards.
+    """
+    today = scheduling.review_day(now, tz)
+    ends = [scheduling.day_bounds(today + dt.timedelta(days=i), tz)[1] for i in range(days)]
     recall = scheduling.retrievability_expression(now=now, desired_retention=desired_retention)
-    rows = {
-        row["question__section_id"]: row
-        for row in Card.objects.filter(student=student, last_review__isnull=False, question__active=True)
-        .values("question__section_id")
-        .annotate(cards=Count("pk"), recall=Avg(recall))
+    rows = (
+        Card.objects.filter(student=student, question__active=True)
+        .values(
+            "state",
+            section=F("question__section_id"),
+            new=IsNull(F("last_review"), True),
+            day=_BucketIndex(F("due"), ends),
+        )
+        # A studied card's recall is NULL only without a stability (FSRS keeps it above 0):
+        # counting stabilities counts the recalls that Avg would average.
+        .annotate(cards=Count("*"), recall_sum=Sum(recall), recall_count=Count("stability"))
         .order_by()
-    }
-    sections = list(Section.objects.order_by("position"))
+    )
+    states = dict.fromkeys(("new", "learning", "review", "relearning"), 0)
+    counts = [0] * days
+    studied: dict[int, list] = {}  # section id -> [cards, recall sum, cards with a recall]
+    for row in rows:
+        n = row["cards"]
+        if row["new"]:  # never reviewed, still in its first (learning) state
+            states["new"] += n
+            continue
+        states[_STATE_KEYS[row["state"]]] += n
+        if row["day"] is not None:
+            counts[row["day"]] += n
+        totals = studied.setdefault(row["section"], [0, 0.0, 0])
+        totals[0] += n
+        totals[1] += row["recall_sum"] or 0.0
+        totals[2] += row["recall_count"]
+    states["total"] = sum(states.values())
+    sections = list(Section.objects.order_by("position").defer("notes", "notes_html"))  # long texts, unused
     for section in sections:
-        row = rows.get(section.pk, {})
-        section.cards, section.recall = row.get("cards", 0), row.get("recall")
-    return sections
+        cards, recall_sum, recall_count = studied.get(section.pk, (0, 0.0, 0))
+        section.cards, section.recall = cards, (recall_sum / recall_count if recall_count else None)
+    forecast = [{"day": today + dt.timedelta(days=i), "count": counts[i]} for i in range(days)]
+    return CardProgress(states=states, forecast=forecast, mastery=sections)

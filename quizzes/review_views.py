@@ -214,21 +214,24 @@ def _safe_next(request: HtmxHttpRequest) -> bool:
 def progress(request: HtmxHttpRequest) -> HttpResponse:
     now = timezone.now()
     prefs = review.settings_for(request.user)
-    days = review.forecast(student=request.user, now=now, tz=prefs.time_zone)
+    cards = review.card_progress(
+        student=request.user, now=now, tz=prefs.time_zone, desired_retention=prefs.desired_retention
+    )
+    days = cards.forecast
     chart = bar_chart(
         [(d["day"].strftime("%d/%m"), d["count"]) for d in days],
         title=_("Reviews due over the next 14 days"),
     )
     context = {
         "prefs": prefs,
-        "states": review.cards_by_state(student=request.user),
+        "states": cards.states,
         "forecast": days,
         "chart": chart,
         "today": days[0]["count"],
         "tomorrow": days[1]["count"],
         "retention": [review.true_retention(student=request.user, now=now, tz=prefs.time_zone, days=n) for n in (7, 30)],
         "streak": review.streak(student=request.user, now=now, tz=prefs.time_zone),
-        "mastery": review.mastery_by_section(student=request.user, now=now, desired_retention=prefs.desired_retention),
+        "mastery": cards.mastery,
     }
     return render(request, "quizzes/review/progress.html", context)
 

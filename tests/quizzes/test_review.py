@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -148,11 +149,12 @@ def test_progress_figures(loaded_banks, student):
         card = Card.objects.get(pk=cards[index].pk)
         rate(student, card, rating, card.due)
     latest = max(Card.objects.filter(last_review__isnull=False).values_list("last_review", flat=True))
-    states = review.cards_by_state(student=student)
+    figures = review.card_progress(student=student, now=MONDAY, tz="Europe/Paris", desired_retention=0.9)
+    states = figures.states
     assert states == {"new": 2, "learning": 0, "review": 3, "relearning": 1, "total": 6}
     retention = review.true_retention(student=student, now=latest, tz="Europe/Paris", days=30)
     assert (retention["total"], retention["passed"]) == (2, 1)
-    days = review.forecast(student=student, now=MONDAY, tz="Europe/Paris")
+    days = figures.forecast
     expected = [0] * 14
     for due in Card.objects.filter(last_review__isnull=False).values_list("due", flat=True):
         offset = (scheduling.review_day(due, "Europe/Paris") - days[0]["day"]).days
@@ -160,6 +162,38 @@ def test_progress_figures(loaded_banks, student):
             expected[max(0, offset)] += 1
     assert [d["count"] for d in days] == expected and sum(expected) >= 3
     assert review.streak(student=student, now=latest, tz="Europe/Paris") == 1
+
+
+def test_progress_forecast_days_bounds_and_inactive_questions(loaded_banks, student, other_student):
+    """A card due at 04:00 belongs to that review day; overdue cards count for today, cards due
+    from the end of the last day on for none; inactive questions and other students' cards are
+    left out of every figure."""
+    add_all(student)
+    add_all(other_student)
+    cards = list(Card.objects.filter(student=student).order_by("pk"))
+    today = scheduling.review_day(MONDAY, "Europe/Paris")
+    _start, end_today = scheduling.day_bounds(today, "Europe/Paris")
+    _start, end_last = scheduling.day_bounds(today + dt.timedelta(days=13), "Europe/Paris")
+    dues = [MONDAY - dt.timedelta(days=40), end_today - dt.timedelta(microseconds=1), end_today,
+            end_last - dt.timedelta(seconds=1), end_last]
+    for card, due in zip(cards, dues, strict=False):
+        Card.objects.filter(pk=card.pk).update(state=Card.State.REVIEW, stability=5.0, due=due,
+                                              last_review=MONDAY - dt.timedelta(days=3))
+    Card.objects.filter(student=other_student).update(state=Card.State.REVIEW, stability=5.0, due=MONDAY,
+                                                      last_review=MONDAY - dt.timedelta(days=1))
+    inactive = cards[0].question
+    Question.objects.filter(pk=inactive.pk).update(active=False)
+    figures = review.card_progress(student=student, now=MONDAY, tz="Europe/Paris", desired_retention=0.9)
+    counts = [d["count"] for d in figures.forecast]
+    assert counts[:2] == [1, 1] and counts[13] == 1 and sum(counts) == 3
+    assert [d["day"] for d in figures.forecast][:2] == [today, today + dt.timedelta(days=1)]
+    assert figures.states == {"new": 1, "learning": 0, "review": 4, "relearning": 0, "total": 5}
+    studied = Counter(card.question.section_id for card in cards[1:5])
+    recall = scheduling.retrievability(card_id=cards[1].pk, now=MONDAY, state=scheduling.CardState(
+        state=Card.State.REVIEW, stability=5.0, due=MONDAY, last_review=MONDAY - dt.timedelta(days=3)))
+    for section in figures.mastery:
+        assert section.cards == studied[section.pk]
+        assert section.recall == (pytest.approx(recall, rel=1e-9) if studied[section.pk] else None)
 
 
 def test_streak_counts_consecutive_review_days(loaded_banks, student):
@@ -212,7 +246,8 @@ def test_mastery_in_the_database_equals_the_librarys_retrievability(loaded_banks
         scheduling.retrievability(card_id=c.pk, state=review.card_state(c), now=now)
         for c in Card.objects.filter(question__section__slug="alpha")
     ]
-    rows = {s.slug: s for s in review.mastery_by_section(student=student, now=now, desired_retention=0.9)}
+    figures = review.card_progress(student=student, now=now, tz="Europe/Paris", desired_retention=0.9)
+    rows = {s.slug: s for s in figures.mastery}
     assert rows["alpha"].cards == 3
     assert rows["alpha"].recall == pytest.approx(sum(expected) / len(expected), rel=1e-9)
     assert rows["beta"].recall is None
@@ -310,6 +345,16 @@ def test_progress_page_renders_with_a_chart(student_client, loaded_banks, studen
     add_all(student)
     html = student_client.get(reverse("review:progress")).content.decode()
     assert "<svg" in html and "Maîtrise par section" in html and "Alpha" in html
+
+
+def test_progress_page_takes_a_constant_number_of_queries(student_client, loaded_banks, student,
+                                                         django_assert_num_queries):
+    add_all(student)
+    ReviewSettings.objects.create(student=student)
+    # session, user, settings, the card figures, the sections, true retention twice, streak
+    with django_assert_num_queries(8):
+        page = student_client.get(reverse("review:progress"))
+    assert page.context["states"]["total"] == 6
 
 
 def test_settings_are_validated(student_client, student):

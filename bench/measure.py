@@ -425,13 +425,7 @@ def components(bench: Bench, *, student: User, school: Cohort, heat: Cohort, ass
             student=student, now=now, tz=tz, desired_retention=prefs.desired_retention
         ),
     )
-    for days in (7, 30):
-        bench.component(
-            page,
-            f"review.true_retention({days} days)",
-            lambda d=days: review.true_retention(student=student, now=now, tz=tz, days=d),
-        )
-    bench.component(page, "review.streak", lambda: review.streak(student=student, now=now, tz=tz))
+    bench.component(page, "review.day_figures", lambda: review.day_figures(student=student, now=now, tz=tz))
     bench.component(
         "review next card (GET /review/)",
         "review.next_card",

@@ -321,32 +321,45 @@ def review_days_rebuild(*, models: tuple | None = None, chunk: int = 20_000) -> 
 # --- progress ----------------------------------------------------------------------------------
 
 
-def true_retention(*, student, now: dt.datetime, tz: str, days: int) -> dict:
-    """Share of reviews of cards in review state (not learning) that were not rated Again, over
-    the last `days` review days, today included. One query on the daily rollup."""
-    today = scheduling.review_day(now, tz)
-    agg = ReviewDay.objects.filter(
-        student=student, day__gt=today - dt.timedelta(days=days), day__lte=today
-    ).aggregate(total=Sum("recall_reviews", default=0), passed=Sum("recall_passed", default=0))
-    rate = agg["passed"] / agg["total"] if agg["total"] else None
-    return {"days": days, "total": agg["total"], "passed": agg["passed"], "rate": rate}
+@dataclass(frozen=True)
+class DayFigures:
+    """What the daily rollup tells of a student's reviewing, as of one moment."""
+
+    streak: int  # consecutive review days with a review, ending today (or yesterday)
+    retention: list[dict]  # true retention over each window: days, total, passed, rate
 
 
-def streak(*, student, now: dt.datetime, tz: str, horizon_days: int = 366) -> int:
-    """Consecutive review days with at least one review, ending today (or yesterday if today
-    has none yet). Review days start at 04:00 local time."""
+def day_figures(*, student, now: dt.datetime, tz: str, windows: tuple[int, ...] = (7, 30),
+                horizon_days: int = 366) -> DayFigures:
+    """Streak and true retention from the student's `ReviewDay` rows of the last year: one query.
+
+    True retention is the share of reviews of cards in review state (not learning) that were not
+    rated Again, over the last n review days, today included. The streak counts consecutive
+    review days with at least one review, ending today, or yesterday if today has none yet.
+    Review days start at 04:00 local time.
+    """
     today = scheduling.review_day(now, tz)
-    days = set(
-        ReviewDay.objects.filter(
-            student=student, reviews__gt=0, day__gt=today - dt.timedelta(days=horizon_days), day__lte=today
-        ).values_list("day", flat=True)
-    )
-    day = today if today in days else today - dt.timedelta(days=1)
-    count = 0
-    while day in days:
-        count += 1
+    rows = ReviewDay.objects.filter(
+        student=student, day__gt=today - dt.timedelta(days=max(horizon_days, *windows)), day__lte=today
+    ).values_list("day", "reviews", "recall_reviews", "recall_passed")
+    reviewed: set[dt.date] = set()
+    retention = [{"days": n, "total": 0, "passed": 0, "rate": None} for n in windows]
+    for day, reviews, recall_reviews, recall_passed in rows:
+        if reviews:
+            reviewed.add(day)
+        age = (today - day).days
+        for window in retention:
+            if age < window["days"]:
+                window["total"] += recall_reviews
+                window["passed"] += recall_passed
+    for window in retention:
+        window["rate"] = window["passed"] / window["total"] if window["total"] else None
+    day = today if today in reviewed else today - dt.timedelta(days=1)
+    streak = 0
+    while day in reviewed and streak < horizon_days:
+        streak += 1
         day -= dt.timedelta(days=1)
-    return count
+    return DayFigures(streak=streak, retention=retention)
 
 
 @dataclass(frozen=True)

@@ -217,6 +217,7 @@ def progress(request: HtmxHttpRequest) -> HttpResponse:
     cards = review.card_progress(
         student=request.user, now=now, tz=prefs.time_zone, desired_retention=prefs.desired_retention
     )
+    history = review.day_figures(student=request.user, now=now, tz=prefs.time_zone)
     days = cards.forecast
     chart = bar_chart(
         [(d["day"].strftime("%d/%m"), d["count"]) for d in days],
@@ -229,8 +230,8 @@ def progress(request: HtmxHttpRequest) -> HttpResponse:
         "chart": chart,
         "today": days[0]["count"],
         "tomorrow": days[1]["count"],
-        "retention": [review.true_retention(student=request.user, now=now, tz=prefs.time_zone, days=n) for n in (7, 30)],
-        "streak": review.streak(student=request.user, now=now, tz=prefs.time_zone),
+        "retention": history.retention,
+        "streak": history.streak,
         "mastery": cards.mastery,
     }
     return render(request, "quizzes/review/progress.html", context)

@@ -152,8 +152,9 @@ def test_progress_figures(loaded_banks, student):
     figures = review.card_progress(student=student, now=MONDAY, tz="Europe/Paris", desired_retention=0.9)
     states = figures.states
     assert states == {"new": 2, "learning": 0, "review": 3, "relearning": 1, "total": 6}
-    retention = review.true_retention(student=student, now=latest, tz="Europe/Paris", days=30)
-    assert (retention["total"], retention["passed"]) == (2, 1)
+    history = review.day_figures(student=student, now=latest, tz="Europe/Paris")
+    assert [(r["days"], r["total"], r["passed"], r["rate"]) for r in history.retention] == [(7, 2, 1, 0.5), (30, 2, 1, 0.5)]
+    assert review.day_figures(student=student, now=latest + dt.timedelta(days=8), tz="Europe/Paris").retention[0]["total"] == 0
     days = figures.forecast
     expected = [0] * 14
     for due in Card.objects.filter(last_review__isnull=False).values_list("due", flat=True):
@@ -161,7 +162,7 @@ def test_progress_figures(loaded_banks, student):
         if offset < 14:
             expected[max(0, offset)] += 1
     assert [d["count"] for d in days] == expected and sum(expected) >= 3
-    assert review.streak(student=student, now=latest, tz="Europe/Paris") == 1
+    assert history.streak == 1
 
 
 def test_progress_forecast_days_bounds_and_inactive_questions(loaded_banks, student, other_student):
@@ -203,11 +204,11 @@ def test_streak_counts_consecutive_review_days(loaded_banks, student):
         moment = (MONDAY + dt.timedelta(days=day)).replace(hour=3, minute=30)  # 03:30 belongs to the day before
         rate(student, Card.objects.get(pk=card.pk), 3, moment)
     saturday_morning = (MONDAY + dt.timedelta(days=5)).replace(hour=10)
-    assert review.streak(student=student, now=saturday_morning, tz="Europe/Paris") == 2
+    assert review.day_figures(student=student, now=saturday_morning, tz="Europe/Paris").streak == 2
     # Review days Sunday to Friday (the 03:30 reviews count for the day before): 2 to 4 make 3
-    assert review.streak(student=student, now=(MONDAY + dt.timedelta(days=2)).replace(hour=10),
-                         tz="Europe/Paris") == 3
-    assert review.streak(student=student, now=MONDAY + dt.timedelta(days=30), tz="Europe/Paris") == 0
+    assert review.day_figures(student=student, now=(MONDAY + dt.timedelta(days=2)).replace(hour=10),
+                              tz="Europe/Paris").streak == 3
+    assert review.day_figures(student=student, now=MONDAY + dt.timedelta(days=30), tz="Europe/Paris").streak == 0
 
 
 def test_the_daily_rollup_equals_the_log_and_a_rebuild(loaded_banks, student, other_student):
@@ -351,8 +352,8 @@ def test_progress_page_takes_a_constant_number_of_queries(student_client, loaded
                                                          django_assert_num_queries):
     add_all(student)
     ReviewSettings.objects.create(student=student)
-    # session, user, settings, the card figures, the sections, true retention twice, streak
-    with django_assert_num_queries(8):
+    # session, user, settings, the card figures, the sections, the review days (streak, retention)
+    with django_assert_num_queries(6):
         page = student_client.get(reverse("review:progress"))
     assert page.context["states"]["total"] == 6
 

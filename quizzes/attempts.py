@@ -7,8 +7,10 @@ form or two tabs cannot answer the same question twice or finish an attempt twic
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Count, F, FloatField, Q, Sum
@@ -16,6 +18,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from course.models import Assignment
 from quizzes import kinds, review
 from quizzes.models import Answer, Attempt, Card, Question, Quiz, Revision
 
@@ -69,6 +72,82 @@ def answered_count(attempt: Attempt) -> int:
     return attempt.answers.count()
 
 
+@dataclass
+class QuizRecord:
+    """A student's record on one quiz, from their attempts at it."""
+
+    best_score: float | None = None
+    last_score: float | None = None
+    last_finished: datetime | None = None
+    first_finished: datetime | None = None
+    attempt_count: int = 0  # finished attempts
+    open_attempt: int | None = None  # pk of the unfinished attempt started last
+
+
+def quiz_records(student, *, quiz: Quiz | None = None) -> dict[int, QuizRecord]:
+    """The student's record on every quiz they attempted (or on `quiz`), by quiz id: one query
+    over their attempts (a few per quiz), folded here rather than in a subquery per figure."""
+    records: dict[int, QuizRecord] = defaultdict(QuizRecord)
+    rows = Attempt.objects.filter(student=student)
+    if quiz is not None:
+        rows = rows.filter(quiz=quiz)
+    for quiz_id, pk, score, finished_at in rows.order_by("started_at").values_list(
+        "quiz_id", "pk", "score", "finished_at"
+    ):
+        record = records[quiz_id]
+        if finished_at is None:
+            record.open_attempt = pk
+            continue
+        record.attempt_count += 1
+        if score is not None and (record.best_score is None or score > record.best_score):
+            record.best_score = score
+        if record.last_finished is None or finished_at > record.last_finished:
+            record.last_finished, record.last_score = finished_at, score
+        if record.first_finished is None or finished_at < record.first_finished:
+            record.first_finished = finished_at
+    return dict(records)
+
+
+def record_attach(quiz: Quiz, record: QuizRecord | None) -> Quiz:
+    """Put a student's figures on the quiz for its templates: `best_score`, `last_score`,
+    `last_finished`, `attempt_count`, `open_attempt`."""
+    record = record or QuizRecord()
+    quiz.best_score, quiz.last_score = record.best_score, record.last_score
+    quiz.last_finished, quiz.attempt_count = record.last_finished, record.attempt_count
+    quiz.open_attempt = record.open_attempt
+    return quiz
+
+
+def student_quiz(student, slug: str) -> Quiz | None:
+    """One non-empty quiz with the student's figures (the quiz page): two queries."""
+    quiz = Quiz.objects.with_question_count().filter(slug=slug, question_count__gt=0).first()
+    return None if quiz is None else record_attach(quiz, quiz_records(student, quiz=quiz).get(quiz.pk))
+
+
+def student_home(student) -> tuple[list[Quiz], list[Assignment]]:
+    """What the student's home lists, in three queries.
+
+    The non-empty quizzes in order, each with its `question_count` and the student's figures
+    (`record_attach`, as on the quiz page); and the work assigned to the student's cohorts by due date, each with its
+    quiz and `done_at`, when the student first finished that quiz.
+    """
+    quizzes = {quiz.pk: quiz for quiz in Quiz.objects.with_question_count().order_by("position", "slug")}
+    records = quiz_records(student)
+    for quiz in quizzes.values():
+        record_attach(quiz, records.get(quiz.pk))
+    assigned = []
+    for assignment in (
+        Assignment.objects.filter(cohort__enrolments__student=student)
+        .select_related("cohort")
+        .order_by("due_at", "pk")
+    ):
+        if assignment.quiz_id in quizzes:  # not if the quiz was created since the first query
+            assignment.quiz = quizzes[assignment.quiz_id]
+            assignment.done_at = records.get(assignment.quiz_id, QuizRecord()).first_finished
+            assigned.append(assignment)
+    return [quiz for quiz in quizzes.values() if quiz.question_count], assigned
+
+
 @dataclass(frozen=True)
 class QuestionView:
     """What the question page shows: the question at a position, and its answer if any."""
@@ -103,7 +182,8 @@ def question_view(attempt: Attempt, position: int) -> QuestionView | None:
     if not 0 <= position < attempt.total:
         return None
     question_id = attempt.question_ids[position]
-    answered = dict(attempt.answers.values_list("question_id", "pk"))
+    # Unordered: the answers' default ordering would join the attempt for its start time.
+    answered = dict(attempt.answers.order_by().values_list("question_id", "pk"))
     question = Question.objects.select_related("section", "current_revision").get(pk=question_id)
     answer = None
     if question_id in answered:

@@ -76,31 +76,16 @@ class Revision(models.Model):
 
 
 class QuizQuerySet(models.QuerySet["Quiz"]):
-    def for_student_home(self, student) -> QuizQuerySet:
-        """Non-empty quizzes with this student's best and last score, attempts and open attempt."""
-        finished = Attempt.objects.filter(
-            student=student, quiz=OuterRef("pk"), finished_at__isnull=False
-        )
-        return (
-            self.select_related("section")
-            .annotate(
-                question_count=Count("items", distinct=True),
-                best_score=Subquery(finished.order_by("-score").values("score")[:1]),
-                last_score=Subquery(finished.order_by("-finished_at").values("score")[:1]),
-                last_finished=Subquery(finished.order_by("-finished_at").values("finished_at")[:1]),
-                attempt_count=Subquery(
-                    finished.order_by().values("quiz").annotate(n=Count("pk")).values("n")[:1]
-                ),
-                open_attempt=Subquery(
-                    Attempt.objects.filter(
-                        student=student, quiz=OuterRef("pk"), finished_at__isnull=True
-                    )
-                    .order_by("-started_at")
-                    .values("pk")[:1]
-                ),
-            )
-            .filter(question_count__gt=0)
-            .order_by("position", "slug")
+    def with_question_count(self) -> QuizQuerySet:
+        """Quizzes with their section and `question_count`, the number of their items.
+
+        The count is a correlated subquery on the items' quiz index: counting through a join
+        would group by every selected column, the section's notes included, once per item.
+        An empty quiz counts None.
+        """
+        items = QuizItem.objects.filter(quiz=OuterRef("pk")).order_by().values("quiz")
+        return self.select_related("section").annotate(
+            question_count=Subquery(items.annotate(n=Count("pk")).values("n"))
         )
 
 

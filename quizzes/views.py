@@ -6,17 +6,19 @@ for its feedback in place (the `card` partial of the same template).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from itertools import chain
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from course.access import visible_attempts
-from course.models import Assignment
 from quizzes import attempts, kinds
 from quizzes.models import Attempt, Quiz
 
@@ -28,21 +30,30 @@ class HtmxHttpRequest(HttpRequest):
 @require_GET
 @login_required
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    quizzes = Quiz.objects.for_student_home(request.user)
-    finished = Attempt.objects.filter(student=request.user, quiz=OuterRef("quiz"), finished_at__isnull=False)
-    assigned = (
-        Assignment.objects.filter(cohort__enrolments__student=request.user)
-        .select_related("quiz", "quiz__section", "cohort")
-        .annotate(done_at=Subquery(finished.order_by("finished_at").values("finished_at")[:1]))
-        .order_by("due_at")
-    )
+    quizzes, assigned = attempts.student_home(request.user)
+    # Each quiz links to its page and posts to start it: one reverse() per kind of link, not per quiz.
+    detail_url, start_url = _slug_url("quizzes:quiz-detail"), _slug_url("quizzes:quiz-start")
+    for quiz in chain(quizzes, (assignment.quiz for assignment in assigned)):
+        quiz.url, quiz.start_url = detail_url(quiz.slug), start_url(quiz.slug)
     return render(request, "quizzes/home.html", {"quizzes": quizzes, "assigned": assigned, "now": timezone.now()})
+
+
+_SLUG = "slug-placeholder"
+
+
+def _slug_url(viewname: str) -> Callable[[str], str]:
+    """`lambda slug: reverse(viewname, kwargs={"slug": slug})` at the cost of one reverse() for
+    any number of slugs: a slug needs no quoting, so it takes the place of a placeholder as is."""
+    before, _, after = reverse(viewname, kwargs={"slug": _SLUG}).rpartition(_SLUG)
+    return lambda slug: f"{before}{slug}{after}"
 
 
 @require_GET
 @login_required
 def quiz_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    quiz = get_object_or_404(Quiz.objects.for_student_home(request.user), slug=slug)
+    quiz = attempts.student_quiz(request.user, slug)
+    if quiz is None:
+        raise Http404("No such quiz.")
     return render(request, "quizzes/quiz_detail.html", {"quiz": quiz})
 
 
@@ -96,7 +107,8 @@ def _question_context(view: attempts.QuestionView, *, error: str = "") -> dict:
 @require_http_methods(["GET", "POST"])
 @login_required
 def attempt_question(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:
-    attempt = _attempt_or_404(request, pk)
+    # The heading names the quiz's section: fetch it with the attempt, not in a query of its own.
+    attempt = get_object_or_404(visible_attempts(request.user).select_related("quiz__section"), pk=pk)
     view = attempts.question_view(attempt, number - 1)
     if view is None:
         raise Http404("No such question in this attempt.")

@@ -1,12 +1,20 @@
-"""Small display filters shared by the report templates."""
+"""Small display filters shared by the report templates, and a tag for forms in lists."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django import template
+from django.template.defaulttags import CsrfTokenNode
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def csrf_input(context) -> str:
+    """The hidden input `{% csrf_token %}` renders, made once for the forms of a long list:
+    `{% csrf_input as csrf %}` before the loop, `{{ csrf }}` in each form."""
+    return CsrfTokenNode().render(context)
 
 
 @register.filter

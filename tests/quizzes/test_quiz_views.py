@@ -7,6 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from course.models import Assignment
+from quizzes import attempts
 from quizzes.models import Answer, Attempt, Question, Quiz
 from tests.quizzes.helpers import answer_form
 
@@ -111,7 +113,57 @@ def test_home_lists_best_and_last_scores(student_client, loaded_banks, student):
     row = html[html.index(reverse("quizzes:quiz-detail", args=["alpha"])):]
     row = row[: row.index("</tr>")]
     assert "90 %" in row and "40 %" in row
+    assert f'action="{reverse("quizzes:quiz-start", args=["alpha"])}"' in row
     assert "Évaluation" in html
+
+
+def test_home_figures_are_those_of_the_quiz_page(student_client, loaded_banks, student, other_student):
+    """Best and last score, finished attempts and the open one: the student's own attempts only,
+    the same on the home and on the quiz page; empty quizzes are not listed."""
+    alpha, beta = Quiz.objects.get(slug="alpha"), Quiz.objects.get(slug="beta")
+    Quiz.objects.create(slug="empty", title="Vide", kind=Quiz.Kind.ASSESSMENT)
+    for score, finished_at in [(0.9, "2026-01-01T10:00:00Z"), (0.4, "2026-01-02T10:00:00Z"), (None, None)]:
+        Attempt.objects.create(student=student, quiz=alpha, question_ids=[], seed=1, score=score,
+                               finished_at=finished_at)
+    Attempt.objects.create(student=student, quiz=beta, question_ids=[], seed=1)
+    Attempt.objects.create(student=other_student, quiz=beta, question_ids=[], seed=1, score=1.0,
+                           finished_at="2026-01-01T10:00:00Z")
+
+    def figures(quiz):
+        return (quiz.slug, quiz.question_count, quiz.best_score, quiz.last_score, quiz.last_finished,
+                quiz.attempt_count, quiz.open_attempt)
+
+    quizzes, _ = attempts.student_home(student)
+    by_slug = {quiz.slug: quiz for quiz in quizzes}
+    assert "empty" not in by_slug
+    assert (by_slug["alpha"].best_score, by_slug["alpha"].last_score, by_slug["alpha"].attempt_count) == (0.9, 0.4, 2)
+    assert by_slug["alpha"].open_attempt is not None
+    assert (by_slug["beta"].best_score, by_slug["beta"].attempt_count) == (None, 0)
+    assert by_slug["beta"].open_attempt is not None
+    for quiz in quizzes:
+        page = student_client.get(reverse("quizzes:quiz-detail", args=[quiz.slug]))
+        assert figures(page.context["quiz"]) == figures(quiz)
+    assert student_client.get(reverse("quizzes:quiz-detail", args=["empty"])).status_code == 404
+
+
+def test_home_shows_when_assigned_work_was_first_done_in_five_queries(
+    student_client, loaded_banks, student, trainer, cohort_factory, django_assert_num_queries
+):
+    cohort = cohort_factory(trainer=trainer, students=[student])
+    alpha = Quiz.objects.get(slug="alpha")
+    empty = Quiz.objects.create(slug="empty", title="Quiz vide", kind=Quiz.Kind.ASSESSMENT)
+    for quiz in (alpha, empty):
+        Assignment.objects.create(cohort=cohort, quiz=quiz, opens_at="2026-01-01T08:00:00Z",
+                                  due_at="2026-01-02T08:00:00Z")
+    for finished_at in ("2026-01-03T10:00:00Z", "2026-01-01T10:00:00Z"):  # late, then on time
+        Attempt.objects.create(student=student, quiz=alpha, question_ids=[], seed=1, score=0.5,
+                               finished_at=finished_at)
+    # session, user, quizzes (with their question counts), the student's attempts, assignments
+    with django_assert_num_queries(5):
+        html = student_client.get(reverse("quizzes:home")).content.decode()
+    assigned = html[html.index('<ul class="assigned">'):html.index("</ul>")]
+    assert "✓ fait" in assigned and "fait en retard" not in assigned
+    assert "Quiz vide" in assigned and html.count("Quiz vide") == 1  # assigned, but not in the table
 
 
 # --- bad input -----------------------------------------------------------------------------
@@ -256,3 +308,13 @@ def test_question_page_query_count_does_not_grow_with_answers(student_client, lo
     # an answered question adds its answer (+ the revision it was given)
     with django_assert_num_queries(6):
         student_client.get(question_url(attempt, 1))
+
+
+def test_a_section_quizs_question_page_gets_the_section_with_the_attempt(
+    student_client, loaded_banks, django_assert_num_queries
+):
+    attempt = start(student_client, "alpha")
+    # session, user, attempt (+quiz, its section), the attempt's answered questions, question
+    with django_assert_num_queries(5):
+        html = student_client.get(question_url(attempt, 1)).content.decode()
+    assert '<h1 class="quiz-title">Alpha</h1>' in html

@@ -12,14 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import Count, F, FloatField, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from course.models import Assignment
-from quizzes import kinds, review
+from course.models import Assignment, Section
+from quizzes import kinds, rawsql, review
 from quizzes.models import Answer, Attempt, Card, Question, Quiz, Revision
 
 
@@ -35,6 +35,12 @@ class AttemptError(Exception):
 
 class AttemptClosed(AttemptError):
     status = 409
+
+
+class NoSuchQuestion(AttemptError):
+    """The attempt has no question at that position."""
+
+    status = 404
 
 
 ATTEMPT_FINISHED = _("This attempt is finished: its answers can no longer change.")
@@ -176,56 +182,91 @@ class QuestionView:
         return f"{self.attempt.seed}-{self.question.pk}"
 
 
+# --- hand-written SQL (see quizzes/rawsql.py for why) -------------------------------------------
+
+# What the question page leaves out: the question's tags and erratum, the section's notes, the
+# Markdown of the revision (its HTML is shown).
+_QUESTION = rawsql.Columns(Question, "q", leave_out=("tags", "erratum"))
+_SECTION = rawsql.Columns(Section, "s", leave_out=("notes", "notes_html"))
+_REVISION = rawsql.Columns(Revision, "r", leave_out=("prompt", "explanation"))
+_ANSWER = rawsql.Columns(Answer, "a")
+# The revision shown is the answer's, else the one asked for if it is the question's, by default
+# (none asked for) the current one.
+_QUESTION_SQL = f"""SELECT {_QUESTION.sql}, {_SECTION.sql}, {_REVISION.sql}, {_ANSWER.sql},
+    (SELECT COUNT(*) FROM {rawsql.table(Answer)} AS n WHERE n.attempt_id = %(attempt)s)
+FROM {rawsql.table(Question)} AS q
+JOIN {rawsql.table(Section)} AS s ON s.id = q.section_id
+LEFT JOIN {rawsql.table(Answer)} AS a ON a.attempt_id = %(attempt)s AND a.question_id = q.id
+LEFT JOIN {rawsql.table(Revision)} AS r
+    ON r.question_id = q.id AND r.id = COALESCE(a.revision_id, %(revision)s, q.current_revision_id)
+WHERE q.id = %(question)s"""
+
+
+def _question_read(
+    attempt: Attempt, position: int, *, revision_id: int | None = None
+) -> tuple[Question, Revision | None, Answer | None, int]:
+    """The question at `position` with its section, the revision shown (None when the one asked
+    for is not the question's), its answer in this attempt and how many questions are answered."""
+    params = {"attempt": attempt.pk, "question": attempt.question_ids[position], "revision": revision_id}
+    with connection.cursor() as cursor:
+        cursor.execute(_QUESTION_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise Question.DoesNotExist(f"No question {params['question']}.")
+    question, question.section, revision, answer = rawsql.instances(row, _QUESTION, _SECTION, _REVISION, _ANSWER)
+    if answer is not None:
+        answer.revision = revision
+    return question, revision, answer, row[-1]
+
+
 def question_view(attempt: Attempt, position: int) -> QuestionView | None:
-    """The question at `position` (0-based), or None when out of range. Three queries: the
-    attempt's answered questions, the question, and its answer when there is one."""
+    """The question at `position` (0-based), or None when out of range. One query (`_QUESTION_SQL`):
+    the question with its section, its answer in this attempt if any, the revision shown (the
+    answer's, else the current one) and how many of the attempt's questions are answered."""
     if not 0 <= position < attempt.total:
         return None
-    question_id = attempt.question_ids[position]
-    # Unordered: the answers' default ordering would join the attempt for its start time.
-    answered = dict(attempt.answers.order_by().values_list("question_id", "pk"))
-    question = Question.objects.select_related("section", "current_revision").get(pk=question_id)
-    answer = None
-    if question_id in answered:
-        answer = Answer.objects.select_related("revision").get(pk=answered[question_id])
-    return QuestionView(
-        attempt=attempt,
-        position=position,
-        question=question,
-        revision=answer.revision if answer else question.current_revision,
-        answer=answer,
-        answered=len(answered),
-    )
+    question, revision, answer, answered = _question_read(attempt, position)
+    return QuestionView(attempt, position, question, revision, answer, answered)
 
 
 def answer_submit(
-    *, attempt: Attempt, position: int, revision_id: str | int | None, form: Mapping[str, Sequence[str]]
-) -> Answer:
-    """Grade and save the answer to the question at `position`. Idempotent for a double submit."""
+    *,
+    attempt: Attempt | QuerySet[Attempt],
+    position: int,
+    revision_id: str | int | None,
+    form: Mapping[str, Sequence[str]],
+) -> QuestionView:
+    """Grade and save the answer to the question at `position`. Idempotent for a double submit.
+
+    `attempt` is the attempt or a query that selects it (the student's own): it is read here,
+    locked (`Attempt.DoesNotExist` when the query selects nothing). Returns the question with
+    its answer, the first one for a double submit. Three queries for a new answer: the attempt,
+    the question as `question_view` reads it (with the posted revision), the insert.
+    """
+    rows = attempt if isinstance(attempt, QuerySet) else Attempt.objects.filter(pk=attempt.pk)
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        locked = rows.select_for_update().get()
+        if not 0 <= position < locked.total:
+            raise NoSuchQuestion(NOT_CURRENT)
         if locked.finished_at is not None:
             raise AttemptClosed(ATTEMPT_FINISHED)
-        if not 0 <= position < locked.total:
+        # Read after the lock, in a statement of its own: the answer of a request that held the
+        # lock before is there.
+        question, revision, answer, answered = _question_read(
+            locked, position, revision_id=_pk(revision_id)
+        )
+        if answer is not None:  # the same form posted twice: the first answer stands
+            return QuestionView(locked, position, question, revision, answer, answered)
+        if position != answered:
             raise AttemptError(NOT_CURRENT)
-        question_id = locked.question_ids[position]
-        existing = Answer.objects.filter(attempt=locked, question_id=question_id).first()
-        if existing is not None:
-            return existing  # the same form posted twice: the first answer stands
-        if position != locked.answers.count():
-            raise AttemptError(NOT_CURRENT)
-        try:
-            revision = Revision.objects.select_related("question").get(
-                pk=int(revision_id or 0), question_id=question_id
-            )
-        except (Revision.DoesNotExist, ValueError, TypeError):
-            raise AttemptError(STALE_REVISION) from None
-        kind = kinds.get(revision.question.kind)
+        if revision is None:
+            raise AttemptError(STALE_REVISION)
+        kind = kinds.get(question.kind)
         response = kind.parse_response(revision.spec, form)
         verdict = kind.grade(spec=revision.spec, response=response)
-        return Answer.objects.create(
+        answer = Answer.objects.create(
             attempt=locked,
-            question_id=question_id,
+            question=question,
             revision=revision,
             position=position,
             response=response,
@@ -233,12 +274,27 @@ def answer_submit(
             score=verdict.score,
             feedback=list(verdict.feedback),
         )
+    return QuestionView(locked, position, question, revision, answer, answered + 1)
 
 
-def attempt_finish(*, attempt: Attempt) -> Attempt:
-    """Close the attempt and store its score. Finishing twice returns the same result."""
+def _pk(value: str | int | None) -> int:
+    """A posted id as a number; 0, which names no row, when it is not one."""
+    try:
+        pk = int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+    return pk if 0 < pk < 2**63 else 0
+
+
+def attempt_finish(*, attempt: Attempt | QuerySet[Attempt]) -> Attempt:
+    """Close the attempt and store its score. Finishing twice returns the same result.
+
+    `attempt` is the attempt or a query that selects it, read here with its student, locked
+    (`Attempt.DoesNotExist` when the query selects nothing), as by `answer_submit`.
+    """
+    rows = attempt if isinstance(attempt, QuerySet) else Attempt.objects.filter(pk=attempt.pk)
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        locked = rows.select_related("student").select_for_update(of=("self",)).get()
         if locked.finished_at is not None:
             return locked
         totals = locked.answers.aggregate(n=Count("pk"), points=Sum("score"))

@@ -107,40 +107,59 @@ def _question_context(view: attempts.QuestionView, *, error: str = "") -> dict:
 @require_http_methods(["GET", "POST"])
 @login_required
 def attempt_question(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:
-    # The heading names the quiz's section: fetch it with the attempt, not in a query of its own.
-    attempt = get_object_or_404(visible_attempts(request.user).select_related("quiz__section"), pk=pk)
+    if request.method == "POST":
+        return _answer(request, pk, number)
+    attempt = _attempt_for_page(request, pk)
     view = attempts.question_view(attempt, number - 1)
     if view is None:
         raise Http404("No such question in this attempt.")
-    if request.method == "GET":
-        if view.answer is None and view.answered < view.position:
-            # Questions are answered in order: jump to the first unanswered one.
-            return redirect("quizzes:attempt-question", pk=attempt.pk, number=view.answered + 1)
-        return render(request, "quizzes/question.html", _question_context(view))
+    if view.answer is None and view.answered < view.position:
+        # Questions are answered in order: jump to the first unanswered one.
+        return redirect("quizzes:attempt-question", pk=attempt.pk, number=view.answered + 1)
+    return render(request, "quizzes/question.html", _question_context(view))
+
+
+def _attempt_for_page(request: HtmxHttpRequest, pk: int) -> Attempt:
+    # The heading names the quiz's section: fetch it with the attempt, not in a query of its own.
+    return get_object_or_404(visible_attempts(request.user).select_related("quiz__section"), pk=pk)
+
+
+def _answer(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:
+    """Answer a question: its feedback card for htmx, else a redirect to the question's page.
+
+    answer_submit reads the attempt (locked) and returns what the card shows: nothing is read
+    again to render it. A response that cannot be graded shows the question again, with why.
+    """
     try:
-        attempts.answer_submit(
-            attempt=attempt,
-            position=view.position,
+        view = attempts.answer_submit(
+            attempt=visible_attempts(request.user).filter(pk=pk),
+            position=number - 1,
             revision_id=request.POST.get("revision"),
             form=dict(request.POST.lists()),
         )
+    except Attempt.DoesNotExist:
+        raise Http404("No such attempt.") from None
+    except attempts.NoSuchQuestion:
+        raise Http404("No such question in this attempt.") from None
     except kinds.InvalidResponse as error:
+        view = attempts.question_view(_attempt_for_page(request, pk), number - 1)
+        context = _question_context(view, error=str(error))
         template = "quizzes/question.html#card" if request.htmx else "quizzes/question.html"
-        return render(request, template, _question_context(view, error=str(error)), status=422)
+        return render(request, template, context, status=422)
     except attempts.AttemptError as error:
         return _error(request, error)
     if not request.htmx:
-        return redirect("quizzes:attempt-question", pk=attempt.pk, number=number)
-    view = attempts.question_view(attempt, view.position)
+        return redirect("quizzes:attempt-question", pk=pk, number=number)
     return render(request, "quizzes/question.html#card", _question_context(view))
 
 
 @require_POST
 @login_required
 def attempt_finish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = _attempt_or_404(request, pk)
     try:
-        attempts.attempt_finish(attempt=attempt)
+        attempt = attempts.attempt_finish(attempt=visible_attempts(request.user).filter(pk=pk))
+    except Attempt.DoesNotExist:
+        raise Http404("No such attempt.") from None
     except attempts.AttemptError as error:
         return _error(request, error)
     if request.htmx:
@@ -151,7 +170,7 @@ def attempt_finish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def attempt_result(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = _attempt_or_404(request, pk)
+    attempt = _attempt_for_page(request, pk)
     if attempt.finished_at is None:
         return redirect(attempt)
     return render(
@@ -160,7 +179,7 @@ def attempt_result(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         {
             "attempt": attempt,
             "sections": attempts.section_scores(attempt),
-            "answers": attempt.answers.select_related("question__section").order_by("position"),
+            "answers": attempt.answers.select_related("question").order_by("position"),
         },
     )
 

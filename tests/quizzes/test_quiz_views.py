@@ -300,21 +300,60 @@ def test_anonymous_posts_are_sent_to_login(client, loaded_banks):
 
 def test_question_page_query_count_does_not_grow_with_answers(student_client, loaded_banks, django_assert_num_queries):
     attempt = start(student_client, "assessment")
-    # session, user, attempt, the attempt's answered questions, question (+section, revision)
+    # session, user, attempt, the question (+section, revision, its answer, the answered count)
     for number in range(1, attempt.total + 1):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):
             assert student_client.get(question_url(attempt, number)).status_code == 200
         student_client.post(question_url(attempt, number), answer_form(current_revision(attempt, number)))
-    # an answered question adds its answer (+ the revision it was given)
-    with django_assert_num_queries(6):
+    # an answered question comes with its answer and the revision it was given, in the same query
+    with django_assert_num_queries(4):
         student_client.get(question_url(attempt, 1))
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain-posts", "htmx"])
+def test_answering_takes_seven_queries(student_client, loaded_banks, django_assert_num_queries, htmx):
+    attempt = start(student_client, "assessment")
+    for number in range(1, attempt.total + 1):
+        form = answer_form(current_revision(attempt, number), right=number % 2 == 0)
+        # session, user, savepoint, attempt (locked), question (as its page reads it), insert, release:
+        # the feedback card shows what was just saved, nothing is read again to render it
+        with django_assert_num_queries(7):
+            response = student_client.post(question_url(attempt, number), form, **(HTMX if htmx else {}))
+        assert response.status_code == (200 if htmx else 302)
+
+
+def test_the_result_page_takes_five_queries(student_client, loaded_banks, django_assert_num_queries):
+    attempt = start(student_client, "alpha")
+    for number in range(1, attempt.total + 1):
+        student_client.post(question_url(attempt, number), answer_form(current_revision(attempt, number)))
+    student_client.post(reverse("quizzes:attempt-finish", args=[attempt.pk]))
+    # session, user, attempt (+quiz, its section), the scores by section, the answers (+question)
+    with django_assert_num_queries(5):
+        html = student_client.get(reverse("quizzes:attempt-result", args=[attempt.pk])).content.decode()
+    assert "Alpha" in html and "100 %" in html
+
+
+def test_the_feedback_card_is_the_one_the_question_page_shows_next(student_client, loaded_banks):
+    """The card an htmx answer gets is made from the answer just saved, not read again: it is
+    the card of the question's page from then on (CSRF tokens aside)."""
+    attempt = start(student_client, "assessment")
+
+    def without_tokens(html: str) -> str:
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+    for number in range(1, attempt.total + 1):
+        form = answer_form(current_revision(attempt, number), right=number % 2 == 0)
+        card = student_client.post(question_url(attempt, number), form, **HTMX).content.decode()
+        assert 'class="verdict"' in card
+        page = student_client.get(question_url(attempt, number)).content.decode()
+        assert without_tokens(card).strip() in without_tokens(page)
 
 
 def test_a_section_quizs_question_page_gets_the_section_with_the_attempt(
     student_client, loaded_banks, django_assert_num_queries
 ):
     attempt = start(student_client, "alpha")
-    # session, user, attempt (+quiz, its section), the attempt's answered questions, question
-    with django_assert_num_queries(5):
+    # session, user, attempt (+quiz, its section), question
+    with django_assert_num_queries(4):
         html = student_client.get(question_url(attempt, 1)).content.decode()
     assert '<h1 class="quiz-title">Alpha</h1>' in html

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Case, Count, F, Func, IntegerField, Min, Q, QuerySet, Sum, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, Case, Count, F, Func, IntegerField, QuerySet, Sum, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.db.models.lookups import IsNull
@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from course.models import Section
-from quizzes import kinds, scheduling
-from quizzes.models import Card, Question, Review, ReviewDay, ReviewSettings
+from quizzes import kinds, rawsql, scheduling
+from quizzes.models import Card, Question, Review, ReviewDay, ReviewSettings, Revision
 from quizzes.scheduling import CardState
 
 TOKEN_SALT = "rappel.review"
@@ -46,11 +46,6 @@ class ReviewError(Exception):
 
 class CardNotFound(ReviewError):
     status = 404
-
-
-def settings_for(student) -> ReviewSettings:
-    obj, _created = ReviewSettings.objects.get_or_create(student=student)
-    return obj
 
 
 def fuzz_enabled() -> bool:
@@ -95,7 +90,7 @@ def cards_add(
     return len(new)
 
 
-# --- the queue -------------------------------------------------------------------------------
+# --- the queue (its statements are hand-written: quizzes/rawsql.py says why) --------------------
 
 
 @dataclass(frozen=True)
@@ -104,50 +99,139 @@ class Queue:
     due_left: int
     new_left: int
     next_due: dt.datetime | None
+    # The reviews from `next_card(since=...)` on: how many, how many remembered (not Again), their
+    # time in milliseconds and the moment of the last one.
+    since: dict | None = None
 
 
-def _today_counts(student, day: dt.date) -> dict:
-    """New cards and reviews of review-state cards already studied on this review day."""
-    row = ReviewDay.objects.filter(student=student, day=day).values_list("new_cards", "recall_reviews").first()
-    return {"new": row[0], "review": row[1]} if row else {"new": 0, "review": 0}
+_SETTINGS = rawsql.Columns(ReviewSettings, "settings")
+_SETTINGS_SQL = (
+    f"SELECT {_SETTINGS.sql} FROM {rawsql.table(ReviewSettings)} AS settings"
+    " WHERE settings.student_id = %(student)s"
+)
 
 
-def next_card(*, student, now: dt.datetime | None = None, prefs: ReviewSettings | None = None) -> Queue:
-    """The next card to study, with what is left for today. A constant number of queries."""
+def settings_for(student) -> ReviewSettings:
+    """The student's settings, created with the defaults on first use."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SETTINGS_SQL, {"student": student.pk})
+        row = cursor.fetchone()
+    if row is not None:
+        return _SETTINGS.instance(row)
+    obj, _created = ReviewSettings.objects.get_or_create(student=student)
+    return obj
+
+
+# The student's cards of active questions (as `c`), and which of them are due or new.
+_CARDS = (
+    f"{rawsql.table(Card)} AS c JOIN {rawsql.table(Question)} AS q ON q.id = c.question_id"
+    " WHERE c.student_id = %(student)s AND q.active"
+)
+_LEARNING_DUE = (
+    f"(c.last_review IS NOT NULL AND c.state IN ({Card.State.LEARNING.value}, {Card.State.RELEARNING.value})"
+    " AND c.due <= %(now)s)"
+)
+_REVIEW_DUE = f"(c.last_review IS NOT NULL AND c.state = {Card.State.REVIEW.value} AND c.due < %(end)s)"
+_NEW = "(c.last_review IS NULL)"
+
+# The cards left of each kind, the day's figures so far from its `ReviewDay` row, and the
+# reviews since a moment (none if it is NULL). Cards due after the day's end (most studied
+# cards) are set aside first: testing them cost most.
+_COUNTS_SQL = f"""SELECT n.learning, n.review, n.new, d.new_cards, d.recall_reviews,
+    s.reviewed, s.correct, s.time_ms, s.last
+FROM (
+    SELECT COUNT(*) FILTER (WHERE {_LEARNING_DUE}) AS learning,
+        COUNT(*) FILTER (WHERE {_REVIEW_DUE}) AS review,
+        COUNT(*) FILTER (WHERE {_NEW}) AS new
+    FROM {_CARDS} AND (c.due < %(end)s OR {_NEW})
+) AS n
+CROSS JOIN (
+    SELECT COUNT(*) AS reviewed, COUNT(*) FILTER (WHERE r.rating > 1) AS correct,
+        SUM(r.duration_ms) AS time_ms, MAX(r.reviewed_at) AS last
+    FROM {rawsql.table(Review)} AS r WHERE r.student_id = %(student)s AND r.reviewed_at >= %(since)s
+) AS s
+LEFT JOIN {rawsql.table(ReviewDay)} AS d ON d.student_id = %(student)s AND d.day = %(day)s"""
+
+# The card to show, with its question, section and revision: the first due card (review cards
+# only while the day's maximum is not reached), else the first new card if the day has room.
+# Left out, as the review pages do not show them: the question's tags and erratum, the section's
+# notes, the revision's Markdown (its HTML is shown).
+_CARD = rawsql.Columns(Card, "card")
+_QUESTION = rawsql.Columns(Question, "question", leave_out=("tags", "erratum"))
+_SECTION = rawsql.Columns(Section, "section", leave_out=("notes", "notes_html"))
+_REVISION = rawsql.Columns(Revision, "revision", leave_out=("prompt", "explanation"))
+_WITH_QUESTION = f"""SELECT {_CARD.sql}, {_QUESTION.sql}, {_SECTION.sql}, {_REVISION.sql}
+FROM {rawsql.table(Card)} AS card
+JOIN {rawsql.table(Question)} AS question ON question.id = card.question_id
+JOIN {rawsql.table(Section)} AS section ON section.id = question.section_id
+LEFT JOIN {rawsql.table(Revision)} AS revision ON revision.id = question.current_revision_id"""
+_CARD_SQL = f"""{_WITH_QUESTION}
+WHERE card.id = COALESCE(
+    (SELECT c.id FROM {_CARDS} AND ({_LEARNING_DUE} OR ({_REVIEW_DUE} AND %(review_room)s > 0))
+     ORDER BY c.due, c.id LIMIT 1),
+    (SELECT c.id FROM {_CARDS} AND {_NEW} AND %(new_room)s > 0
+     ORDER BY c.source, c.created_at, c.id LIMIT 1)
+)"""
+_NEXT_DUE_SQL = f"SELECT MIN(c.due) FROM {_CARDS} AND c.last_review IS NOT NULL"
+
+
+def _card_of_row(row) -> Card:
+    """The card of a `_WITH_QUESTION` row, with its question, section and revision."""
+    card, question, section, revision = rawsql.instances(row, _CARD, _QUESTION, _SECTION, _REVISION)
+    card.question, question.section, question.current_revision = question, section, revision
+    return card
+
+
+def next_card(
+    *, student, now: dt.datetime | None = None, prefs: ReviewSettings | None = None,
+    since: dt.datetime | None = None,
+) -> Queue:
+    """The next card to study, with what is left for today and, given `since`, the reviews from
+    then on. Two queries: the counts with the day's figures, then the card (and when there is
+    none, when the next one is due)."""
     now = now or timezone.now()
     prefs = prefs or settings_for(student)
     day = scheduling.review_day(now, prefs.time_zone)
     _start, end = scheduling.day_bounds(day, prefs.time_zone)
-    today = _today_counts(student, day)
-    review_room = max(0, prefs.max_reviews_per_day - today["review"])
-    new_room = max(0, prefs.new_per_day - today["new"])
-
-    cards = Card.objects.filter(student=student, question__active=True)
-    learning_due = Q(last_review__isnull=False, due__lte=now,
-                     state__in=[Card.State.LEARNING, Card.State.RELEARNING])
-    review_due = Q(last_review__isnull=False, due__lt=end, state=Card.State.REVIEW)
-    counts = cards.aggregate(
-        learning=Count("pk", filter=learning_due),
-        review=Count("pk", filter=review_due),
-        new=Count("pk", filter=Q(last_review__isnull=True)),
-    )
-    due = cards.filter(learning_due | review_due) if review_room else cards.filter(learning_due)
-    card = (
-        due.select_related("question__current_revision", "question__section").order_by("due", "pk").first()
-    )
-    if card is None and new_room:
-        card = (
-            cards.filter(last_review__isnull=True)
-            .select_related("question__current_revision", "question__section")
-            .order_by("source", "created_at", "pk")
-            .first()
-        )
-    due_left = counts["learning"] + min(counts["review"], review_room)
-    new_left = min(counts["new"], new_room)
+    params = {
+        "student": student.pk,
+        "now": rawsql.param(Card, "due", now),
+        "end": rawsql.param(Card, "due", end),
+        "day": rawsql.param(ReviewDay, "day", day),
+        "since": rawsql.param(Review, "reviewed_at", since),
+    }
     next_due = None
-    if card is None:
-        next_due = cards.filter(last_review__isnull=False).aggregate(m=Min("due"))["m"]
-    return Queue(card=card, due_left=due_left, new_left=new_left, next_due=next_due)
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTS_SQL, params)
+        learning, reviews, new, new_today, reviews_today, reviewed, correct, time_ms, last = cursor.fetchone()
+        review_room = max(0, prefs.max_reviews_per_day - (reviews_today or 0))
+        new_room = max(0, prefs.new_per_day - (new_today or 0))
+        cursor.execute(_CARD_SQL, {**params, "review_room": review_room, "new_room": new_room})
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(_NEXT_DUE_SQL, params)
+            next_due = rawsql.converted(Card, "due", cursor.fetchone()[0])
+    return Queue(
+        card=_card_of_row(row) if row is not None else None,
+        due_left=learning + min(reviews, review_room),
+        new_left=min(new, new_room),
+        next_due=next_due,
+        since=None if since is None else {
+            "reviewed": reviewed, "correct": correct, "time_ms": time_ms,
+            "last": rawsql.converted(Review, "reviewed_at", last),
+        },
+    )
+
+
+_OWN_CARD_SQL = f"{_WITH_QUESTION} WHERE card.id = %(card)s AND card.student_id = %(student)s"
+
+
+def own_card(student, card_id: int) -> Card | None:
+    """One of the student's cards, with its question, section and revision; None if no such card."""
+    with connection.cursor() as cursor:
+        cursor.execute(_OWN_CARD_SQL, {"card": card_id, "student": student.pk})
+        row = cursor.fetchone()
+    return _card_of_row(row) if row is not None else None
 
 
 # --- recording a rating ------------------------------------------------------------------------
@@ -187,11 +271,36 @@ class Recorded:
     card: Card
 
 
+# The card, locked to the end of the transaction on backends with row locks (SQLite has none:
+# its write transactions, begun IMMEDIATE, run one at a time).
+_LOCK_SQL = (
+    f"SELECT {_CARD.sql} FROM {rawsql.table(Card)} AS card"
+    " WHERE card.id = %(card)s AND card.student_id = %(student)s"
+)
+# The review inserted as `Model.save` would insert it (no signal listens to its saves).
+_REVIEW_FIELDS = [f for f in Review._meta.concrete_fields if not f.primary_key]
+_INSERT_REVIEW_SQL = (
+    f"INSERT INTO {rawsql.table(Review)} ({', '.join(connection.ops.quote_name(f.column) for f in _REVIEW_FIELDS)})"
+    f" VALUES ({', '.join(['%s'] * len(_REVIEW_FIELDS))})"
+    f" RETURNING {connection.ops.quote_name(Review._meta.pk.column)}"
+)
+_SCHEDULE = ("state", "step", "stability", "difficulty", "due", "last_review")
+_UPDATE_CARD_SQL = (
+    f"UPDATE {rawsql.table(Card)} SET {', '.join(f'{name} = %({name})s' for name in _SCHEDULE)},"
+    " version = version + 1 WHERE id = %(card)s AND version = %(version)s"
+)
+
+
 def review_record(
     *, student, card_id: int, rating: int | str, token: str, now: dt.datetime | None = None,
     prefs: ReviewSettings | None = None,
 ) -> Recorded:
-    """Record one rating: one Review row and one state change, even if the form comes twice."""
+    """Record one rating: one Review row and one state change, even if the form comes twice.
+
+    In one transaction: lock the card, check the token's version against it (a second post of
+    the same form finds the version moved on and records nothing), insert the review, update the
+    card, add the review to its day's row.
+    """
     now = now or timezone.now()
     try:
         rating = int(rating)
@@ -200,15 +309,13 @@ def review_record(
     if rating not in scheduling.RATINGS:
         raise ReviewError(UNKNOWN_RATING)
     prefs = prefs or settings_for(student)
-    with transaction.atomic():
-        card = (
-            Card.objects.select_for_update()
-            .select_related("question")
-            .filter(pk=card_id, student=student)
-            .first()
-        )
-        if card is None:
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_LOCK_SQL + lock, {"card": card_id, "student": student.pk})
+        row = cursor.fetchone()
+        if row is None:
             raise CardNotFound(NO_SUCH_CARD)
+        card = _CARD.instance(row)
         data = read_token(token, card_id=card_id)
         if card.version != data.get("v"):
             return Recorded(review=None, card=card)  # a double click or a second tab: already counted
@@ -218,24 +325,27 @@ def review_record(
             desired_retention=prefs.desired_retention, fuzz=fuzz_enabled(),
         )
         graded = data.get("g") or {}
-        shown = dt.datetime.fromtimestamp(data["t"], tz=dt.timezone.utc)
+        shown = dt.datetime.fromtimestamp(data["t"], tz=dt.UTC)
         duration_ms = int(min(max((now - shown).total_seconds() * 1000, 0), MAX_DURATION_MS))
-        review = Review.objects.create(
+        review = Review(
             card=card, student=student, question_id=card.question_id,
             revision_id=data.get("rev") or card.question.current_revision_id,
             rating=rating, reviewed_at=now, duration_ms=duration_ms,
             correct=graded.get("correct"), score=graded.get("score"), response=graded.get("response"),
             state_before=before.as_json(), state_after=after.as_json(),
         )
-        updated = Card.objects.filter(pk=card.pk, version=card.version).update(
-            state=after.state, step=after.step, stability=after.stability, difficulty=after.difficulty,
-            due=after.due, last_review=after.last_review, version=F("version") + 1,
-        )
-        if updated != 1:  # cannot happen under the row lock; refuse rather than double count
+        cursor.execute(_INSERT_REVIEW_SQL, [
+            field.get_db_prep_save(getattr(review, field.attname), connection) for field in _REVIEW_FIELDS
+        ])
+        review.pk = cursor.fetchone()[0]
+        review._state.adding, review._state.db = False, connection.alias
+        schedule = {name: rawsql.param(Card, name, getattr(after, name)) for name in _SCHEDULE}
+        cursor.execute(_UPDATE_CARD_SQL, {**schedule, "card": card.pk, "version": card.version})
+        if cursor.rowcount != 1:  # cannot happen under the row lock; refuse rather than double count
             raise IntegrityError("card changed under its lock")
         _count_in_day(review, scheduling.review_day(now, prefs.time_zone), before=before)
-        for field in ("state", "step", "stability", "difficulty", "due", "last_review"):
-            setattr(card, field, getattr(after, field))
+        for name in _SCHEDULE:
+            setattr(card, name, getattr(after, name))
         card.version += 1
         return Recorded(review=review, card=card)
 
@@ -255,16 +365,24 @@ def _day_totals(*, rating: int, before_state: int | None, before_last_review, du
     }
 
 
+_DAY_TOTALS = ("reviews", "new_cards", "recall_reviews", "recall_passed", "duration_ms")
+_COUNT_IN_DAY_SQL = (
+    f"INSERT INTO {rawsql.table(ReviewDay)} (student_id, day, {', '.join(_DAY_TOTALS)})"
+    f" VALUES (%(student)s, %(day)s, {', '.join(f'%({name})s' for name in _DAY_TOTALS)})"
+    " ON CONFLICT (student_id, day) DO UPDATE SET "
+    + ", ".join(f"{name} = {rawsql.table(ReviewDay)}.{name} + excluded.{name}" for name in _DAY_TOTALS)
+)
+
+
 def _count_in_day(review: Review, day: dt.date, *, before: CardState) -> None:
-    """Add a review to its day's row, in the caller's transaction: one UPDATE; on the first
-    review of the day an empty row is inserted first (a concurrent first insert is ignored)."""
+    """Add a review to its day's row, in the caller's transaction: one statement that inserts
+    the row on the day's first review and adds to it afterwards (concurrent first reviews too)."""
     totals = _day_totals(rating=review.rating, before_state=before.state,
                          before_last_review=before.last_review, duration_ms=review.duration_ms)
-    increments = {name: F(name) + value for name, value in totals.items()}
-    rows = ReviewDay.objects.filter(student_id=review.student_id, day=day)
-    if not rows.update(**increments):
-        ReviewDay.objects.bulk_create([ReviewDay(student_id=review.student_id, day=day)], ignore_conflicts=True)
-        rows.update(**increments)
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_IN_DAY_SQL, {
+            "student": review.student_id, "day": rawsql.param(ReviewDay, "day", day), **totals
+        })
 
 
 def review_days_totals(

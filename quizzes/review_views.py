@@ -10,8 +10,7 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max, Q, Sum
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from course.models import Section
 from quizzes import kinds, review, scheduling
 from quizzes.charts import bar_chart
-from quizzes.models import Card, Question, Quiz, Review, ReviewSettings
+from quizzes.models import Card, Question, Quiz, ReviewSettings
 from quizzes.views import HtmxHttpRequest
 
 SESSION_KEY = "review_session_start"
@@ -30,30 +29,25 @@ SESSION_IDLE = dt.timedelta(hours=1)
 RATING_LABELS = {1: gettext_lazy("Again"), 2: gettext_lazy("Hard"), 3: gettext_lazy("Good"), 4: gettext_lazy("Easy")}
 
 
-def _session_summary(request: HtmxHttpRequest, now: dt.datetime) -> dict:
-    """Reviews of the current session: since the first visit, and anew after an hour idle.
+def _session_start(request: HtmxHttpRequest) -> dt.datetime | None:
+    stamp = request.session.get(SESSION_KEY)
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC) if stamp else None
+
+
+def _session_summary(request: HtmxHttpRequest, now: dt.datetime, start: dt.datetime | None,
+                     reviews: dict | None) -> dict:
+    """Reviews of the current session (`reviews`: those since `start`, counted with the queue):
+    since the first visit, and anew after an hour idle.
 
     The session start is kept in the Django session and written only when a session begins,
     so showing a card does not write the session row.
     """
-    stamp = request.session.get(SESSION_KEY)
-    start = dt.datetime.fromtimestamp(stamp, tz=dt.UTC) if stamp else None
-    summary = _summary(request.user, start) if start else None
-    last = (summary or {}).get("last") or start
+    last = (reviews or {}).get("last") or start
     if start is None or now - last > SESSION_IDLE:
         request.session[SESSION_KEY] = now.timestamp()
-        summary = {"reviewed": 0, "correct": 0, "time_ms": 0, "last": None, "time_label": "0 min 00 s"}
-    return summary
-
-
-def _summary(student, since: dt.datetime) -> dict:
-    summary = Review.objects.filter(student=student, reviewed_at__gte=since).aggregate(
-        reviewed=Count("pk"), correct=Count("pk", filter=Q(rating__gt=1)), time_ms=Sum("duration_ms"),
-        last=Max("reviewed_at"),
-    )
-    minutes, seconds = divmod(round((summary["time_ms"] or 0) / 1000), 60)
-    summary["time_label"] = f"{minutes} min {seconds:02d} s"
-    return summary
+        return {"reviewed": 0, "correct": 0, "time_ms": 0, "last": None, "time_label": "0 min 00 s"}
+    minutes, seconds = divmod(round((reviews["time_ms"] or 0) / 1000), 60)
+    return {**reviews, "time_label": f"{minutes} min {seconds:02d} s"}
 
 
 def _card_context(card: Card, *, prefs: ReviewSettings, now: dt.datetime, stage: str,
@@ -98,8 +92,10 @@ def _render_queue(
 ) -> HttpResponse:
     now = timezone.now()
     prefs = prefs or review.settings_for(request.user)
-    queue = review.next_card(student=request.user, now=now, prefs=prefs)
-    context = {"queue": queue, "summary": _session_summary(request, now), "notice": notice, "prefs": prefs}
+    start = _session_start(request)
+    queue = review.next_card(student=request.user, now=now, prefs=prefs, since=start)
+    summary = _session_summary(request, now, start, queue.since)
+    context = {"queue": queue, "summary": summary, "notice": notice, "prefs": prefs}
     if queue.card is not None:
         context.update(_card_context(queue.card, prefs=prefs, now=now, stage="front"))
     template = "quizzes/review/session.html#card" if request.htmx else "quizzes/review/session.html"
@@ -113,10 +109,10 @@ def session(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _own_card(request: HtmxHttpRequest, pk: int) -> Card:
-    return get_object_or_404(
-        Card.objects.select_related("question__current_revision", "question__section"),
-        pk=pk, student=request.user,
-    )
+    card = review.own_card(request.user, pk)
+    if card is None:
+        raise Http404(review.NO_SUCH_CARD)
+    return card
 
 
 @require_POST

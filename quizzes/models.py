@@ -189,6 +189,8 @@ class Answer(models.Model):
                 condition=Q(score__gte=0) & Q(score__lte=1), name="answer_score_in_range"
             ),
         ]
+        # Item analysis reads the scores of thousands of attempts from this index alone.
+        indexes = [models.Index(fields=["attempt", "question", "score"], name="answer_attempt_scores")]
 
 
 class ReviewSettings(models.Model):

@@ -7,7 +7,6 @@ form or two tabs cannot answer the same question twice or finish an attempt twic
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,9 +17,9 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from course.models import Assignment, Section
+from course.models import Assignment, Cohort, Enrolment, Section
 from quizzes import kinds, rawsql, review
-from quizzes.models import Answer, Attempt, Card, Question, Quiz, Revision
+from quizzes.models import Answer, Attempt, Card, Question, Quiz, QuizItem, Revision
 
 
 class AttemptError(Exception):
@@ -90,30 +89,6 @@ class QuizRecord:
     open_attempt: int | None = None  # pk of the unfinished attempt started last
 
 
-def quiz_records(student, *, quiz: Quiz | None = None) -> dict[int, QuizRecord]:
-    """The student's record on every quiz they attempted (or on `quiz`), by quiz id: one query
-    over their attempts (a few per quiz), folded here rather than in a subquery per figure."""
-    records: dict[int, QuizRecord] = defaultdict(QuizRecord)
-    rows = Attempt.objects.filter(student=student)
-    if quiz is not None:
-        rows = rows.filter(quiz=quiz)
-    for quiz_id, pk, score, finished_at in rows.order_by("started_at").values_list(
-        "quiz_id", "pk", "score", "finished_at"
-    ):
-        record = records[quiz_id]
-        if finished_at is None:
-            record.open_attempt = pk
-            continue
-        record.attempt_count += 1
-        if score is not None and (record.best_score is None or score > record.best_score):
-            record.best_score = score
-        if record.last_finished is None or finished_at > record.last_finished:
-            record.last_finished, record.last_score = finished_at, score
-        if record.first_finished is None or finished_at < record.first_finished:
-            record.first_finished = finished_at
-    return dict(records)
-
-
 def record_attach(quiz: Quiz, record: QuizRecord | None) -> Quiz:
     """Put a student's figures on the quiz for its templates: `best_score`, `last_score`,
     `last_finished`, `attempt_count`, `open_attempt`."""
@@ -124,32 +99,100 @@ def record_attach(quiz: Quiz, record: QuizRecord | None) -> Quiz:
     return quiz
 
 
+# The quizzes with their section (but its notes), their item count and the student's figures on
+# each, a row per quiz: `_quizzes_read`, for the home and the quiz page. The figures are worked
+# out by the database from the attempt index (student, quiz, finished_at), not folded here: a
+# student may have hundreds of attempts. Of attempts finished at the same time, the last score is
+# that of the one started first; the open attempt is the one started last.
+_QUIZ = rawsql.Columns(Quiz, "z")
+_QUIZ_SECTION = rawsql.Columns(Section, "s", leave_out=("notes", "notes_html"))
+_ATTEMPTS = f"{rawsql.table(Attempt)} AS t WHERE t.student_id = %(student)s AND t.quiz_id = z.id"
+_QUIZZES_SQL = f"""SELECT {_QUIZ.sql}, {_QUIZ_SECTION.sql},
+    (SELECT COUNT(*) FROM {rawsql.table(QuizItem)} AS i WHERE i.quiz_id = z.id),
+    r.best_score, r.attempt_count, r.first_finished, r.last_finished,
+    (SELECT t.score FROM {_ATTEMPTS} AND t.finished_at IS NOT NULL
+        ORDER BY t.finished_at DESC, t.started_at, t.id LIMIT 1),
+    (SELECT t.id FROM {_ATTEMPTS} AND t.finished_at IS NULL ORDER BY t.started_at DESC, t.id DESC LIMIT 1)
+FROM {rawsql.table(Quiz)} AS z
+LEFT JOIN {rawsql.table(Section)} AS s ON s.id = z.section_id
+LEFT JOIN (
+    SELECT t.quiz_id, MAX(CASE WHEN t.finished_at IS NOT NULL THEN t.score END) AS best_score,
+        COUNT(t.finished_at) AS attempt_count, MIN(t.finished_at) AS first_finished,
+        MAX(t.finished_at) AS last_finished
+    FROM {rawsql.table(Attempt)} AS t WHERE t.student_id = %(student)s GROUP BY t.quiz_id
+) AS r ON r.quiz_id = z.id
+{{where}}ORDER BY z.position, z.slug"""
+_QUIZZES_ALL_SQL = _QUIZZES_SQL.format(where="")
+_QUIZZES_ONE_SQL = _QUIZZES_SQL.format(where="WHERE z.slug = %(slug)s\n")
+
+
+def _quizzes_read(student, *, slug: str | None = None) -> tuple[dict[int, Quiz], dict[int, QuizRecord]]:
+    """The quizzes in order (or the one of `slug`) with their section and `question_count`
+    (None for an empty quiz), and the student's record on each: one query."""
+    with connection.cursor() as cursor:
+        if slug is None:
+            cursor.execute(_QUIZZES_ALL_SQL, {"student": student.pk})
+        else:
+            cursor.execute(_QUIZZES_ONE_SQL, {"student": student.pk, "slug": slug})
+        rows = cursor.fetchall()
+    quizzes: dict[int, Quiz] = {}
+    records: dict[int, QuizRecord] = {}
+    width = len(_QUIZ) + len(_QUIZ_SECTION)
+    for row in rows:
+        quiz, quiz.section = rawsql.instances(row, _QUIZ, _QUIZ_SECTION)
+        count, best, finished, first, last, last_score, open_attempt = row[width:]
+        quiz.question_count = count or None
+        quizzes[quiz.pk] = quiz
+        records[quiz.pk] = QuizRecord(
+            best_score=best,
+            last_score=last_score,
+            last_finished=None if last is None else rawsql.converted(Attempt, "finished_at", last),
+            first_finished=None if first is None else rawsql.converted(Attempt, "finished_at", first),
+            attempt_count=finished or 0,
+            open_attempt=open_attempt,
+        )
+    return quizzes, records
+
+
 def student_quiz(student, slug: str) -> Quiz | None:
-    """One non-empty quiz with the student's figures (the quiz page): two queries."""
-    quiz = Quiz.objects.with_question_count().filter(slug=slug, question_count__gt=0).first()
-    return None if quiz is None else record_attach(quiz, quiz_records(student, quiz=quiz).get(quiz.pk))
+    """One non-empty quiz with the student's figures (the quiz page): one query, that of the
+    home (`_quizzes_read`)."""
+    quizzes, records = _quizzes_read(student, slug=slug)
+    for quiz_id, quiz in quizzes.items():
+        if quiz.question_count:
+            return record_attach(quiz, records[quiz_id])
+    return None
+
+
+_ASSIGNMENT = rawsql.Columns(Assignment, "g")
+_COHORT = rawsql.Columns(Cohort, "c", leave_out=("starts_on", "ends_on", "join_code", "created_at"))
+_ASSIGNED_SQL = f"""SELECT {_ASSIGNMENT.sql}, {_COHORT.sql}
+FROM {rawsql.table(Assignment)} AS g
+JOIN {rawsql.table(Cohort)} AS c ON c.id = g.cohort_id
+JOIN {rawsql.table(Enrolment)} AS e ON e.cohort_id = c.id AND e.student_id = %(student)s
+ORDER BY g.due_at, g.id"""
 
 
 def student_home(student) -> tuple[list[Quiz], list[Assignment]]:
-    """What the student's home lists, in three queries.
+    """What the student's home lists, in two queries.
 
     The non-empty quizzes in order, each with its `question_count` and the student's figures
-    (`record_attach`, as on the quiz page); and the work assigned to the student's cohorts by due date, each with its
-    quiz and `done_at`, when the student first finished that quiz.
+    (`record_attach`, as on the quiz page: the same query, `_quizzes_read`); and the work assigned
+    to the student's cohorts by due date, each with its cohort (its name only), its quiz and
+    `done_at`, when the student first finished that quiz.
     """
-    quizzes = {quiz.pk: quiz for quiz in Quiz.objects.with_question_count().order_by("position", "slug")}
-    records = quiz_records(student)
-    for quiz in quizzes.values():
-        record_attach(quiz, records.get(quiz.pk))
+    quizzes, records = _quizzes_read(student)
+    for quiz_id, quiz in quizzes.items():
+        record_attach(quiz, records[quiz_id])
+    with connection.cursor() as cursor:
+        cursor.execute(_ASSIGNED_SQL, {"student": student.pk})
+        rows = cursor.fetchall()
     assigned = []
-    for assignment in (
-        Assignment.objects.filter(cohort__enrolments__student=student)
-        .select_related("cohort")
-        .order_by("due_at", "pk")
-    ):
+    for row in rows:
+        assignment, assignment.cohort = rawsql.instances(row, _ASSIGNMENT, _COHORT)
         if assignment.quiz_id in quizzes:  # not if the quiz was created since the first query
             assignment.quiz = quizzes[assignment.quiz_id]
-            assignment.done_at = records.get(assignment.quiz_id, QuizRecord()).first_finished
+            assignment.done_at = records[assignment.quiz_id].first_finished
             assigned.append(assignment)
     return [quiz for quiz in quizzes.values() if quiz.question_count], assigned
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -75,20 +75,6 @@ class Revision(models.Model):
         return f"{self.question_id} r{self.number}"
 
 
-class QuizQuerySet(models.QuerySet["Quiz"]):
-    def with_question_count(self) -> QuizQuerySet:
-        """Quizzes with their section and `question_count`, the number of their items.
-
-        The count is a correlated subquery on the items' quiz index: counting through a join
-        would group by every selected column, the section's notes included, once per item.
-        An empty quiz counts None.
-        """
-        items = QuizItem.objects.filter(quiz=OuterRef("pk")).order_by().values("quiz")
-        return self.select_related("section").annotate(
-            question_count=Subquery(items.annotate(n=Count("pk")).values("n"))
-        )
-
-
 class Quiz(models.Model):
     class Kind(models.TextChoices):
         SECTION = "section", _("Section quiz")
@@ -103,7 +89,6 @@ class Quiz(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     questions = models.ManyToManyField(Question, through="QuizItem", related_name="quizzes")
 
-    objects = QuizQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "slug"]

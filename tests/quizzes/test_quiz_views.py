@@ -146,7 +146,22 @@ def test_home_figures_are_those_of_the_quiz_page(student_client, loaded_banks, s
     assert student_client.get(reverse("quizzes:quiz-detail", args=["empty"])).status_code == 404
 
 
-def test_home_shows_when_assigned_work_was_first_done_in_five_queries(
+def test_home_last_score_is_that_of_the_attempt_finished_last(student_client, loaded_banks, student):
+    """Not of the one started last; the quiz page agrees."""
+    alpha = Quiz.objects.get(slug="alpha")
+    for score, finished_at in [(0.3, "2026-01-05T10:00:00Z"), (0.8, "2026-01-02T10:00:00Z")]:
+        Attempt.objects.create(student=student, quiz=alpha, question_ids=[], seed=1, score=score,
+                               finished_at=finished_at)
+    quiz = {quiz.slug: quiz for quiz in attempts.student_home(student)[0]}["alpha"]
+    assert (quiz.best_score, quiz.last_score, quiz.attempt_count, quiz.open_attempt) == (0.8, 0.3, 2, None)
+    page = student_client.get(reverse("quizzes:quiz-detail", args=["alpha"])).context["quiz"]
+    assert (page.last_score, page.last_finished) == (quiz.last_score, quiz.last_finished)
+    row = student_client.get(reverse("quizzes:home")).content.decode()
+    row = row[row.index(reverse("quizzes:quiz-detail", args=["alpha"])):]
+    assert "80 %</td>" in row[: row.index("</tr>")] and "30 %</td>" in row[: row.index("</tr>")]
+
+
+def test_home_shows_when_assigned_work_was_first_done_in_four_queries(
     student_client, loaded_banks, student, trainer, cohort_factory, django_assert_num_queries
 ):
     cohort = cohort_factory(trainer=trainer, students=[student])
@@ -158,8 +173,8 @@ def test_home_shows_when_assigned_work_was_first_done_in_five_queries(
     for finished_at in ("2026-01-03T10:00:00Z", "2026-01-01T10:00:00Z"):  # late, then on time
         Attempt.objects.create(student=student, quiz=alpha, question_ids=[], seed=1, score=0.5,
                                finished_at=finished_at)
-    # session, user, quizzes (with their question counts), the student's attempts, assignments
-    with django_assert_num_queries(5):
+    # session, user, quizzes (with their question counts and the student's figures), assignments
+    with django_assert_num_queries(4):
         html = student_client.get(reverse("quizzes:home")).content.decode()
     assigned = html[html.index('<ul class="assigned">'):html.index("</ul>")]
     assert "✓ fait" in assigned and "fait en retard" not in assigned

@@ -105,7 +105,7 @@ def record_attach(quiz: Quiz, record: QuizRecord | None) -> Quiz:
 # student may have hundreds of attempts. Of attempts finished at the same time, the last score is
 # that of the one started first; the open attempt is the one started last.
 _QUIZ = rawsql.Columns(Quiz, "z")
-_QUIZ_SECTION = rawsql.Columns(Section, "s", leave_out=("notes", "notes_html"))
+_QUIZ_SECTION = rawsql.Columns(Section, "s")
 _ATTEMPTS = f"{rawsql.table(Attempt)} AS t WHERE t.student_id = %(student)s AND t.quiz_id = z.id"
 _QUIZZES_SQL = f"""SELECT {_QUIZ.sql}, {_QUIZ_SECTION.sql},
     (SELECT COUNT(*) FROM {rawsql.table(QuizItem)} AS i WHERE i.quiz_id = z.id),
@@ -227,11 +227,10 @@ class QuestionView:
 
 # --- hand-written SQL (see quizzes/rawsql.py for why) -------------------------------------------
 
-# What the question page leaves out: the question's tags and erratum, the section's notes, the
-# Markdown of the revision (its HTML is shown).
-_QUESTION = rawsql.Columns(Question, "q", leave_out=("tags", "erratum"))
-_SECTION = rawsql.Columns(Section, "s", leave_out=("notes", "notes_html"))
-_REVISION = rawsql.Columns(Revision, "r", leave_out=("prompt", "explanation"))
+# The question page leaves out what it does not show (`rawsql.UNSHOWN`).
+_QUESTION = rawsql.Columns(Question, "q")
+_SECTION = rawsql.Columns(Section, "s")
+_REVISION = rawsql.Columns(Revision, "r")
 _ANSWER = rawsql.Columns(Answer, "a")
 # The revision shown is the answer's, else the one asked for if it is the question's, by default
 # (none asked for) the current one.

@@ -51,20 +51,31 @@ def param(model: type[Model], name: str, value):
     return model._meta.get_field(name).get_db_prep_save(value, connection)
 
 
-class Columns:
-    """A model's columns in a SELECT list under an alias (but for those left out), and the
-    instance a row of them makes: fields left out are deferred, loaded on first use as with
-    `QuerySet.defer`."""
+#: Long columns no student page shows, left out of the hot statements unless a `Columns` says
+#: otherwise (deferred: loaded on first use if something asks for them).
+UNSHOWN = {
+    "course.section": ("notes", "notes_html"),  # the study notes
+    "quizzes.question": ("tags", "erratum"),
+    "quizzes.revision": ("prompt", "explanation"),  # the Markdown: pages show the HTML
+}
 
-    def __init__(self, model: type[Model], alias: str, *, leave_out: tuple[str, ...] = ()) -> None:
+
+class Columns:
+    """A model's columns in a SELECT list under an alias (but for those left out: by default
+    the model's `UNSHOWN` ones), and the instance a row of them makes: fields left out are
+    deferred, loaded on first use as with `QuerySet.defer`."""
+
+    def __init__(self, model: type[Model], alias: str, *, leave_out: tuple[str, ...] | None = None) -> None:
         self.model = model
+        if leave_out is None:
+            leave_out = UNSHOWN.get(model._meta.label_lower, ())
         fields = [f for f in model._meta.concrete_fields if f.name not in leave_out]
         self.attnames = [f.attname for f in fields]
         self.sql = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields)
-        # Only some columns have converters (datetimes, booleans, JSON): looking them up for
-        # every column of every row would cost as much as the query.
+        # Only some columns have converters (datetimes, booleans, JSON); they are looked up once
+        # here, not for every row.
         cols = [f.get_col(model._meta.db_table) for f in fields]
-        self.converted = [(index, col) for index, col in enumerate(cols) if _converters(col)]
+        self.converted = [(index, col, _converters(col)) for index, col in enumerate(cols) if _converters(col)]
 
     def __len__(self) -> int:
         return len(self.attnames)
@@ -72,8 +83,8 @@ class Columns:
     def instance(self, values: Iterable) -> Model:
         """The model instance of these columns' values, as the database returned them."""
         values = list(values)
-        for index, col in self.converted:
-            for convert in _converters(col):
+        for index, col, converters in self.converted:
+            for convert in converters:
                 values[index] = convert(values[index], col, connection)
         return self.model.from_db(connection.alias, self.attnames, values)
 

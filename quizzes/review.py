@@ -154,12 +154,11 @@ LEFT JOIN {rawsql.table(ReviewDay)} AS d ON d.student_id = %(student)s AND d.day
 
 # The card to show, with its question, section and revision: the first due card (review cards
 # only while the day's maximum is not reached), else the first new card if the day has room.
-# Left out, as the review pages do not show them: the question's tags and erratum, the section's
-# notes, the revision's Markdown (its HTML is shown).
+# Left out, as the review pages do not show them: `rawsql.UNSHOWN`.
 _CARD = rawsql.Columns(Card, "card")
-_QUESTION = rawsql.Columns(Question, "question", leave_out=("tags", "erratum"))
-_SECTION = rawsql.Columns(Section, "section", leave_out=("notes", "notes_html"))
-_REVISION = rawsql.Columns(Revision, "revision", leave_out=("prompt", "explanation"))
+_QUESTION = rawsql.Columns(Question, "question")
+_SECTION = rawsql.Columns(Section, "section")
+_REVISION = rawsql.Columns(Revision, "revision")
 _WITH_QUESTION = f"""SELECT {_CARD.sql}, {_QUESTION.sql}, {_SECTION.sql}, {_REVISION.sql}
 FROM {rawsql.table(Card)} AS card
 JOIN {rawsql.table(Question)} AS question ON question.id = card.question_id
@@ -280,9 +279,9 @@ _LOCK_SQL = (
 # The review inserted as `Model.save` would insert it (no signal listens to its saves).
 _REVIEW_FIELDS = [f for f in Review._meta.concrete_fields if not f.primary_key]
 _INSERT_REVIEW_SQL = (
-    f"INSERT INTO {rawsql.table(Review)} ({', '.join(connection.ops.quote_name(f.column) for f in _REVIEW_FIELDS)})"
+    f"INSERT INTO {rawsql.table(Review)} ({', '.join(rawsql.column(Review, f.name) for f in _REVIEW_FIELDS)})"
     f" VALUES ({', '.join(['%s'] * len(_REVIEW_FIELDS))})"
-    f" RETURNING {connection.ops.quote_name(Review._meta.pk.column)}"
+    f" RETURNING {rawsql.column(Review, Review._meta.pk.name)}"
 )
 _SCHEDULE = ("state", "step", "stability", "difficulty", "due", "last_review")
 _UPDATE_CARD_SQL = (

@@ -23,6 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from course.access import visible_attempts
+from course.templatetags.rappel import pct
 from quizzes import attempts, kinds
 from quizzes.models import Attempt, Quiz
 
@@ -66,8 +67,9 @@ def _dates(value: datetime, *formats: str) -> list[str]:
 
 
 def _percent(score: float | None) -> str:
-    """A 0..1 score as `{% widthratio score 1 100 %} %` shows it; "" for None."""
-    return "" if score is None else f"{round(float(score) * 100)} %"
+    """A 0..1 score as the `pct` filter shows it ("83 %"); "" for None (the template shows a
+    muted dash)."""
+    return "" if score is None else pct(score)
 
 
 _SLUG = "slug-placeholder"

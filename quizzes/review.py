@@ -134,11 +134,21 @@ _LEARNING_DUE = (
 _REVIEW_DUE = f"(c.last_review IS NOT NULL AND c.state = {Card.State.REVIEW.value} AND c.due < %(end)s)"
 _NEW = "(c.last_review IS NULL)"
 
-# The cards left of each kind, the day's figures so far from its `ReviewDay` row, and the
-# reviews since a moment (none if it is NULL). Cards due after the day's end (most studied
-# cards) are set aside first: testing them cost most.
-_COUNTS_SQL = f"""SELECT n.learning, n.review, n.new, d.new_cards, d.recall_reviews,
-    s.reviewed, s.correct, s.time_ms, s.last
+# The card to show is the first due card (review cards only while the day's maximum is not
+# reached), else the first new card while the day has room for one.
+_PICK = f"""COALESCE(
+        (SELECT c.id FROM {_CARDS} AND ({_LEARNING_DUE}
+            OR ({_REVIEW_DUE} AND COALESCE(d.recall_reviews, 0) < %(max_reviews)s))
+         ORDER BY c.due, c.id LIMIT 1),
+        (SELECT c.id FROM {_CARDS} AND {_NEW} AND COALESCE(d.new_cards, 0) < %(new_per_day)s
+         ORDER BY c.source, c.created_at, c.id LIMIT 1)
+    )"""
+
+# One row: the cards left of each kind, the day's figures so far from its `ReviewDay` row, the
+# reviews since a moment (none if it is NULL) and the id of the card to show. Cards due after
+# the day's end (most studied cards) are set aside first: testing them cost most.
+_QUEUE_SQL = f"""SELECT n.learning, n.review, n.new, d.new_cards, d.recall_reviews,
+    s.reviewed, s.correct, s.time_ms, s.last, {_PICK} AS pick
 FROM (
     SELECT COUNT(*) FILTER (WHERE {_LEARNING_DUE}) AS learning,
         COUNT(*) FILTER (WHERE {_REVIEW_DUE}) AS review,
@@ -152,31 +162,33 @@ CROSS JOIN (
 ) AS s
 LEFT JOIN {rawsql.table(ReviewDay)} AS d ON d.student_id = %(student)s AND d.day = %(day)s"""
 
-# The card to show, with its question, section and revision: the first due card (review cards
-# only while the day's maximum is not reached), else the first new card if the day has room.
+# A card with its question, section and revision (NULLs throughout when there is no card).
 # Left out, as the review pages do not show them: `rawsql.UNSHOWN`.
 _CARD = rawsql.Columns(Card, "card")
 _QUESTION = rawsql.Columns(Question, "question")
 _SECTION = rawsql.Columns(Section, "section")
 _REVISION = rawsql.Columns(Revision, "revision")
-_WITH_QUESTION = f"""SELECT {_CARD.sql}, {_QUESTION.sql}, {_SECTION.sql}, {_REVISION.sql}
-FROM {rawsql.table(Card)} AS card
-JOIN {rawsql.table(Question)} AS question ON question.id = card.question_id
-JOIN {rawsql.table(Section)} AS section ON section.id = question.section_id
+_CARD_PARTS = (_CARD, _QUESTION, _SECTION, _REVISION)
+_CARD_JOINS = f"""LEFT JOIN {rawsql.table(Question)} AS question ON question.id = card.question_id
+LEFT JOIN {rawsql.table(Section)} AS section ON section.id = question.section_id
 LEFT JOIN {rawsql.table(Revision)} AS revision ON revision.id = question.current_revision_id"""
-_CARD_SQL = f"""{_WITH_QUESTION}
-WHERE card.id = COALESCE(
-    (SELECT c.id FROM {_CARDS} AND ({_LEARNING_DUE} OR ({_REVIEW_DUE} AND %(review_room)s > 0))
-     ORDER BY c.due, c.id LIMIT 1),
-    (SELECT c.id FROM {_CARDS} AND {_NEW} AND %(new_room)s > 0
-     ORDER BY c.source, c.created_at, c.id LIMIT 1)
-)"""
+_CARD_COLUMNS = ", ".join(part.sql for part in _CARD_PARTS)
+
+# The queue's figures and the card to show, in one statement.
+_NEXT_SQL = f"""SELECT queue.learning, queue.review, queue.new, queue.new_cards, queue.recall_reviews,
+    queue.reviewed, queue.correct, queue.time_ms, queue.last, {_CARD_COLUMNS}
+FROM ({_QUEUE_SQL}) AS queue
+LEFT JOIN {rawsql.table(Card)} AS card ON card.id = queue.pick
+{_CARD_JOINS}"""
 _NEXT_DUE_SQL = f"SELECT MIN(c.due) FROM {_CARDS} AND c.last_review IS NOT NULL"
 
 
-def _card_of_row(row) -> Card:
-    """The card of a `_WITH_QUESTION` row, with its question, section and revision."""
-    card, question, section, revision = rawsql.instances(row, _CARD, _QUESTION, _SECTION, _REVISION)
+def _card_of_row(row) -> Card | None:
+    """The card of a row of `_CARD_PARTS`, with its question, section and revision; None if the
+    row has no card."""
+    card, question, section, revision = rawsql.instances(row, *_CARD_PARTS)
+    if card is None:
+        return None
     card.question, question.section, question.current_revision = question, section, revision
     return card
 
@@ -186,8 +198,7 @@ def next_card(
     since: dt.datetime | None = None,
 ) -> Queue:
     """The next card to study, with what is left for today and, given `since`, the reviews from
-    then on. Two queries: the counts with the day's figures, then the card (and when there is
-    none, when the next one is due)."""
+    then on: one query (and one more when there is no card left, for when the next is due)."""
     now = now or timezone.now()
     prefs = prefs or settings_for(student)
     day = scheduling.review_day(now, prefs.time_zone)
@@ -198,20 +209,22 @@ def next_card(
         "end": rawsql.param(Card, "due", end),
         "day": rawsql.param(ReviewDay, "day", day),
         "since": rawsql.param(Review, "reviewed_at", since),
+        "max_reviews": prefs.max_reviews_per_day,
+        "new_per_day": prefs.new_per_day,
     }
     next_due = None
     with connection.cursor() as cursor:
-        cursor.execute(_COUNTS_SQL, params)
-        learning, reviews, new, new_today, reviews_today, reviewed, correct, time_ms, last = cursor.fetchone()
-        review_room = max(0, prefs.max_reviews_per_day - (reviews_today or 0))
-        new_room = max(0, prefs.new_per_day - (new_today or 0))
-        cursor.execute(_CARD_SQL, {**params, "review_room": review_room, "new_room": new_room})
+        cursor.execute(_NEXT_SQL, params)
         row = cursor.fetchone()
-        if row is None:
+        learning, reviews, new, new_today, reviews_today, reviewed, correct, time_ms, last = row[:9]
+        card = _card_of_row(row[9:])
+        if card is None:
             cursor.execute(_NEXT_DUE_SQL, params)
             next_due = rawsql.converted(Card, "due", cursor.fetchone()[0])
+    review_room = max(0, prefs.max_reviews_per_day - (reviews_today or 0))
+    new_room = max(0, prefs.new_per_day - (new_today or 0))
     return Queue(
-        card=_card_of_row(row) if row is not None else None,
+        card=card,
         due_left=learning + min(reviews, review_room),
         new_left=min(new, new_room),
         next_due=next_due,
@@ -222,7 +235,10 @@ def next_card(
     )
 
 
-_OWN_CARD_SQL = f"{_WITH_QUESTION} WHERE card.id = %(card)s AND card.student_id = %(student)s"
+_OWN_CARD_SQL = (
+    f"SELECT {_CARD_COLUMNS} FROM {rawsql.table(Card)} AS card {_CARD_JOINS}"
+    " WHERE card.id = %(card)s AND card.student_id = %(student)s"
+)
 
 
 def own_card(student, card_id: int) -> Card | None:

@@ -99,9 +99,20 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one request writes; busy timeout waits instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20, "transaction_mode": "IMMEDIATE"}
-    )
+    # synchronous=NORMAL, the setting SQLite advises with WAL, syncs the log to disk at checkpoints
+    # rather than at every commit: a commit survives the process crashing but not the machine
+    # losing power, and a rating no longer waits 0.5 to 4 ms for the disk.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+    })
+elif os.environ.get("PG_PREPARED", "1") == "1":
+    # Every page runs the same few statements again and again. Sent with server-side parameters,
+    # PostgreSQL prepares each one on a connection after its second run and plans it no more (on
+    # the review step, planning took as long as running). Set PG_PREPARED=0 behind a pooler that
+    # cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 2})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -47,6 +47,27 @@ def test_redis_url_switches_cache_and_sessions():
     assert result.stdout.split() == ["django.core.cache.backends.db.DatabaseCache", "django.contrib.sessions.backends.db"]
 
 
+def test_database_settings_for_many_small_writes():
+    code = "from django.conf import settings as s; print(s.DATABASES['default'].get('OPTIONS'))"
+    # PostgreSQL: server-side parameters and prepared statements, unless PG_PREPARED=0
+    pg = {"DATABASE_URL": "postgres://u:p@127.0.0.1:5432/rappel"}
+    result = manage("shell", "--no-imports", "-c", code, env=pg)
+    assert "'server_side_binding': True" in result.stdout and "'prepare_threshold': 2" in result.stdout
+    result = manage("shell", "--no-imports", "-c", code, env={**pg, "PG_PREPARED": "0"})
+    assert "server_side_binding" not in result.stdout and "prepare_threshold" not in result.stdout
+
+
+@pytest.mark.django_db
+def test_sqlite_connections_sync_the_log_at_checkpoints_only():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's pragmas")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 1  # NORMAL
+
+
 @pytest.mark.django_db
 def test_probes(client):
     assert client.get("/healthz").json() == {"status": "ok"}

@@ -15,10 +15,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, Case, Count, F, Func, IntegerField, QuerySet, Sum, When
+from django.db.models import BooleanField, Case, IntegerField, QuerySet, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
-from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -462,6 +461,14 @@ class DayFigures:
     retention: list[dict]  # true retention over each window: days, total, passed, rate
 
 
+# SQLite stores a date as ISO text: read as text, it skips the converter Django registers for
+# date columns, which took longer on a year of rows than the query (parsed below instead).
+_DAYS_SQL = (
+    f"SELECT {'CAST(day AS TEXT)' if connection.vendor == 'sqlite' else 'day'}, reviews, recall_reviews,"
+    f" recall_passed FROM {rawsql.table(ReviewDay)} WHERE student_id = %s AND day > %s AND day <= %s"
+)
+
+
 def day_figures(*, student, now: dt.datetime, tz: str, windows: tuple[int, ...] = (7, 30),
                 horizon_days: int = 366) -> DayFigures:
     """Streak and true retention from the student's `ReviewDay` rows of the last year: one query.
@@ -472,12 +479,14 @@ def day_figures(*, student, now: dt.datetime, tz: str, windows: tuple[int, ...] 
     Review days start at 04:00 local time.
     """
     today = scheduling.review_day(now, tz)
-    rows = ReviewDay.objects.filter(
-        student=student, day__gt=today - dt.timedelta(days=max(horizon_days, *windows)), day__lte=today
-    ).values_list("day", "reviews", "recall_reviews", "recall_passed")
+    first = today - dt.timedelta(days=max(horizon_days, *windows))
+    with connection.cursor() as cursor:
+        cursor.execute(_DAYS_SQL, [student.pk, rawsql.param(ReviewDay, "day", first), rawsql.param(ReviewDay, "day", today)])
+        rows = cursor.fetchall()
     reviewed: set[dt.date] = set()
     retention = [{"days": n, "total": 0, "passed": 0, "rate": None} for n in windows]
     for day, reviews, recall_reviews, recall_passed in rows:
+        day = dt.date.fromisoformat(day) if isinstance(day, str) else day
         if reviews:
             reviewed.add(day)
         age = (today - day).days
@@ -504,35 +513,43 @@ class CardProgress:
     mastery: list[Section]  # every section, with `cards` studied and their mean `recall` (None if none)
 
 
-_STATE_KEYS = {
-    Card.State.LEARNING: "learning", Card.State.REVIEW: "review", Card.State.RELEARNING: "relearning"
-}
+# Each section with the student's cards in it (of active questions): how many of each state,
+# and the sum and count of the studied cards' predicted recall (the card table goes by its own
+# name here, as in the ORM's SQL of the recall expression).
+_C = rawsql.table(Card)
+_PROGRESS_SECTION = rawsql.Columns(Section, "section")
+_PROGRESS_SQL = f"""SELECT {_PROGRESS_SECTION.sql}, a.new, a.learning, a.review, a.relearning, a.recall_sum, a.recall_count
+FROM {rawsql.table(Section)} AS section
+LEFT JOIN (
+    SELECT q.section_id,
+        COUNT(*) FILTER (WHERE {_C}.last_review IS NULL) AS new,
+        COUNT(*) FILTER (WHERE {_C}.last_review IS NOT NULL AND {_C}.state = {Card.State.LEARNING.value}) AS learning,
+        COUNT(*) FILTER (WHERE {_C}.state = {Card.State.REVIEW.value}) AS review,
+        COUNT(*) FILTER (WHERE {_C}.state = {Card.State.RELEARNING.value}) AS relearning,
+        SUM(%(recall)s) AS recall_sum, COUNT({_C}.stability) AS recall_count
+    FROM {_C} JOIN {rawsql.table(Question)} AS q ON q.id = {_C}.question_id
+    WHERE {_C}.student_id = %%s AND q.active
+    GROUP BY q.section_id
+) AS a ON a.section_id = section.id
+ORDER BY section.position"""
 
 
-class _BucketIndex(Func):
-    """Index of the first of the increasing `bounds` that a datetime column is below, NULL
-    from the last one on.
+def _forecast_sql(days: int) -> str:
+    """Studied cards due before the end of the `days`-th review day, counted by the index of
+    the first day whose end they are due before (overdue cards count for today)."""
+    whens = " ".join(f"WHEN c.due < %s THEN {index}" for index in range(days))
+    return (
+        f"SELECT CASE {whens} END, COUNT(*) FROM {_C} AS c"
+        f" JOIN {rawsql.table(Question)} AS q ON q.id = c.question_id"
+        " WHERE c.student_id = %s AND q.active AND c.last_review IS NOT NULL AND c.due < %s GROUP BY 1"
+    )
 
-    The CASE is written out at once: a `When(due__lt=...)` per bound costs more to build and
-    compile than the query takes to run. Values past the last bound, common for studied cards,
-    are caught by the first test.
-    """
 
-    output_field = IntegerField()
-
-    def __init__(self, expression, bounds: list[dt.datetime]) -> None:
-        super().__init__(expression)
-        self.bounds = bounds
-
-    def as_sql(self, compiler, connection, **extra):
-        column = self.source_expressions[0]
-        sql, column_params = compiler.compile(column)
-        bounds = [column.output_field.get_db_prep_value(bound, connection) for bound in self.bounds]
-        whens, params = [f"WHEN {sql} >= %s THEN NULL"], [*column_params, bounds[-1]]
-        for index, bound in enumerate(bounds[:-1]):
-            whens.append(f"WHEN {sql} < %s THEN {index}")
-            params += [*column_params, bound]
-        return f"CASE {' '.join(whens)} ELSE {len(bounds) - 1} END", params
+def _recall_sql(*, now: dt.datetime, desired_retention: float) -> tuple[str, list]:
+    """`scheduling.retrievability_expression` compiled for a hand-written statement."""
+    query = Card.objects.all().query
+    expression = scheduling.retrievability_expression(now=now, desired_retention=desired_retention)
+    return query.get_compiler(connection=connection).compile(expression.resolve_expression(query))
 
 
 def card_progress(
@@ -540,46 +557,31 @@ def card_progress(
 ) -> CardProgress:
     """Cards by state, the review forecast and mastery by section, in two queries.
 
-    One pass over the student's cards (of active questions), grouped by section, state, studied
-    or not and forecast day, gives a hundred-odd rows summed here; the other reads the sections.
-    Forecast days are review days (from 04:00 in `tz`) and overdue cards count for today.
-    Mastery is the mean predicted recall now of the studied cards.
+    One pass over the student's cards (of active questions) gives each section its cards by
+    state and their predicted recall now (mastery: the mean over studied cards); the other
+    counts the studied cards due on each of the next `days` review days (from 04:00 in `tz`),
+    through the (student, due) index. Both aggregate in the database.
     """
     today = scheduling.review_day(now, tz)
-    ends = [scheduling.day_bounds(today + dt.timedelta(days=i), tz)[1] for i in range(days)]
-    recall = scheduling.retrievability_expression(now=now, desired_retention=desired_retention)
-    rows = (
-        Card.objects.filter(student=student, question__active=True)
-        .values(
-            "state",
-            section=F("question__section_id"),
-            new=IsNull(F("last_review"), True),
-            day=_BucketIndex(F("due"), ends),
-        )
-        # A studied card's recall is NULL only without a stability (FSRS keeps it above 0):
-        # counting stabilities counts the recalls that Avg would average.
-        .annotate(cards=Count("*"), recall_sum=Sum(recall), recall_count=Count("stability"))
-        .order_by()
-    )
+    ends = [
+        rawsql.param(Card, "due", scheduling.day_bounds(today + dt.timedelta(days=i), tz)[1]) for i in range(days)
+    ]
+    recall, recall_params = _recall_sql(now=now, desired_retention=desired_retention)
     states = dict.fromkeys(("new", "learning", "review", "relearning"), 0)
-    counts = [0] * days
-    studied: dict[int, list] = {}  # section id -> [cards, recall sum, cards with a recall]
-    for row in rows:
-        n = row["cards"]
-        if row["new"]:  # never reviewed, still in its first (learning) state
-            states["new"] += n
-            continue
-        states[_STATE_KEYS[row["state"]]] += n
-        if row["day"] is not None:
-            counts[row["day"]] += n
-        totals = studied.setdefault(row["section"], [0, 0.0, 0])
-        totals[0] += n
-        totals[1] += row["recall_sum"] or 0.0
-        totals[2] += row["recall_count"]
+    sections = []
+    with connection.cursor() as cursor:
+        cursor.execute(_PROGRESS_SQL % {"recall": recall}, [*recall_params, student.pk])
+        width = len(_PROGRESS_SECTION)
+        for row in cursor.fetchall():
+            section = _PROGRESS_SECTION.instance(row[:width])
+            new, learning, review, relearning, recall_sum, recall_count = row[width:]
+            for key, n in zip(states, (new, learning, review, relearning), strict=True):
+                states[key] += n or 0
+            section.cards = (learning or 0) + (review or 0) + (relearning or 0)
+            section.recall = recall_sum / recall_count if recall_count else None
+            sections.append(section)
+        cursor.execute(_forecast_sql(days), [*ends, student.pk, ends[-1]])
+        counts = dict(cursor.fetchall())
     states["total"] = sum(states.values())
-    sections = list(Section.objects.order_by("position").defer("notes", "notes_html"))  # long texts, unused
-    for section in sections:
-        cards, recall_sum, recall_count = studied.get(section.pk, (0, 0.0, 0))
-        section.cards, section.recall = cards, (recall_sum / recall_count if recall_count else None)
-    forecast = [{"day": today + dt.timedelta(days=i), "count": counts[i]} for i in range(days)]
+    forecast = [{"day": today + dt.timedelta(days=i), "count": counts.get(i, 0)} for i in range(days)]
     return CardProgress(states=states, forecast=forecast, mastery=sections)

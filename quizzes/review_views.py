@@ -22,7 +22,8 @@ from course.models import Section
 from quizzes import kinds, review, scheduling
 from quizzes.charts import bar_chart
 from quizzes.models import Card, Question, Quiz, ReviewSettings
-from quizzes.views import HtmxHttpRequest
+from course.templatetags.rappel import pct
+from quizzes.views import HtmxHttpRequest, _slug_url
 
 SESSION_KEY = "review_session_start"
 SESSION_IDLE = dt.timedelta(hours=1)
@@ -219,6 +220,14 @@ def progress(request: HtmxHttpRequest) -> HttpResponse:
         [(d["day"].strftime("%d/%m"), d["count"]) for d in days],
         title=_("Reviews due over the next 14 days"),
     )
+    # What the tables show, worked out here once rather than by filters and tags for each row.
+    section_url = _slug_url("course:section")
+    mastery = [
+        {"title": s.display_title, "url": section_url(s.slug), "cards": s.cards,
+         "percent": pct(s.recall) if s.recall is not None else "", "meter": f"{s.recall:.2f}" if s.recall is not None else ""}
+        for s in cards.mastery
+    ]
+    retention = [{**r, "percent": pct(r["rate"]) if r["rate"] is not None else ""} for r in history.retention]
     context = {
         "prefs": prefs,
         "states": cards.states,
@@ -226,9 +235,9 @@ def progress(request: HtmxHttpRequest) -> HttpResponse:
         "chart": chart,
         "today": days[0]["count"],
         "tomorrow": days[1]["count"],
-        "retention": history.retention,
+        "retention": retention,
         "streak": history.streak,
-        "mastery": cards.mastery,
+        "mastery": mastery,
     }
     return render(request, "quizzes/review/progress.html", context)
 

@@ -261,6 +261,28 @@ def _question_read(
     return question, revision, answer, row[-1]
 
 
+# One of the student's attempts (the rule of `course.access.visible_attempts`: only their own),
+# with its quiz and the quiz's section, which the question page's heading names.
+_ATTEMPT = rawsql.Columns(Attempt, "t")
+_OWN_ATTEMPT_SQL = f"""SELECT {_ATTEMPT.sql}, {_QUIZ.sql}, {_QUIZ_SECTION.sql}
+FROM {rawsql.table(Attempt)} AS t
+JOIN {rawsql.table(Quiz)} AS z ON z.id = t.quiz_id
+LEFT JOIN {rawsql.table(Section)} AS s ON s.id = z.section_id
+WHERE t.id = %(attempt)s AND t.student_id = %(student)s"""
+
+
+def own_attempt(student, pk: int) -> Attempt | None:
+    """The student's attempt `pk` with its quiz and section; None if it is not theirs."""
+    with connection.cursor() as cursor:
+        cursor.execute(_OWN_ATTEMPT_SQL, {"attempt": pk, "student": student.pk})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    attempt, quiz, quiz.section = rawsql.instances(row, _ATTEMPT, _QUIZ, _QUIZ_SECTION)
+    attempt.quiz = quiz
+    return attempt
+
+
 def question_view(attempt: Attempt, position: int) -> QuestionView | None:
     """The question at `position` (0-based), or None when out of range. One query (`_QUESTION_SQL`):
     the question with its section, its answer in this attempt if any, the revision shown (the

@@ -102,15 +102,11 @@ def quiz_start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return redirect(attempt)
 
 
-def _attempt_or_404(request: HtmxHttpRequest, pk: int) -> Attempt:
-    return get_object_or_404(visible_attempts(request.user).select_related("quiz"), pk=pk)
-
-
 @require_GET
 @login_required
 def attempt_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Resume: send the student to the first unanswered question, or to the result."""
-    attempt = _attempt_or_404(request, pk)
+    attempt = _attempt_for_page(request, pk)
     if attempt.finished_at:
         return redirect("quizzes:attempt-result", pk=attempt.pk)
     answered = attempts.answered_count(attempt)
@@ -154,8 +150,11 @@ def attempt_question(request: HtmxHttpRequest, pk: int, number: int) -> HttpResp
 
 
 def _attempt_for_page(request: HtmxHttpRequest, pk: int) -> Attempt:
-    # The heading names the quiz's section: fetch it with the attempt, not in a query of its own.
-    return get_object_or_404(visible_attempts(request.user).select_related("quiz__section"), pk=pk)
+    # The heading names the quiz's section: fetched with the attempt, not in a query of its own.
+    attempt = attempts.own_attempt(request.user, pk)
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
 
 
 def _answer(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:

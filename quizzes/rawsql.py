@@ -9,8 +9,8 @@ that SQLite (3.35 or later) and PostgreSQL both run; everything else in Rappel u
 
 The helpers here keep them honest: values go in through each field's own adapter
 (`param`) and come back through the converters the ORM applies (`converted`, `Columns.instance`),
-so the instances and values are exactly those the ORM would give. Tests compare the pages'
-HTML and the rows written with those of the ORM version.
+so the instances and values are exactly those the ORM would give; tests/quizzes/test_rawsql.py
+checks each reader against the ORM.
 """
 
 from __future__ import annotations

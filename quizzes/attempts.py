@@ -293,23 +293,37 @@ def question_view(attempt: Attempt, position: int) -> QuestionView | None:
     return QuestionView(attempt, position, question, revision, answer, answered)
 
 
+# The student's attempt, locked to the end of the transaction on backends with row locks
+# (SQLite has none: its write transactions, begun IMMEDIATE, run one at a time).
+_LOCK_ATTEMPT_SQL = (
+    f"SELECT {_ATTEMPT.sql} FROM {rawsql.table(Attempt)} AS t"
+    " WHERE t.id = %(attempt)s AND t.student_id = %(student)s"
+)
+
+
 def answer_submit(
     *,
-    attempt: Attempt | QuerySet[Attempt],
+    student,
+    attempt_id: int,
     position: int,
     revision_id: str | int | None,
     form: Mapping[str, Sequence[str]],
 ) -> QuestionView:
     """Grade and save the answer to the question at `position`. Idempotent for a double submit.
 
-    `attempt` is the attempt or a query that selects it (the student's own): it is read here,
-    locked (`Attempt.DoesNotExist` when the query selects nothing). Returns the question with
-    its answer, the first one for a double submit. Three queries for a new answer: the attempt,
-    the question as `question_view` reads it (with the posted revision), the insert.
+    The student's attempt `attempt_id` is read here, locked (`Attempt.DoesNotExist` when it is
+    not theirs). Returns the question with its answer, the first one for a double submit. Three
+    queries for a new answer: the attempt, the question as `question_view` reads it (with the
+    posted revision), the insert.
     """
-    rows = attempt if isinstance(attempt, QuerySet) else Attempt.objects.filter(pk=attempt.pk)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with transaction.atomic():
-        locked = rows.select_for_update().get()
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_ATTEMPT_SQL + lock, {"attempt": attempt_id, "student": student.pk})
+            row = cursor.fetchone()
+        if row is None:
+            raise Attempt.DoesNotExist(f"No attempt {attempt_id} of this student.")
+        locked = _ATTEMPT.instance(row)
         if not 0 <= position < locked.total:
             raise NoSuchQuestion(NOT_CURRENT)
         if locked.finished_at is not None:

@@ -165,7 +165,8 @@ def _answer(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:
     """
     try:
         view = attempts.answer_submit(
-            attempt=visible_attempts(request.user).filter(pk=pk),
+            student=request.user,
+            attempt_id=pk,
             position=number - 1,
             revision_id=request.POST.get("revision"),
             form=dict(request.POST.lists()),

@@ -144,7 +144,8 @@ def take_quiz(student, slug: str, *, right: list[bool]) -> Attempt:
         revision = attempts.question_view(attempt, position).revision
         form = answer_form(revision, right=is_right)
         attempts.answer_submit(
-            attempt=attempt,
+            student=student,
+            attempt_id=attempt.pk,
             position=position,
             revision_id=form.pop("revision"),
             form={key: value if isinstance(value, list) else [str(value)] for key, value in form.items()},

@@ -32,7 +32,7 @@ def taken(student, answered: int = 2) -> Attempt:
     for position in range(answered):
         question = Question.objects.select_related("current_revision").get(pk=attempt.question_ids[position])
         form = answer_form(question.current_revision)
-        attempts.answer_submit(attempt=attempt, position=position, revision_id=form.pop("revision"),
+        attempts.answer_submit(student=student, attempt_id=attempt.pk, position=position, revision_id=form.pop("revision"),
                                form={name: value if isinstance(value, list) else [str(value)] for name, value in form.items()})
     return attempt
 

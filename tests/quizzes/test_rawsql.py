@@ -8,7 +8,7 @@ from django.db.models.signals import post_init
 
 from course.models import Section
 from quizzes import attempts, rawsql, review
-from quizzes.models import Quiz
+from quizzes.models import Attempt, Quiz
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +61,13 @@ def test_with_a_post_init_receiver_instances_go_through_init(loaded_banks):
     finally:
         post_init.disconnect(receiver, sender=Quiz)
     assert seen == [quiz]
+
+
+def test_a_converted_value_is_the_orms(loaded_banks, student):
+    attempt = Attempt.objects.create(student=student, quiz=Quiz.objects.get(slug="alpha"), question_ids=[],
+                                     seed=1, score=0.5, finished_at="2026-01-02T10:00:00Z")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {rawsql.column(Attempt, 'finished_at')} FROM {rawsql.table(Attempt)}")
+        (raw,) = cursor.fetchone()
+    for _ in range(2):  # the converters are looked up once, then reused
+        assert rawsql.converted(Attempt, "finished_at", raw) == Attempt.objects.get(pk=attempt.pk).finished_at

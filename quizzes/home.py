@@ -17,10 +17,11 @@ from html import escape
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.formats import get_format, localize
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from course.models import Assignment
@@ -61,13 +62,13 @@ def quiz_rows(quizzes: Iterable[Quiz], csrf_input: SafeString) -> SafeString:
     assessment = _badge("", _("Assessment"))
     # `{{ }}` localizes numbers: for an int, that only groups its thousands, if the setting says so.
     number = localize if settings.USE_THOUSAND_SEPARATOR else str
-    rows = []
+    rows, language = [], get_language()
     for quiz in quizzes:
         is_assessment = quiz.kind == Quiz.Kind.ASSESSMENT
         rows.append(_QUIZ_ROW.format(
             row_class="assessment" if is_assessment else "",
             url=escape(detail_url(quiz.slug)),
-            name=escape(quiz_name(quiz)),
+            name=escape(quiz_name(quiz, language)),
             badge=assessment if is_assessment else "",
             question_count=escape(number(quiz.question_count)),
             best=_score(quiz.best_score),
@@ -88,22 +89,23 @@ def assigned_items(assigned: Iterable[Assignment]) -> SafeString:
     due, opens = escape(_("due")), _("opens")
     done_late, done = _badge(" warn", _("done late")), _badge("", "✓ " + _("done"))
     overdue, to_do = _badge(" bad", _("overdue")), _badge(" warn", _("to do"))
-    date_text = _short_datetime()
+    date_text, local = _short_datetime(), _localtime()
     now = timezone.now()
     items = []
+    language = get_language()
     for assignment in assigned:
-        due_at = template_localtime(assignment.due_at)
+        due_at = local(assignment.due_at)
         if assignment.done_at is not None:
             badge = done_late if assignment.done_at > assignment.due_at else done
         elif assignment.due_at < now:
             badge = overdue
         elif assignment.opens_at > now:
-            badge = _badge("", f"{opens} {date_text(template_localtime(assignment.opens_at))}")
+            badge = _badge("", f"{opens} {date_text(local(assignment.opens_at))}")
         else:
             badge = to_do
         items.append(_ASSIGNED_ITEM.format(
             url=escape(detail_url(assignment.quiz.slug)),
-            name=escape(quiz_name(assignment.quiz)),
+            name=escape(quiz_name(assignment.quiz, language)),
             cohort=escape(assignment.cohort.name),
             due=due,
             due_iso=escape(due_at.isoformat()),
@@ -113,9 +115,9 @@ def assigned_items(assigned: Iterable[Assignment]) -> SafeString:
     return mark_safe("".join(items))  # noqa: S308 - every value escaped above, or markup of ours
 
 
-def quiz_name(quiz: Quiz) -> str:
-    """The title shown for a quiz: its section's, in the request's language, else its own."""
-    return (quiz.section.display_title if quiz.section else "") or quiz.title
+def quiz_name(quiz: Quiz, language: str | None) -> str:
+    """The title shown for a quiz in `language`: its section's, else its own."""
+    return (quiz.section.title_in(language) if quiz.section else "") or quiz.title
 
 
 def _badge(kind: str, text: str) -> str:
@@ -128,11 +130,30 @@ def _score(score: float | None) -> str:
     return _MUTED_DASH if score is None else escape(pct(score))
 
 
+def _localtime() -> Callable[[datetime], datetime]:
+    """`template_localtime` for the aware datetimes of the database (USE_TZ is on), the current
+    time zone looked up once."""
+    zone = timezone.get_current_timezone()
+    return lambda value: timezone.localtime(value, zone)
+
+
 def _short_datetime() -> Callable[[datetime], str]:
     """`lambda value: value|date:"SHORT_DATETIME_FORMAT"` for a value already in the current time
-    zone (`template_localtime`), in the current language: the format looked up once."""
-    short = get_format("SHORT_DATETIME_FORMAT")
-    return lambda value: dateformat.format(value, short)
+    zone (`_localtime`), in the current language. The format is looked up and split into its
+    specifiers once, as `dateformat.format` does at every call (three quarters of its 20 µs);
+    each specifier is then `DateFormat`'s own."""
+    pieces = []
+    for index, piece in enumerate(re_formatchars.split(str(get_format("SHORT_DATETIME_FORMAT")))):
+        if index % 2:
+            pieces.append((piece, True))
+        elif piece:
+            pieces.append((re_escaped.sub(r"\1", piece), False))
+
+    def format_value(value: datetime) -> str:
+        formatter = DateFormat(value)
+        return "".join(str(getattr(formatter, piece)()) if specifier else piece for piece, specifier in pieces)
+
+    return format_value
 
 
 _SLUG = "slug-placeholder"

@@ -82,7 +82,7 @@ def test_rows_are_those_of_the_template_loops(language):
     request = RequestFactory().get("/")
     with translation.override(language):
         for quiz in quizzes:
-            quiz.name = home.quiz_name(quiz)
+            quiz.name = (quiz.section.display_title if quiz.section else "") or quiz.title
         reference = engines["django"].from_string(REFERENCE).render(
             {"quizzes": quizzes, "assigned": assigned, "now": now, "csrf": CSRF}, request
         )
@@ -103,3 +103,19 @@ def test_rows_are_those_of_the_template_loops(language):
 
 def test_no_rows_for_nothing():
     assert home.quiz_rows([], CSRF) == "" and home.assigned_items([]) == ""
+
+
+@pytest.mark.django_db
+def test_the_home_forms_share_one_token_that_starts_a_quiz(loaded_banks, student):
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(student)
+    html = client.get(reverse("quizzes:home")).content.decode()
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+    tokens |= set(re.findall(r'"X-CSRFToken": "([^"]+)"', html))
+    assert len(tokens) == 1 and html.count("csrfmiddlewaretoken") > 3
+    start = reverse("quizzes:quiz-start", args=["alpha"])
+    assert f'action="{start}"' in html
+    assert client.post(start, {"csrfmiddlewaretoken": tokens.pop()}).status_code == 302

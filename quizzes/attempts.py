@@ -139,7 +139,8 @@ def _quizzes_read(student, *, slug: str | None = None) -> tuple[dict[int, Quiz],
     records: dict[int, QuizRecord] = {}
     width = len(_QUIZ) + len(_QUIZ_SECTION)
     for row in rows:
-        quiz, quiz.section = rawsql.instances(row, _QUIZ, _QUIZ_SECTION)
+        quiz, section = rawsql.instances(row, _QUIZ, _QUIZ_SECTION)
+        rawsql.relate(quiz, "section", section)
         count, best, finished, first, last, last_score, open_attempt = row[width:]
         quiz.question_count = count or None
         quizzes[quiz.pk] = quiz
@@ -189,9 +190,10 @@ def student_home(student) -> tuple[list[Quiz], list[Assignment]]:
         rows = cursor.fetchall()
     assigned = []
     for row in rows:
-        assignment, assignment.cohort = rawsql.instances(row, _ASSIGNMENT, _COHORT)
+        assignment, cohort = rawsql.instances(row, _ASSIGNMENT, _COHORT)
+        rawsql.relate(assignment, "cohort", cohort)
         if assignment.quiz_id in quizzes:  # not if the quiz was created since the first query
-            assignment.quiz = quizzes[assignment.quiz_id]
+            rawsql.relate(assignment, "quiz", quizzes[assignment.quiz_id])
             assignment.done_at = records[assignment.quiz_id].first_finished
             assigned.append(assignment)
     return [quiz for quiz in quizzes.values() if quiz.question_count], assigned

@@ -125,7 +125,18 @@ def instances(row: Sequence, *parts: Columns) -> list[Model | None]:
     out: list[Model | None] = []
     start = 0
     for part in parts:
-        values = row[start : start + len(part)]
-        out.append(part.instance(values) if values[0] is not None else None)
-        start += len(part)
+        end = start + len(part.attnames)
+        out.append(part.instance(row[start:end]) if row[start] is not None else None)
+        start = end
     return out
+
+
+def relate(instance: Model, name: str, related: Model | None) -> None:
+    """`instance.<name> = related` for an object read with the instance, whose foreign key holds
+    its id already (or None): cached on both sides as the field's descriptor does, without its
+    checks (of the type and of the database routers: the statement read both), which cost more
+    than the rest of making the instance."""
+    field = instance._meta.get_field(name)
+    field.set_cached_value(instance, related)
+    if related is not None and not field.remote_field.multiple:  # one-to-one: the reverse side too
+        field.remote_field.set_cached_value(related, instance)

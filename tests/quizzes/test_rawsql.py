@@ -71,3 +71,17 @@ def test_a_converted_value_is_the_orms(loaded_banks, student):
         (raw,) = cursor.fetchone()
     for _ in range(2):  # the converters are looked up once, then reused
         assert rawsql.converted(Attempt, "finished_at", raw) == Attempt.objects.get(pk=attempt.pk).finished_at
+
+
+def test_relate_caches_the_related_object_as_the_descriptor_does(loaded_banks):
+    row = fetch(attempts._QUIZ)[0]
+    section_row = next(r for r in fetch(attempts._QUIZ_SECTION) if r[0] == Quiz.objects.get(pk=row[0]).section_id)
+    related, assigned = attempts._QUIZ.instance(row), attempts._QUIZ.instance(row)
+    section, other = attempts._QUIZ_SECTION.instance(section_row), attempts._QUIZ_SECTION.instance(section_row)
+    rawsql.relate(related, "section", section)
+    assigned.section = other
+    assert state(related) == state(assigned) and related.section is section and section.quiz is related
+    assert other.quiz is assigned
+    lonely = attempts._QUIZ.instance(row)
+    rawsql.relate(lonely, "section", None)
+    assert lonely.section is None

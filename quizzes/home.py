@@ -52,17 +52,24 @@ _ASSIGNED_ITEM = """
   """
 
 
-def quiz_rows(quizzes: Iterable[Quiz], csrf_input: SafeString) -> SafeString:
+def home_lists(quizzes: Iterable[Quiz], assigned: Iterable[Assignment], csrf_input: SafeString) -> tuple[SafeString, SafeString]:
+    """The quizzes table's rows and the assigned work's items, in the request's language."""
+    detail_url, language = slug_url("quizzes:quiz-detail"), get_language()
+    return quiz_rows(quizzes, csrf_input, detail_url, language), assigned_items(assigned, detail_url, language)
+
+
+def quiz_rows(quizzes: Iterable[Quiz], csrf_input: SafeString, detail_url: Callable[[str], str],
+              language: str | None) -> SafeString:
     """The quizzes table's rows: the quiz's title (its section's, in the request's language)
     linking to its page, an "Assessment" badge, its number of questions, the student's best and
     last scores (a muted dash for none), and a form (`csrf_input`, the hidden token) posting to
     start it, labelled Resume, Retake or Start."""
-    detail_url, start_url = slug_url("quizzes:quiz-detail"), slug_url("quizzes:quiz-start")
+    start_url = slug_url("quizzes:quiz-start")
     resume, retake, start = escape(_("Resume")), escape(_("Retake")), escape(_("Start"))
     assessment = _badge("", _("Assessment"))
     # `{{ }}` localizes numbers: for an int, that only groups its thousands, if the setting says so.
     number = localize if settings.USE_THOUSAND_SEPARATOR else str
-    rows, language = [], get_language()
+    rows = []
     for quiz in quizzes:
         is_assessment = quiz.kind == Quiz.Kind.ASSESSMENT
         rows.append(_QUIZ_ROW.format(
@@ -81,18 +88,16 @@ def quiz_rows(quizzes: Iterable[Quiz], csrf_input: SafeString) -> SafeString:
     return mark_safe("".join(rows))  # noqa: S308 - every value escaped above, or markup of ours
 
 
-def assigned_items(assigned: Iterable[Assignment]) -> SafeString:
+def assigned_items(assigned: Iterable[Assignment], detail_url: Callable[[str], str], language: str | None) -> SafeString:
     """The assigned work's items: the quiz's title linking to its page, the cohort, the due date,
     and a badge: done (late or not), else overdue, else not open yet (with the opening date),
     else to do."""
-    detail_url = slug_url("quizzes:quiz-detail")
     due, opens = escape(_("due")), _("opens")
     done_late, done = _badge(" warn", _("done late")), _badge("", "✓ " + _("done"))
     overdue, to_do = _badge(" bad", _("overdue")), _badge(" warn", _("to do"))
     date_text, local = _short_datetime(), _localtime()
     now = timezone.now()
     items = []
-    language = get_language()
     for assignment in assigned:
         due_at = local(assignment.due_at)
         if assignment.done_at is not None:

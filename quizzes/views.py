@@ -36,10 +36,9 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     # made once per page: masking it again would cost another 25 µs).
     csrf_token = get_token(request)
     csrf_input = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
+    quiz_rows, assigned_items = home_rows.home_lists(quizzes, assigned, csrf_input)
     return render(request, "quizzes/home.html", {
-        "quiz_rows": home_rows.quiz_rows(quizzes, csrf_input),
-        "assigned_items": home_rows.assigned_items(assigned),
-        "csrf_token": csrf_token,
+        "quiz_rows": quiz_rows, "assigned_items": assigned_items, "csrf_token": csrf_token,
     })
 
 

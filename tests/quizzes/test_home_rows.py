@@ -87,7 +87,7 @@ def test_rows_are_those_of_the_template_loops(language):
             {"quizzes": quizzes, "assigned": assigned, "now": now, "csrf": CSRF}, request
         )
         expected_items, expected_rows = reference.split("===")
-        items, rows = home.assigned_items(assigned), home.quiz_rows(quizzes, CSRF)
+        rows, items = home.home_lists(quizzes, assigned, CSRF)
     # The template left a line break before </li> after every badge but "to do"'s.
     assert "\n  " + items + "\n" == re.sub(r"\s+</li>", "</li>", expected_items)
     assert "\n  " + rows == expected_rows
@@ -102,7 +102,7 @@ def test_rows_are_those_of_the_template_loops(language):
 
 
 def test_no_rows_for_nothing():
-    assert home.quiz_rows([], CSRF) == "" and home.assigned_items([]) == ""
+    assert home.home_lists([], [], CSRF) == ("", "")
 
 
 @pytest.mark.django_db

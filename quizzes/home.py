@@ -30,7 +30,12 @@ from quizzes.models import Quiz
 
 _MUTED_DASH = '<span class="muted">—</span>'  # no score yet
 
-_QUIZ_ROW = """
+
+def _quiz_row(*, row_class: str, url: str, name: str, badge: str, question_count: str, best: str, last: str,
+              start_url: str, csrf_input: str, primary: str, action: str) -> str:
+    """A row of the quizzes table, of values escaped already (an f-string: `str.format` would
+    parse the markup again for every row, a third of the row's cost)."""
+    return f"""
     <tr class="{row_class}">
       <th scope="row"><a href="{url}">{name}</a>
         {badge}</th>
@@ -45,7 +50,10 @@ _QUIZ_ROW = """
     </tr>
   """
 
-_ASSIGNED_ITEM = """
+
+def _assigned_item(*, url: str, name: str, cohort: str, due: str, due_iso: str, due_text: str, badge: str) -> str:
+    """An item of the assigned work, of values escaped already."""
+    return f"""
     <li><a href="{url}">{name}</a>
       <span class="hint">· {cohort} · {due} <time datetime="{due_iso}">{due_text}</time></span>
       {badge}</li>
@@ -69,10 +77,10 @@ def quiz_rows(quizzes: Iterable[Quiz], csrf_input: SafeString, detail_url: Calla
     assessment = _badge("", _("Assessment"))
     # `{{ }}` localizes numbers: for an int, that only groups its thousands, if the setting says so.
     number = localize if settings.USE_THOUSAND_SEPARATOR else str
-    rows = []
+    rows, assessment_kind = [], Quiz.Kind.ASSESSMENT
     for quiz in quizzes:
-        is_assessment = quiz.kind == Quiz.Kind.ASSESSMENT
-        rows.append(_QUIZ_ROW.format(
+        is_assessment = quiz.kind == assessment_kind
+        rows.append(_quiz_row(
             row_class="assessment" if is_assessment else "",
             url=escape(detail_url(quiz.slug)),
             name=escape(quiz_name(quiz, language)),
@@ -108,7 +116,7 @@ def assigned_items(assigned: Iterable[Assignment], detail_url: Callable[[str], s
             badge = _badge("", f"{opens} {date_text(local(assignment.opens_at))}")
         else:
             badge = to_do
-        items.append(_ASSIGNED_ITEM.format(
+        items.append(_assigned_item(
             url=escape(detail_url(assignment.quiz.slug)),
             name=escape(quiz_name(assignment.quiz, language)),
             cohort=escape(assignment.cohort.name),

@@ -51,7 +51,8 @@ def _quiz_row(*, row_class: str, url: str, name: str, badge: str, question_count
   """
 
 
-def _assigned_item(*, url: str, name: str, cohort: str, due: str, due_iso: str, due_text: str, badge: str) -> str:
+def _assigned_item(*, url: str, name: str, cohort: str, due: str, due_iso: str, due_text: str,
+                   badge: str) -> str:
     """An item of the assigned work, of values escaped already."""
     return f"""
     <li><a href="{url}">{name}</a>
@@ -60,10 +61,12 @@ def _assigned_item(*, url: str, name: str, cohort: str, due: str, due_iso: str, 
   """
 
 
-def home_lists(quizzes: Iterable[Quiz], assigned: Iterable[Assignment], csrf_input: SafeString) -> tuple[SafeString, SafeString]:
+def home_lists(quizzes: Iterable[Quiz], assigned: Iterable[Assignment],
+               csrf_input: SafeString) -> tuple[SafeString, SafeString]:
     """The quizzes table's rows and the assigned work's items, in the request's language."""
     detail_url, language = slug_url("quizzes:quiz-detail"), get_language()
-    return quiz_rows(quizzes, csrf_input, detail_url, language), assigned_items(assigned, detail_url, language)
+    rows = quiz_rows(quizzes, csrf_input, detail_url, language)
+    return rows, assigned_items(assigned, detail_url, language)
 
 
 def quiz_rows(quizzes: Iterable[Quiz], csrf_input: SafeString, detail_url: Callable[[str], str],
@@ -96,7 +99,8 @@ def quiz_rows(quizzes: Iterable[Quiz], csrf_input: SafeString, detail_url: Calla
     return mark_safe("".join(rows))  # noqa: S308 - every value escaped above, or markup of ours
 
 
-def assigned_items(assigned: Iterable[Assignment], detail_url: Callable[[str], str], language: str | None) -> SafeString:
+def assigned_items(assigned: Iterable[Assignment], detail_url: Callable[[str], str],
+                   language: str | None) -> SafeString:
     """The assigned work's items: the quiz's title linking to its page, the cohort, the due date,
     and a badge: done (late or not), else overdue, else not open yet (with the opening date),
     else to do."""
@@ -164,7 +168,8 @@ def _short_datetime() -> Callable[[datetime], str]:
 
     def format_value(value: datetime) -> str:
         formatter = DateFormat(value)
-        return "".join(str(getattr(formatter, piece)()) if specifier else piece for piece, specifier in pieces)
+        return "".join(str(getattr(formatter, piece)()) if is_specifier else piece
+                       for piece, is_specifier in pieces)
 
     return format_value
 

@@ -115,7 +115,7 @@ class Columns:
         instance = model.__new__(model)
         instance._state = state = ModelState()
         state.adding, state.db = False, DEFAULT_DB_ALIAS  # `connection` is that of the default alias
-        instance.__dict__.update(zip(self.attnames, values))
+        instance.__dict__.update(zip(self.attnames, values, strict=True))
         return instance
 
 

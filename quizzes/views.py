@@ -6,7 +6,6 @@ for its feedback in place (the `card` partial of the same template).
 
 from __future__ import annotations
 
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token

@@ -13,7 +13,7 @@ LOOP = """{% load i18n %}{% get_current_language as LANGUAGE_CODE %}
           <button type="submit" name="language" value="{{ code }}" class="link{% if code == LANGUAGE_CODE %} current{% endif %}"
                   lang="{{ code }}" {% if code == LANGUAGE_CODE %}aria-current="true"{% endif %}>{{ code|upper }}</button>
         {% endfor %}
-"""
+"""  # noqa: E501 - base.html's lines
 TAG = """{% load rappel %}
         {% language_buttons %}
 """

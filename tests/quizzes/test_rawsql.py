@@ -29,7 +29,9 @@ def fetch(columns: rawsql.Columns) -> list[tuple]:
         return cursor.fetchall()
 
 
-@pytest.mark.parametrize("columns", [attempts._QUIZ, attempts._QUIZ_SECTION, rawsql.Columns(Quiz, "x", leave_out=("title",))])
+@pytest.mark.parametrize(
+    "columns", [attempts._QUIZ, attempts._QUIZ_SECTION, rawsql.Columns(Quiz, "x", leave_out=("title",))]
+)
 def test_an_instance_is_that_of_from_db(loaded_banks, columns):
     """Its fields (but those left out, deferred), its state; a foreign key still loads its object."""
     rows = fetch(columns)
@@ -75,9 +77,10 @@ def test_a_converted_value_is_the_orms(loaded_banks, student):
 
 def test_relate_caches_the_related_object_as_the_descriptor_does(loaded_banks):
     row = fetch(attempts._QUIZ)[0]
-    section_row = next(r for r in fetch(attempts._QUIZ_SECTION) if r[0] == Quiz.objects.get(pk=row[0]).section_id)
+    section_id = Quiz.objects.get(pk=row[0]).section_id
+    section_row = next(r for r in fetch(attempts._QUIZ_SECTION) if r[0] == section_id)
     related, assigned = attempts._QUIZ.instance(row), attempts._QUIZ.instance(row)
-    section, other = attempts._QUIZ_SECTION.instance(section_row), attempts._QUIZ_SECTION.instance(section_row)
+    section, other = (attempts._QUIZ_SECTION.instance(section_row) for _ in range(2))
     rawsql.relate(related, "section", section)
     assigned.section = other
     assert state(related) == state(assigned) and related.section is section and section.quiz is related

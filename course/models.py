@@ -73,7 +73,11 @@ class Section(models.Model):
 
     @property
     def display_title(self) -> str:
-        if self.title_en and (get_language() or "fr").startswith("en"):
+        return self.title_in(get_language())
+
+    def title_in(self, language: str | None) -> str:
+        """The title shown in `language`: the English one if there is one, in English."""
+        if self.title_en and (language or "fr").startswith("en"):
             return self.title_en
         return self.title
 

@@ -77,28 +77,6 @@ def answered_count(attempt: Attempt) -> int:
     return attempt.answers.count()
 
 
-@dataclass
-class QuizRecord:
-    """A student's record on one quiz, from their attempts at it."""
-
-    best_score: float | None = None
-    last_score: float | None = None
-    last_finished: datetime | None = None
-    first_finished: datetime | None = None
-    attempt_count: int = 0  # finished attempts
-    open_attempt: int | None = None  # pk of the unfinished attempt started last
-
-
-def record_attach(quiz: Quiz, record: QuizRecord | None) -> Quiz:
-    """Put a student's figures on the quiz for its templates: `best_score`, `last_score`,
-    `last_finished`, `attempt_count`, `open_attempt`."""
-    record = record or QuizRecord()
-    quiz.best_score, quiz.last_score = record.best_score, record.last_score
-    quiz.last_finished, quiz.attempt_count = record.last_finished, record.attempt_count
-    quiz.open_attempt = record.open_attempt
-    return quiz
-
-
 # The quizzes with their section (but its notes), their item count and the student's figures on
 # each, a row per quiz: `_quizzes_read`, for the home and the quiz page. The figures are worked
 # out by the database from the attempt index (student, quiz, finished_at), not folded here: a
@@ -126,9 +104,12 @@ _QUIZZES_ALL_SQL = _QUIZZES_SQL.format(where="")
 _QUIZZES_ONE_SQL = _QUIZZES_SQL.format(where="WHERE z.slug = %(slug)s\n")
 
 
-def _quizzes_read(student, *, slug: str | None = None) -> tuple[dict[int, Quiz], dict[int, QuizRecord]]:
-    """The quizzes in order (or the one of `slug`) with their section and `question_count`
-    (None for an empty quiz), and the student's record on each: one query."""
+def _quizzes_read(student, *, slug: str | None = None) -> tuple[dict[int, Quiz], dict[int, datetime | None]]:
+    """The quizzes in order (or the one of `slug`) with their section, `question_count` (None for
+    an empty quiz) and the student's figures on each, for the templates: `best_score`,
+    `last_score`, `last_finished`, `attempt_count` (finished attempts) and `open_attempt` (the pk
+    of the unfinished attempt started last); and when the student first finished each. One
+    query."""
     with connection.cursor() as cursor:
         if slug is None:
             cursor.execute(_QUIZZES_ALL_SQL, {"student": student.pk})
@@ -136,32 +117,24 @@ def _quizzes_read(student, *, slug: str | None = None) -> tuple[dict[int, Quiz],
             cursor.execute(_QUIZZES_ONE_SQL, {"student": student.pk, "slug": slug})
         rows = cursor.fetchall()
     quizzes: dict[int, Quiz] = {}
-    records: dict[int, QuizRecord] = {}
+    first_finished: dict[int, datetime | None] = {}
     width = len(_QUIZ) + len(_QUIZ_SECTION)
     for row in rows:
-        quiz, quiz.section = rawsql.instances(row, _QUIZ, _QUIZ_SECTION)
-        count, best, finished, first, last, last_score, open_attempt = row[width:]
-        quiz.question_count = count or None
+        quiz, section = rawsql.instances(row, _QUIZ, _QUIZ_SECTION)
+        rawsql.relate(quiz, "section", section)
+        count, quiz.best_score, finished, first, last, quiz.last_score, quiz.open_attempt = row[width:]
+        quiz.question_count, quiz.attempt_count = count or None, finished or 0
+        quiz.last_finished = None if last is None else rawsql.converted(Attempt, "finished_at", last)
+        first_finished[quiz.pk] = None if first is None else rawsql.converted(Attempt, "finished_at", first)
         quizzes[quiz.pk] = quiz
-        records[quiz.pk] = QuizRecord(
-            best_score=best,
-            last_score=last_score,
-            last_finished=None if last is None else rawsql.converted(Attempt, "finished_at", last),
-            first_finished=None if first is None else rawsql.converted(Attempt, "finished_at", first),
-            attempt_count=finished or 0,
-            open_attempt=open_attempt,
-        )
-    return quizzes, records
+    return quizzes, first_finished
 
 
 def student_quiz(student, slug: str) -> Quiz | None:
     """One non-empty quiz with the student's figures (the quiz page): one query, that of the
     home (`_quizzes_read`)."""
-    quizzes, records = _quizzes_read(student, slug=slug)
-    for quiz_id, quiz in quizzes.items():
-        if quiz.question_count:
-            return record_attach(quiz, records[quiz_id])
-    return None
+    quizzes, _first_finished = _quizzes_read(student, slug=slug)
+    return next((quiz for quiz in quizzes.values() if quiz.question_count), None)
 
 
 _ASSIGNMENT = rawsql.Columns(Assignment, "g")
@@ -177,22 +150,21 @@ def student_home(student) -> tuple[list[Quiz], list[Assignment]]:
     """What the student's home lists, in two queries.
 
     The non-empty quizzes in order, each with its `question_count` and the student's figures
-    (`record_attach`, as on the quiz page: the same query, `_quizzes_read`); and the work assigned
+    (as on the quiz page: the same query, `_quizzes_read`); and the work assigned
     to the student's cohorts by due date, each with its cohort (its name only), its quiz and
     `done_at`, when the student first finished that quiz.
     """
-    quizzes, records = _quizzes_read(student)
-    for quiz_id, quiz in quizzes.items():
-        record_attach(quiz, records[quiz_id])
+    quizzes, first_finished = _quizzes_read(student)
     with connection.cursor() as cursor:
         cursor.execute(_ASSIGNED_SQL, {"student": student.pk})
         rows = cursor.fetchall()
     assigned = []
     for row in rows:
-        assignment, assignment.cohort = rawsql.instances(row, _ASSIGNMENT, _COHORT)
+        assignment, cohort = rawsql.instances(row, _ASSIGNMENT, _COHORT)
+        rawsql.relate(assignment, "cohort", cohort)
         if assignment.quiz_id in quizzes:  # not if the quiz was created since the first query
-            assignment.quiz = quizzes[assignment.quiz_id]
-            assignment.done_at = records[assignment.quiz_id].first_finished
+            rawsql.relate(assignment, "quiz", quizzes[assignment.quiz_id])
+            assignment.done_at = first_finished[assignment.quiz_id]
             assigned.append(assignment)
     return [quiz for quiz in quizzes.values() if quiz.question_count], assigned
 

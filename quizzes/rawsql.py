@@ -16,9 +16,14 @@ checks each reader against the ORM.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 
 def table(model: type[Model]) -> str:
@@ -39,11 +44,18 @@ def _converters(col) -> list:
 def converted(model: type[Model], name: str, value):
     """A value of a field's column as the ORM gives it (on SQLite: aware datetimes, booleans,
     decoded JSON)."""
-    field = model._meta.get_field(name)
-    col = field.get_col(model._meta.db_table)
-    for convert in _converters(col):
+    col, converters = _field_converters(model, name)
+    for convert in converters:
         value = convert(value, col, connection)
     return value
+
+
+@cache
+def _field_converters(model: type[Model], name: str) -> tuple:
+    """A field's column and its converters, looked up once (some 30 µs: the home converts two
+    dates a quiz), as `Columns` does."""
+    col = model._meta.get_field(name).get_col(model._meta.db_table)
+    return col, _converters(col)
 
 
 def param(model: type[Model], name: str, value):
@@ -58,6 +70,10 @@ UNSHOWN = {
     "quizzes.question": ("tags", "erratum"),
     "quizzes.revision": ("prompt", "explanation"),  # the Markdown: pages show the HTML
 }
+
+
+#: The attributes of fields that a value may be put in an instance's __dict__ in place of.
+_PLAIN_ATTRIBUTES = (DeferredAttribute, ForeignKeyDeferredAttribute)
 
 
 class Columns:
@@ -76,6 +92,12 @@ class Columns:
         # here, not for every row.
         cols = [f.get_col(model._meta.db_table) for f in fields]
         self.converted = [(index, col, _converters(col)) for index, col in enumerate(cols) if _converters(col)]
+        # Model.__init__ (through from_db) sets each field with setattr and sends pre_init and
+        # post_init: some 7 µs an instance, most of what a page of them costs in Python. When no
+        # field's attribute does anything on set (a plain field's has no __set__; a foreign
+        # key's only forgets a related object a new instance has not cached yet), `instance`
+        # fills the instance's __dict__ itself, as __init__ would leave it.
+        self.plain = all(type(getattr(model, name, None)) in _PLAIN_ATTRIBUTES for name in self.attnames)
 
     def __len__(self) -> int:
         return len(self.attnames)
@@ -86,7 +108,15 @@ class Columns:
         for index, col, converters in self.converted:
             for convert in converters:
                 values[index] = convert(values[index], col, connection)
-        return self.model.from_db(connection.alias, self.attnames, values)
+        model = self.model
+        # (Any receiver of those signals, for whatever model, and it is left to from_db.)
+        if not self.plain or pre_init.receivers or post_init.receivers:
+            return model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
+        instance = model.__new__(model)
+        instance._state = state = ModelState()
+        state.adding, state.db = False, DEFAULT_DB_ALIAS  # `connection` is that of the default alias
+        instance.__dict__.update(zip(self.attnames, values, strict=True))
+        return instance
 
 
 def instances(row: Sequence, *parts: Columns) -> list[Model | None]:
@@ -95,7 +125,18 @@ def instances(row: Sequence, *parts: Columns) -> list[Model | None]:
     out: list[Model | None] = []
     start = 0
     for part in parts:
-        values = row[start : start + len(part)]
-        out.append(part.instance(values) if values[0] is not None else None)
-        start += len(part)
+        end = start + len(part.attnames)
+        out.append(part.instance(row[start:end]) if row[start] is not None else None)
+        start = end
     return out
+
+
+def relate(instance: Model, name: str, related: Model | None) -> None:
+    """`instance.<name> = related` for an object read with the instance, whose foreign key holds
+    its id already (or None): cached on both sides as the field's descriptor does, without its
+    checks (of the type and of the database routers: the statement read both), which cost more
+    than the rest of making the instance."""
+    field = instance._meta.get_field(name)
+    field.set_cached_value(instance, related)
+    if related is not None and not field.remote_field.multiple:  # one-to-one: the reverse side too
+        field.remote_field.set_cached_value(related, instance)

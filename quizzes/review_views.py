@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from course.links import slug_url
 from course.models import Section
 from quizzes import kinds, review, scheduling
 from quizzes.charts import bar_chart
 from quizzes.models import Card, Question, Quiz, ReviewSettings
 from course.templatetags.rappel import pct
-from quizzes.views import HtmxHttpRequest, _slug_url
+from quizzes.views import HtmxHttpRequest
 
 SESSION_KEY = "review_session_start"
 SESSION_IDLE = dt.timedelta(hours=1)
@@ -221,7 +222,7 @@ def progress(request: HtmxHttpRequest) -> HttpResponse:
         title=_("Reviews due over the next 14 days"),
     )
     # What the tables show, worked out here once rather than by filters and tags for each row.
-    section_url = _slug_url("course:section")
+    section_url = slug_url("course:section")
     mastery = [
         {"title": s.display_title, "url": section_url(s.slug), "cards": s.cards,
          "percent": pct(s.recall) if s.recall is not None else "", "meter": f"{s.recall:.2f}" if s.recall is not None else ""}

@@ -6,25 +6,18 @@ for its feedback in place (the `card` partial of the same template).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from itertools import chain
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.timezone import template_localtime
-from django.utils.translation import gettext as _
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from course.access import visible_attempts
-from course.templatetags.rappel import pct
 from quizzes import attempts, kinds
+from quizzes import home as home_rows
 from quizzes.models import Attempt, Quiz
 
 
@@ -35,51 +28,17 @@ class HtmxHttpRequest(HttpRequest):
 @require_GET
 @login_required
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    """The student's quizzes and assigned work. What the template would work out for each of the
-    table's rows (the title shown, the scores in percent, the button's label) is set on the quiz
-    here, once per row, in the language of the request."""
+    """The student's quizzes and assigned work: their rows are made by `quizzes.home`, in the
+    language of the request."""
     quizzes, assigned = attempts.student_home(request.user)
-    # Each quiz links to its page and posts to start it: one reverse() per kind of link, not per quiz.
-    detail_url, start_url = _slug_url("quizzes:quiz-detail"), _slug_url("quizzes:quiz-start")
-    resume, retake, start = _("Resume"), _("Retake"), _("Start")
-    for quiz in chain(quizzes, (assignment.quiz for assignment in assigned)):
-        quiz.url, quiz.start_url = detail_url(quiz.slug), start_url(quiz.slug)
-        quiz.name = (quiz.section.display_title if quiz.section else "") or quiz.title
-    for quiz in quizzes:
-        quiz.is_assessment = quiz.kind == Quiz.Kind.ASSESSMENT
-        quiz.best_percent, quiz.last_percent = _percent(quiz.best_score), _percent(quiz.last_score)
-        quiz.action = resume if quiz.open_attempt else retake if quiz.attempt_count else start
-    now = timezone.now()
-    for assignment in assigned:
-        # The badge: done (late or not), else overdue, else not open yet, else to do.
-        assignment.done_late = assignment.done_at is not None and assignment.done_at > assignment.due_at
-        assignment.overdue, assignment.not_open = assignment.due_at < now, assignment.opens_at > now
-        assignment.due_iso, assignment.due_text = _dates(assignment.due_at, "c", "SHORT_DATETIME_FORMAT")
-        if assignment.not_open:
-            (assignment.opens_text,) = _dates(assignment.opens_at, "SHORT_DATETIME_FORMAT")
-    return render(request, "quizzes/home.html", {"quizzes": quizzes, "assigned": assigned})
-
-
-def _dates(value: datetime, *formats: str) -> list[str]:
-    """`{{ value|date:format }}` for each format, in the current time zone and language."""
-    value = template_localtime(value)
-    return [date_filter(value, format) for format in formats]
-
-
-def _percent(score: float | None) -> str:
-    """A 0..1 score as the `pct` filter shows it ("83 %"); "" for None (the template shows a
-    muted dash)."""
-    return "" if score is None else pct(score)
-
-
-_SLUG = "slug-placeholder"
-
-
-def _slug_url(viewname: str) -> Callable[[str], str]:
-    """`lambda slug: reverse(viewname, kwargs={"slug": slug})` at the cost of one reverse() for
-    any number of slugs: a slug needs no quoting, so it takes the place of a placeholder as is."""
-    before, _, after = reverse(viewname, kwargs={"slug": _SLUG}).rpartition(_SLUG)
-    return lambda slug: f"{before}{slug}{after}"
+    # One token for all the page's forms, as the `csrf` context processor's would be (it is
+    # made once per page: masking it again would cost another 25 µs).
+    csrf_token = get_token(request)
+    csrf_input = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
+    quiz_rows, assigned_items = home_rows.home_lists(quizzes, assigned, csrf_input)
+    return render(request, "quizzes/home.html", {
+        "quiz_rows": quiz_rows, "assigned_items": assigned_items, "csrf_token": csrf_token,
+    })
 
 
 @require_GET

@@ -1,9 +1,13 @@
-"""Keep the editors group's permissions in step with the models after every migrate."""
+"""Keep the editors group's permissions in step with the models after every migrate, and an
+answer's `picked` in step with its response."""
 
 from __future__ import annotations
 
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_save
 from django.dispatch import receiver
+
+from quizzes import kinds
+from quizzes.models import Answer
 
 EDITOR_MODELS = ("question", "revision", "quiz", "quizitem")
 
@@ -25,3 +29,9 @@ def grant_editor_permissions(sender, app_config=None, using="default", **kwargs)
         content_type__app_label="course", codename__in=["view_section", "change_section", "view_course"]
     )
     group.permissions.add(*view_only)
+
+
+@receiver(pre_save, sender=Answer)
+def answer_picked(sender, instance: Answer, **kwargs) -> None:
+    """Every save, a restored backup's (raw) included; bulk writes set it themselves."""
+    instance.picked = kinds.picked_json(instance.response)

@@ -23,7 +23,7 @@ Units
     ``None``, never NaN and never an exception.
 
 Variances are sample variances (divided by n - 1), as in Moodle. Sums are compensated (Python
-3.12's ``sum``), and a list whose spread is within rounding noise (``ZERO_SPREAD``) counts as
+3.12's ``sum``; ``math.sumprod`` for sums of products), and a list whose spread is within rounding noise (``ZERO_SPREAD``) counts as
 constant, so a column where everybody scored the same gives ``None`` rather than a correlation
 of rounding errors.
 """
@@ -313,7 +313,8 @@ def _deviations(values: Sequence[float]) -> list[float]:
 
 
 def _dot(xs: Iterable[float], ys: Iterable[float]) -> float:
-    return sum(map(operator.mul, xs, ys))
+    # Extended precision, in C: as accurate as a compensated sum of the products, three times faster.
+    return math.sumprod(xs, ys)
 
 
 @dataclass(frozen=True)
@@ -327,12 +328,16 @@ class _Association:
     sxy_max: float
 
 
-def _associate(item: Sequence[float], rest: Sequence[float]) -> _Association | None:
+def _associate(
+    item: Sequence[float], rest: Sequence[float], *, item_deviations: list[float] | None = None
+) -> _Association | None:
+    """`item_deviations`, when the caller has them (`_deviations(item)`), spare computing them
+    again; the caller passes them only for an item that is not constant."""
     if len(item) != len(rest):
         raise ValueError("item and rest must have the same length")
-    if len(item) < 2 or _is_constant(item) or _is_constant(rest):
+    if len(item) < 2 or (item_deviations is None and _is_constant(item)) or _is_constant(rest):
         return None
-    dx, dy = _deviations(item), _deviations(rest)
+    dx, dy = item_deviations if item_deviations is not None else _deviations(item), _deviations(rest)
     # Shifting by the mean keeps the order, so sorting the deviations sorts the marks.
     return _Association(
         sxy=_dot(dx, dy), sxx=_dot(dx, dx), syy=_dot(dy, dy), sxy_max=_dot(sorted(dx), sorted(dy))
@@ -532,11 +537,24 @@ def analyse(
             fractions, their_totals = list(column), totals
         marks = fractions if max_mark == 1 else [f * max_mark for f in fractions]
         rest = list(map(operator.sub, their_totals, marks))
-        variance = sample_variance(fractions)  # of the fractions; of the marks times max_mark^2
-        if fractions:
+        # sample_variance and facility_index of the fractions, with the deviations kept for the
+        # association when marks are fractions (one pass less over each column).
+        seen_count = len(fractions)
+        deviations = None
+        if seen_count < 2:
+            variance = None
+        elif _is_constant(fractions):
+            variance = 0.0
+        else:
+            deviations = _deviations(fractions)
+            variance = _dot(deviations, deviations) / (seen_count - 1)
+        if fractions:  # variance of the fractions; of the marks times max_mark^2
             item_variances.append((variance or 0.0) * max_mark * max_mark)
-        facility = facility_index(fractions)
-        association = _associate(marks, rest)
+        facility = 100 * (sum(fractions) / seen_count) if seen_count else None
+        if marks is not fractions:
+            association = _associate(marks, rest)
+        else:  # None when the item is constant or seen fewer than twice, as _associate says
+            association = None if deviations is None else _associate(marks, rest, item_deviations=deviations)
         discrimination = _discrimination(association)
         efficiency = _efficiency(association)
         guess = guesses[index]

@@ -1,5 +1,5 @@
-"""Small display filters shared by the report templates, a tag for forms in lists and the
-language switcher's buttons."""
+"""Small display filters shared by the report templates, a tag for forms in lists, the language
+switcher's buttons and the heatmap's cells."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import datetime as dt
 from django import template
 from django.conf import settings
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -52,6 +52,19 @@ def pct(value) -> str:
     if value is None or value == "":
         return "—"
     return f"{round(float(value) * 100)} %"
+
+
+@register.simple_tag
+def heat_cells(cells, right_title: str, recall_title: str) -> SafeString:
+    """The heatmap's cells of one student, as `<td>`s: share of right answers over predicted
+    recall, shaded by level. Built here rather than in a template loop: the dense heatmap has
+    about a thousand cells, and rendering each through template nodes was a third of the page."""
+    right_title, recall_title = conditional_escape(right_title), conditional_escape(recall_title)
+    return mark_safe("".join(
+        f'\n      <td class="heat heat-{cell.level}"><span title="{right_title}">{pct(cell.share_correct)}</span>'
+        f'<br><span title="{recall_title}">{pct(cell.recall)}</span></td>'
+        for cell in cells
+    ))
 
 
 @register.filter

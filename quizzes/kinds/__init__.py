@@ -18,6 +18,7 @@ Every kind module provides:
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,24 @@ def require_text(raw: Mapping[str, Any], key: str, problems: list[tuple[str, str
         problems.append((key, f"{key} must be text"))
         return ""
     return str(value).strip()
+
+
+def picked_choices(response: Any) -> Any:
+    """What a response of a choice kind picked, as `Answer.picked` stores it: its "choice" (a
+    single-choice key) or else its "choices" (a multiple-choice list of keys); None for the
+    responses of the other kinds."""
+    if not isinstance(response, Mapping):
+        return None
+    if response.get("choice") is not None:
+        return response["choice"]
+    return response.get("choices")
+
+
+def picked_json(response: Any) -> str | None:
+    """`picked_choices` as the JSON text `Answer.picked` stores (equal picks, equal texts, which
+    the database groups faster than JSON values); None when nothing was picked."""
+    picked = picked_choices(response)
+    return None if picked is None else json.dumps(picked)
 
 
 def _registry() -> dict[str, ModuleType]:

@@ -119,6 +119,8 @@ def test_attempts_are_whole_and_answers_graded_by_their_kind(school):
     for answer in Answer.objects.select_related("question", "revision")[:200]:
         verdict = kinds.get(answer.question.kind).grade(spec=answer.revision.spec, response=answer.response)
         assert (verdict.correct, verdict.score) == (answer.correct, answer.score)
+    for response, picked in Answer.objects.values_list("response", "picked"):  # as the signal sets it
+        assert picked == kinds.picked_json(response)
     scores = {a.correct for a in Answer.objects.all()}
     assert scores == {True, False}
 

@@ -232,15 +232,18 @@ def test_item_analysis_counts_the_choices_picked(classroom, trainer_client):
     cohort, ann, bob, alpha = classroom
     question = Question.objects.get(uid="alpha-single-1")
     right = next(c["key"] for c in question.current_revision.spec["choices"] if c["correct"])
-    Answer.objects.filter(question=question).update(response={"choice": right})
+    for answer in Answer.objects.filter(question=question):  # saved, so that `picked` follows
+        answer.response = {"choice": right}
+        answer.save()
     _test, items = reports.item_analysis(cohort, alpha, which="all")
     counts = {c["text"]: c["count"] for c in items[0].choices}
     assert counts == {"ConfigMap": 2, "CustomResourceDefinition": 0, "ClusterRole": 0}
     multiple = Question.objects.get(uid="alpha-multiple-1")
     kubelet, cri, scheduler, _etcd = (c["key"] for c in multiple.current_revision.spec["choices"])
     first, second = Answer.objects.filter(question=multiple).order_by("pk")
-    Answer.objects.filter(pk=first.pk).update(response={"choices": [kubelet, cri]})
-    Answer.objects.filter(pk=second.pk).update(response={"choices": [scheduler, kubelet]})
+    first.response, second.response = {"choices": [kubelet, cri]}, {"choices": [scheduler, kubelet]}
+    first.save()
+    second.save()
     _test, items = reports.item_analysis(cohort, alpha, which="all")
     ticked = {c["text"]: c["count"] for item in items if item.question == multiple for c in item.choices}
     assert ticked == {"kubelet": 2, "un runtime CRI": 1, "kube-scheduler": 1, "etcd": 0}

@@ -174,6 +174,7 @@ def answer_form(*, kind: str, spec: Mapping, right: bool, variant: int = 0) -> d
 @dataclass(frozen=True)
 class Variant:
     response: str  # JSON text, as stored
+    picked: str | None  # kinds.picked_json(response), as stored
     correct: bool
     score: float
     feedback: str  # JSON text
@@ -189,7 +190,11 @@ def answer_variants(question: Question, *, wrong: int = 3) -> tuple[Variant, lis
         response = kind.parse_response(spec, form)
         verdict = kind.grade(spec=spec, response=response)
         return Variant(
-            json.dumps(response), verdict.correct, verdict.score, json.dumps(list(verdict.feedback))
+            json.dumps(response),
+            kinds.picked_json(response),
+            verdict.correct,
+            verdict.score,
+            json.dumps(list(verdict.feedback)),
         )
 
     return graded(True, 0), [graded(False, i) for i in range(wrong)]
@@ -862,6 +867,7 @@ class Seeder:
                 q.current_revision_id,
                 position,
                 v.response,
+                v.picked,
                 v.correct,
                 v.score,
                 v.feedback,
@@ -878,6 +884,7 @@ class Seeder:
                     "revision",
                     "position",
                     "response",
+                    "picked",
                     "correct",
                     "score",
                     "feedback",

@@ -1,0 +1,89 @@
+"""`Answer.picked`, the choices a response picked, read by item analysis from an index: right
+after answering, after a restore (even of a backup written before the column), after the
+migration that filled it for the answers already stored."""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import json
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from quizzes import kinds
+from quizzes.models import Answer, Question, Quiz
+from tests.browser.helpers import take_quiz
+
+pytestmark = pytest.mark.django_db
+
+
+def test_picked_choices_of_each_kind_of_response():
+    assert kinds.picked_choices({"choice": "a1"}) == "a1"
+    assert kinds.picked_choices({"choice": "0123456789"}) == "0123456789"  # a key of digits stays text
+    assert kinds.picked_choices({"choices": ["b", "a"]}) == ["b", "a"]
+    assert kinds.picked_choices({"answer": True}) is None
+    assert kinds.picked_choices({"text": "kubectl"}) is None
+    assert kinds.picked_choices({}) is None
+    assert kinds.picked_choices(None) is None
+    assert kinds.picked_json({"choices": ["b", "a"]}) == '["b", "a"]'
+    assert kinds.picked_json({"text": "kubectl"}) is None
+
+
+def take(student, quiz: Quiz, *, right: bool) -> list[Answer]:
+    attempt = take_quiz(student, quiz.slug, right=[right] * quiz.items.count())
+    return list(attempt.answers.select_related("question", "revision"))
+
+
+def assert_picked_follow_responses() -> int:
+    """Every answer's stored `picked` is the one its response gives; returns how many picked."""
+    rows = list(Answer.objects.values_list("response", "picked", "question__kind"))
+    assert rows
+    for response, picked, kind in rows:
+        assert picked == kinds.picked_json(response)
+        assert (picked is not None) == (kind in {"single", "multiple"})
+    return sum(picked is not None for _r, picked, _k in rows)
+
+
+def test_answering_stores_what_was_picked(loaded_banks, user_factory):
+    student = user_factory()
+    answers = take(student, Quiz.objects.get(slug="alpha"), right=True)
+    kinds_seen = {a.question.kind for a in answers}
+    assert {"single", "multiple"} <= kinds_seen and len(kinds_seen) > 2
+    assert assert_picked_follow_responses() == sum(a.question.kind in {"single", "multiple"} for a in answers)
+    multiple = next(a for a in answers if a.question.kind == "multiple")
+    right = [c["key"] for c in multiple.revision.spec["choices"] if c["correct"]]
+    assert json.loads(Answer.objects.get(pk=multiple.pk).picked) == right
+
+
+def test_a_restore_fills_picked_even_from_a_backup_without_it(loaded_banks, user_factory, tmp_path):
+    student = user_factory()
+    take(student, Quiz.objects.get(slug="alpha"), right=False)
+    expected = sorted(Answer.objects.values_list("pk", "picked"), key=str)
+    path, old = tmp_path / "new.json.gz", tmp_path / "old.json.gz"
+    call_command("backup", str(path))
+    with gzip.open(path, "rt", encoding="utf-8") as src, gzip.open(old, "wt", encoding="utf-8") as dst:
+        for line in src:
+            record = json.loads(line)
+            if record["model"] == "quizzes.answer":
+                del record["fields"]["picked"]  # as written before the column existed
+            dst.write(json.dumps(record) + "\n")
+    for backup in (path, old):
+        Answer.objects.update(picked=None)
+        call_command("restore", str(backup), "--yes")
+        assert sorted(Answer.objects.values_list("pk", "picked"), key=str) == expected
+        assert_picked_follow_responses()
+
+
+def test_the_migration_fills_picked_for_the_answers_stored(loaded_banks, user_factory):
+    take(user_factory(), Quiz.objects.get(slug="alpha"), right=True)
+    take(user_factory(), Quiz.objects.get(slug="alpha"), right=False)
+    single = Question.objects.filter(kind="single").first()
+    answer = Answer.objects.filter(question=single).first()
+    Answer.objects.filter(pk=answer.pk).update(response={"choice": "0123456789"})
+    Answer.objects.update(picked=None)  # as the column was when the migration added it
+    migration = importlib.import_module("quizzes.migrations.0007_answer_picked")
+    migration.fill_picked(apps, None)
+    assert Answer.objects.get(pk=answer.pk).picked == '"0123456789"'
+    assert assert_picked_follow_responses() > 2

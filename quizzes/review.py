@@ -143,16 +143,31 @@ _PICK = f"""COALESCE(
          ORDER BY c.source, c.created_at, c.id LIMIT 1)
     )"""
 
+# The cards left of each kind among the student's cards due before the day's end or new,
+# counted from the card index alone, then those of retired questions (through the partial index
+# of the few inactive questions) taken off: this counts the cards of active questions without
+# looking up each card's question. The condition is the partial index's own, as each database
+# writes it (SQLite uses a partial index only for a query that says the same).
+_INACTIVE = "i.active = 0" if connection.vendor == "sqlite" else "NOT i.active"
+_LEFT_COUNTS = f"""SELECT COUNT(*) FILTER (WHERE {_LEARNING_DUE}) AS learning,
+        COUNT(*) FILTER (WHERE {_REVIEW_DUE}) AS review,
+        COUNT(*) FILTER (WHERE {_NEW}) AS new
+    FROM {{cards}} WHERE {{join}}c.student_id = %(student)s AND (c.due < %(end)s OR {_NEW})"""
+_ALL_LEFT = _LEFT_COUNTS.format(cards=f"{rawsql.table(Card)} AS c", join="")
+# CROSS JOIN: SQLite then starts from the questions, as the partial index allows, rather than
+# from the student's cards (PostgreSQL plans it as any join).
+_RETIRED_LEFT = _LEFT_COUNTS.format(
+    cards=f"{rawsql.table(Question)} AS i CROSS JOIN {rawsql.table(Card)} AS c",
+    join=f"{_INACTIVE} AND c.question_id = i.id AND ",
+)
+
 # One row: the cards left of each kind, the day's figures so far from its `ReviewDay` row, the
-# reviews since a moment (none if it is NULL) and the id of the card to show. Cards due after
-# the day's end (most studied cards) are set aside first: testing them cost most.
+# reviews since a moment (none if it is NULL) and the id of the card to show.
 _QUEUE_SQL = f"""SELECT n.learning, n.review, n.new, d.new_cards, d.recall_reviews,
     s.reviewed, s.correct, s.time_ms, s.last, {_PICK} AS pick
 FROM (
-    SELECT COUNT(*) FILTER (WHERE {_LEARNING_DUE}) AS learning,
-        COUNT(*) FILTER (WHERE {_REVIEW_DUE}) AS review,
-        COUNT(*) FILTER (WHERE {_NEW}) AS new
-    FROM {_CARDS} AND (c.due < %(end)s OR {_NEW})
+    SELECT a.learning - r.learning AS learning, a.review - r.review AS review, a.new - r.new AS new
+    FROM ({_ALL_LEFT}) AS a CROSS JOIN ({_RETIRED_LEFT}) AS r
 ) AS n
 CROSS JOIN (
     SELECT COUNT(*) AS reviewed, COUNT(*) FILTER (WHERE r.rating > 1) AS correct,

@@ -95,6 +95,29 @@ def test_the_queue_leaves_out_retired_questions_and_tells_when_the_next_card_is_
     assert queue.card.pk != retired.pk and (queue.due_left, queue.new_left) == (5, 0)
 
 
+def test_new_cards_of_retired_questions_are_not_counted(loaded_banks, student):
+    assert add_all(student) == 6
+    assert review.next_card(student=student, now=MONDAY).new_left == 6
+    retired = Question.objects.order_by("pk")[:2]
+    Question.objects.filter(pk__in=[q.pk for q in retired]).update(active=False)
+    queue = review.next_card(student=student, now=MONDAY)
+    assert queue.new_left == 4 and queue.card.question_id not in {q.pk for q in retired}
+
+
+def test_the_queue_finds_retired_questions_through_their_partial_index(loaded_banks, student):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            explain = "EXPLAIN QUERY PLAN "
+        else:  # on a table this small PostgreSQL would rather scan it: told not to, it must be able to use the index
+            explain = "EXPLAIN "
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(explain + f"SELECT i.id FROM quizzes_question AS i WHERE {review._INACTIVE}")
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "question_inactive" in plan
+
+
 def test_a_simulated_week_follows_the_library_schedule(loaded_banks, student):
     """Review every due card each morning for a week, always Good: dues equal fsrs's own."""
     add_all(student)

@@ -4,6 +4,8 @@ SHELL := /bin/bash
 
 VENV := .venv
 PY := $(VENV)/bin/python
+# SQLite, then PostgreSQL in a throwaway cluster, at scales 1.0 and 0.1 (make bench BENCH_ARGS=... to change)
+BENCH_ARGS ?= --db both
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -227,20 +227,22 @@ def _question_read(
         row = cursor.fetchone()
     if row is None:
         raise Question.DoesNotExist(f"No question {params['question']}.")
-    question, question.section, revision, answer = rawsql.instances(row, _QUESTION, _SECTION, _REVISION, _ANSWER)
+    question, section, revision, answer = rawsql.instances(row, _QUESTION, _SECTION, _REVISION, _ANSWER)
+    rawsql.relate(question, "section", section)
     if answer is not None:
-        answer.revision = revision
+        rawsql.relate(answer, "revision", revision)
     return question, revision, answer, row[-1]
 
 
 # One of the student's attempts (the rule of `course.access.visible_attempts`: only their own),
 # with its quiz and the quiz's section, which the question page's heading names.
 _ATTEMPT = rawsql.Columns(Attempt, "t")
+_OWN_ATTEMPT = "t.id = %(attempt)s AND t.student_id = %(student)s"
 _OWN_ATTEMPT_SQL = f"""SELECT {_ATTEMPT.sql}, {_QUIZ.sql}, {_QUIZ_SECTION.sql}
 FROM {rawsql.table(Attempt)} AS t
 JOIN {rawsql.table(Quiz)} AS z ON z.id = t.quiz_id
 LEFT JOIN {rawsql.table(Section)} AS s ON s.id = z.section_id
-WHERE t.id = %(attempt)s AND t.student_id = %(student)s"""
+WHERE {_OWN_ATTEMPT}"""
 
 
 def own_attempt(student, pk: int) -> Attempt | None:
@@ -250,8 +252,9 @@ def own_attempt(student, pk: int) -> Attempt | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    attempt, quiz, quiz.section = rawsql.instances(row, _ATTEMPT, _QUIZ, _QUIZ_SECTION)
-    attempt.quiz = quiz
+    attempt, quiz, section = rawsql.instances(row, _ATTEMPT, _QUIZ, _QUIZ_SECTION)
+    rawsql.relate(quiz, "section", section)
+    rawsql.relate(attempt, "quiz", quiz)
     return attempt
 
 
@@ -267,10 +270,7 @@ def question_view(attempt: Attempt, position: int) -> QuestionView | None:
 
 # The student's attempt, locked to the end of the transaction on backends with row locks
 # (SQLite has none: its write transactions, begun IMMEDIATE, run one at a time).
-_LOCK_ATTEMPT_SQL = (
-    f"SELECT {_ATTEMPT.sql} FROM {rawsql.table(Attempt)} AS t"
-    " WHERE t.id = %(attempt)s AND t.student_id = %(student)s"
-)
+_LOCK_ATTEMPT_SQL = f"SELECT {_ATTEMPT.sql} FROM {rawsql.table(Attempt)} AS t WHERE {_OWN_ATTEMPT}"
 
 
 def answer_submit(

@@ -106,8 +106,14 @@ def assigned_items(assigned: Iterable[Assignment], detail_url: Callable[[str], s
     due, opens = escape(_("due")), _("opens")
     done_late, done = _badge(" warn", _("done late")), _badge("", "✓ " + _("done"))
     overdue, to_do = _badge(" bad", _("overdue")), _badge(" warn", _("to do"))
-    date_text, local = _short_datetime(), _localtime()
-    now = timezone.now()
+    zone, now = timezone.get_current_timezone(), timezone.now()
+
+    def local(value: datetime) -> datetime:  # as `{{ }}` shows an aware datetime
+        return timezone.localtime(value, zone)
+
+    def date_text(value: datetime) -> str:  # `value|date:"SHORT_DATETIME_FORMAT"`
+        return date_format(value, "SHORT_DATETIME_FORMAT")
+
     items = []
     for assignment in assigned:
         due_at = local(assignment.due_at)
@@ -144,16 +150,3 @@ def _badge(kind: str, text: str) -> str:
 def _score(score: float | None) -> str:
     """A 0..1 score as the `pct` filter shows it ("83 %"), escaped, or a muted dash for None."""
     return _MUTED_DASH if score is None else escape(pct(score))
-
-
-def _localtime() -> Callable[[datetime], datetime]:
-    """`template_localtime` for the aware datetimes of the database (USE_TZ is on), the current
-    time zone looked up once."""
-    zone = timezone.get_current_timezone()
-    return lambda value: timezone.localtime(value, zone)
-
-
-def _short_datetime() -> Callable[[datetime], str]:
-    """`lambda value: value|date:"SHORT_DATETIME_FORMAT"` for a value already in the current time
-    zone (`_localtime`), in the current language."""
-    return lambda value: date_format(value, "SHORT_DATETIME_FORMAT")

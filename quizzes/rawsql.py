@@ -36,11 +36,6 @@ def column(model: type[Model], name: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(name).column)
 
 
-def _converters(col) -> list:
-    """What the ORM applies to a column's values as they come from the database."""
-    return connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-
-
 def converted(model: type[Model], name: str, value):
     """A value of a field's column as the ORM gives it (on SQLite: aware datetimes, booleans,
     decoded JSON)."""
@@ -52,10 +47,10 @@ def converted(model: type[Model], name: str, value):
 
 @cache
 def _field_converters(model: type[Model], name: str) -> tuple:
-    """A field's column and its converters, looked up once (some 30 µs: the home converts two
-    dates a quiz), as `Columns` does."""
+    """A field's column and what the ORM applies to its values as they come from the database,
+    looked up once (some 30 µs: the home converts two dates a quiz)."""
     col = model._meta.get_field(name).get_col(model._meta.db_table)
-    return col, _converters(col)
+    return col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)
 
 
 def param(model: type[Model], name: str, value):
@@ -88,10 +83,10 @@ class Columns:
         fields = [f for f in model._meta.concrete_fields if f.name not in leave_out]
         self.attnames = [f.attname for f in fields]
         self.sql = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields)
-        # Only some columns have converters (datetimes, booleans, JSON); they are looked up once
-        # here, not for every row.
-        cols = [f.get_col(model._meta.db_table) for f in fields]
-        self.converted = [(index, col, _converters(col)) for index, col in enumerate(cols) if _converters(col)]
+        # Only some columns have converters (datetimes, booleans, JSON); they are looked up once,
+        # not for every row.
+        looked_up = [(index, *_field_converters(model, f.name)) for index, f in enumerate(fields)]
+        self.converted = [(index, col, converters) for index, col, converters in looked_up if converters]
         # Model.__init__ (through from_db) sets each field with setattr and sends pre_init and
         # post_init: some 7 µs an instance, most of what a page of them costs in Python. When no
         # field's attribute does anything on set (a plain field's has no __set__; a foreign

@@ -203,7 +203,9 @@ def _card_of_row(row) -> Card | None:
     card, question, section, revision = rawsql.instances(row, *_CARD_PARTS)
     if card is None:
         return None
-    card.question, question.section, question.current_revision = question, section, revision
+    rawsql.relate(card, "question", question)
+    rawsql.relate(question, "section", section)
+    rawsql.relate(question, "current_revision", revision)
     return card
 
 

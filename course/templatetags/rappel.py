@@ -1,5 +1,5 @@
-"""Small display filters shared by the report templates, a tag for forms in lists, the language
-switcher's buttons and the heatmap's cells."""
+"""Small display filters shared by the report templates, the language switcher's buttons and the
+heatmap's cells."""
 
 from __future__ import annotations
 
@@ -7,19 +7,11 @@ import datetime as dt
 
 from django import template
 from django.conf import settings
-from django.template.defaulttags import CsrfTokenNode
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def csrf_input(context) -> str:
-    """The hidden input `{% csrf_token %}` renders, made once for the forms of a long list:
-    `{% csrf_input as csrf %}` before the loop, `{{ csrf }}` in each form."""
-    return CsrfTokenNode().render(context)
 
 
 _LANGUAGE_BUTTON = """

@@ -46,7 +46,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from course.models import Cohort, Section  # noqa: E402
-from quizzes import attempts, kinds, reports, review  # noqa: E402
+from quizzes import attempts, kinds, progress, reports, review  # noqa: E402
 from quizzes.management.commands import seed_school  # noqa: E402
 from quizzes.management.commands.seed_school import CARD_COLUMNS, answer_form, raw_insert  # noqa: E402
 from quizzes.models import Answer, Attempt, Card, Question, Quiz, Revision  # noqa: E402
@@ -428,12 +428,17 @@ def components(bench: Bench, *, student: User, school: Cohort, heat: Cohort, ass
     page = "review progress (GET /review/progress/)"
     bench.component(
         page,
-        "review.card_progress",
-        lambda: review.card_progress(
+        "progress.figures (from the snapshot)",
+        lambda: progress.figures(student=student, now=now, prefs=prefs),
+    )
+    bench.component(
+        page,
+        "progress.card_progress (a rebuild's pass over the cards)",
+        lambda: progress.card_progress(
             student=student, now=now, tz=tz, desired_retention=prefs.desired_retention
         ),
     )
-    bench.component(page, "review.day_figures", lambda: review.day_figures(student=student, now=now, tz=tz))
+    bench.component(page, "progress.day_figures", lambda: progress.day_figures(student=student, now=now, tz=tz))
     bench.component(
         "review next card (GET /review/)",
         "review.next_card",

@@ -28,7 +28,10 @@ from course.markdown import render as render_markdown
 from course.models import Section
 from quizzes import banks, gift, kinds, revisions
 from quizzes.admin_forms import QuestionForm
-from quizzes.models import Answer, Attempt, Card, Question, Quiz, QuizItem, Review, ReviewDay, ReviewSettings, Revision
+from quizzes.models import (
+    Answer, Attempt, Card, ProgressSection, ProgressSnapshot, Question, Quiz, QuizItem, Review, ReviewDay,
+    ReviewSettings, Revision,
+)
 
 IMPORT_SALT = "rappel.admin.import"
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -139,7 +142,7 @@ class QuestionAdmin(admin.ModelAdmin):
         if revision is not None and revision.number > 1:
             messages.info(request, _("Saved as revision %(n)s: past answers keep the revision they were given.")
                           % {"n": revision.number})
-        banks.sync_section_quizzes()
+        banks.questions_changed()
 
     # --- deleting: only questions nobody answered ----------------------------------------------
 
@@ -158,13 +161,13 @@ class QuestionAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Activate the selected questions"), permissions=["change"])
     def activate(self, request, queryset):
         count = queryset.update(active=True)
-        banks.sync_section_quizzes()
+        banks.questions_changed()
         self.message_user(request, _("%(n)d questions activated.") % {"n": count})
 
     @admin.action(description=gettext_lazy("Deactivate the selected questions"), permissions=["change"])
     def deactivate(self, request, queryset):
         count = queryset.update(active=False)
-        banks.sync_section_quizzes()
+        banks.questions_changed()
         self.message_user(request, _("%(n)d questions deactivated.") % {"n": count})
 
     @admin.action(description=gettext_lazy("Move the selected questions to a section"), permissions=["change"])
@@ -172,7 +175,7 @@ class QuestionAdmin(admin.ModelAdmin):
         form = MoveForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             count = queryset.update(section=form.cleaned_data["section"])
-            banks.sync_section_quizzes()
+            banks.questions_changed()
             self.message_user(request, _("%(n)d questions moved.") % {"n": count})
             return None
         return TemplateResponse(request, "admin/quizzes/question/move.html", {
@@ -397,20 +400,37 @@ class ReviewAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(ReviewDay)
-class ReviewDayAdmin(admin.ModelAdmin):
-    """The daily rollup of the review log, kept by the app: readable, never edited."""
+class _KeptByTheApp(admin.ModelAdmin):
+    """Rows the app keeps in step by itself: readable, never added or edited by hand (deleting
+    a snapshot is safe: the student's next progress page rebuilds it)."""
 
-    list_display = ("student", "day", "reviews", "new_cards", "recall_reviews", "recall_passed")
     list_select_related = ("student",)
     search_fields = ("student__username",)
-    date_hierarchy = "day"
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ReviewDay)
+class ReviewDayAdmin(_KeptByTheApp):
+    """The daily rollup of the review log."""
+
+    list_display = ("student", "day", "reviews", "new_cards", "recall_reviews", "recall_passed")
+    date_hierarchy = "day"
+
+
+@admin.register(ProgressSnapshot)
+class ProgressSnapshotAdmin(_KeptByTheApp):
+    list_display = ("student", "day", "time_zone", "reviews", "cards", "streak_before", "built_at")
+
+
+@admin.register(ProgressSection)
+class ProgressSectionAdmin(_KeptByTheApp):
+    list_display = ("student", "section", "new", "learning", "review", "relearning", "recall_count", "applied")
+    list_select_related = ("student", "section")
 
 
 @admin.register(ReviewSettings)

@@ -21,7 +21,7 @@ from django.db import transaction
 
 from course.models import Section
 from course.yamlio import LineDict, LineList, Problem, load_file, plain
-from quizzes import kinds, revisions
+from quizzes import kinds, progress, revisions
 from quizzes.revisions import revision_apply
 from quizzes.models import Answer, Question, Quiz, QuizItem
 
@@ -338,6 +338,14 @@ def _sync_items(quiz: Quiz, question_ids: list[int]) -> None:
         )
 
 
+def questions_changed() -> None:
+    """What follows any change to which questions are active, and in which section: each
+    section's quiz is synced, and the students' progress snapshots, which count cards by
+    section of active questions, are dropped (each student's next page rebuilds theirs)."""
+    sync_section_quizzes()
+    progress.forget()
+
+
 def sync_section_quizzes() -> None:
     """Each section's quiz holds its active graded questions, in bank order."""
     for section in Section.objects.order_by("position"):
@@ -410,7 +418,7 @@ def bank_load(paths: Iterable[Path | str] | None = None, *, dry_run: bool = Fals
             gone = Question.objects.filter(active=True).exclude(uid__in=[q.uid for q in read.questions])
             summary.deactivated = sorted(gone.values_list("uid", flat=True))
             gone.update(active=False)
-        sync_section_quizzes()
+        questions_changed()
         by_uid = dict(Question.objects.values_list("uid", "pk"))
         for position, bank_quiz in enumerate(read.quizzes, start=1):
             quiz, _ = Quiz.objects.update_or_create(

@@ -312,3 +312,65 @@ class ReviewDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} {self.day}: {self.reviews}"
+
+
+FORECAST_DAYS = 14  # the progress page's forecast: reviews due on each of the next 14 review days
+
+
+class ProgressSnapshot(models.Model):
+    """What one student's progress page shows, worked out once a review day (`quizzes.progress`).
+
+    The card figures live in one `ProgressSection` row a section, which `review_record` moves in
+    step with each rating; this row says what the snapshot was built for and from, so that a
+    page can tell whether it still holds: the same review day and settings, as many cards, and
+    every review of the day counted (those at build time plus those the ratings applied since).
+    """
+
+    student = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="progress_snapshot"
+    )
+    day = models.DateField(help_text=_("the review day it was built for"))
+    time_zone = models.CharField(max_length=64)
+    desired_retention = models.FloatField()
+    reviews = models.PositiveIntegerField(help_text=_("the day's reviews when it was built"))
+    cards = models.PositiveIntegerField(help_text=_("the student's cards when it was built"))
+    streak_before = models.PositiveIntegerField(help_text=_("review days in a row up to yesterday"))
+    windows = models.JSONField(help_text=_("[days, reviews, passed] of true retention, before today"))
+    built_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("progress snapshot")
+        verbose_name_plural = _("progress snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.day}"
+
+
+class ProgressSection(models.Model):
+    """One student's cards of one section (of active questions), summed for the progress page:
+    cards by state, the sum and count of their predicted recall by the end of the snapshot's
+    review day, and the studied ones due on each of the next `FORECAST_DAYS` review days
+    (`due_0` is today's, overdue cards included). `applied` counts the ratings added since the
+    snapshot was built."""
+
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    new = models.IntegerField(default=0)
+    learning = models.IntegerField(default=0)
+    review = models.IntegerField(default=0)
+    relearning = models.IntegerField(default=0)
+    recall_sum = models.FloatField(default=0.0)
+    recall_count = models.IntegerField(default=0)
+    applied = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("progress by section")
+        verbose_name_plural = _("progress by section")
+        constraints = [models.UniqueConstraint(fields=["student", "section"], name="progress_section_once")]
+
+
+# due_0 … due_13: one column a forecast day, so that a rating moves a card between two days in
+# the same UPDATE that moves it between two states.
+for _day in range(FORECAST_DAYS):
+    ProgressSection.add_to_class(f"due_{_day}", models.IntegerField(default=0))
+del _day

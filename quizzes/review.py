@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from course.models import Section
-from quizzes import kinds, rawsql, scheduling
+from quizzes import kinds, progress, rawsql, scheduling
 from quizzes.models import Card, Question, Review, ReviewDay, ReviewSettings, Revision
 from quizzes.scheduling import CardState
 
@@ -304,9 +304,12 @@ class Recorded:
 
 # The card, locked to the end of the transaction on backends with row locks (SQLite has none:
 # its write transactions, begun IMMEDIATE, run one at a time).
+# The card, and the section of its question if that is active (for the progress snapshot): a
+# subquery, so that only the card's row is locked.
 _LOCK_SQL = (
-    f"SELECT {_CARD.sql} FROM {rawsql.table(Card)} AS card"
-    " WHERE card.id = %(card)s AND card.student_id = %(student)s"
+    f"SELECT {_CARD.sql}, (SELECT q.section_id FROM {rawsql.table(Question)} AS q"
+    " WHERE q.id = card.question_id AND q.active)"
+    f" FROM {rawsql.table(Card)} AS card WHERE card.id = %(card)s AND card.student_id = %(student)s"
 )
 # The review inserted as `Model.save` would insert it (no signal listens to its saves).
 _REVIEW_FIELDS = [f for f in Review._meta.concrete_fields if not f.primary_key]
@@ -346,7 +349,7 @@ def review_record(
         row = cursor.fetchone()
         if row is None:
             raise CardNotFound(NO_SUCH_CARD)
-        card = _CARD.instance(row)
+        card, section_id = _CARD.instance(row[:-1]), row[-1]
         data = read_token(token, card_id=card_id)
         if card.version != data.get("v"):
             return Recorded(review=None, card=card)  # a double click or a second tab: already counted
@@ -374,7 +377,10 @@ def review_record(
         cursor.execute(_UPDATE_CARD_SQL, {**schedule, "card": card.pk, "version": card.version})
         if cursor.rowcount != 1:  # cannot happen under the row lock; refuse rather than double count
             raise IntegrityError("card changed under its lock")
-        _count_in_day(review, scheduling.review_day(now, prefs.time_zone), before=before)
+        today = scheduling.review_day(now, prefs.time_zone)
+        _count_in_day(review, today, before=before)
+        progress.count_rating(student_id=student.pk, section_id=section_id, before=before, after=after,
+                              today=today, prefs=prefs)
         for name in _SCHEDULE:
             setattr(card, name, getattr(after, name))
         card.version += 1
@@ -466,139 +472,3 @@ def review_days_rebuild(*, models: tuple | None = None, chunk: int = 20_000) -> 
         )
     return len(totals)
 
-
-# --- progress ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DayFigures:
-    """What the daily rollup tells of a student's reviewing, as of one moment."""
-
-    streak: int  # consecutive review days with a review, ending today (or yesterday)
-    retention: list[dict]  # true retention over each window: days, total, passed, rate
-
-
-# SQLite stores a date as ISO text: read as text, it skips the converter Django registers for
-# date columns, which took longer on a year of rows than the query (parsed below instead).
-_DAYS_SQL = (
-    f"SELECT {'CAST(day AS TEXT)' if connection.vendor == 'sqlite' else 'day'}, reviews, recall_reviews,"
-    f" recall_passed FROM {rawsql.table(ReviewDay)} WHERE student_id = %s AND day > %s AND day <= %s"
-)
-
-
-def day_figures(*, student, now: dt.datetime, tz: str, windows: tuple[int, ...] = (7, 30),
-                horizon_days: int = 366) -> DayFigures:
-    """Streak and true retention from the student's `ReviewDay` rows of the last year: one query.
-
-    True retention is the share of reviews of cards in review state (not learning) that were not
-    rated Again, over the last n review days, today included. The streak counts consecutive
-    review days with at least one review, ending today, or yesterday if today has none yet.
-    Review days start at 04:00 local time.
-    """
-    today = scheduling.review_day(now, tz)
-    first = today - dt.timedelta(days=max(horizon_days, *windows))
-    with connection.cursor() as cursor:
-        cursor.execute(_DAYS_SQL, [student.pk, rawsql.param(ReviewDay, "day", first), rawsql.param(ReviewDay, "day", today)])
-        rows = cursor.fetchall()
-    reviewed: set[dt.date] = set()
-    retention = [{"days": n, "total": 0, "passed": 0, "rate": None} for n in windows]
-    for day, reviews, recall_reviews, recall_passed in rows:
-        day = dt.date.fromisoformat(day) if isinstance(day, str) else day
-        if reviews:
-            reviewed.add(day)
-        age = (today - day).days
-        for window in retention:
-            if age < window["days"]:
-                window["total"] += recall_reviews
-                window["passed"] += recall_passed
-    for window in retention:
-        window["rate"] = window["passed"] / window["total"] if window["total"] else None
-    day = today if today in reviewed else today - dt.timedelta(days=1)
-    streak = 0
-    while day in reviewed and streak < horizon_days:
-        streak += 1
-        day -= dt.timedelta(days=1)
-    return DayFigures(streak=streak, retention=retention)
-
-
-@dataclass(frozen=True)
-class CardProgress:
-    """The card figures of the progress page."""
-
-    states: dict  # cards by state: new, learning, review, relearning, total
-    forecast: list[dict]  # {"day", "count"}: reviews due per review day from today on
-    mastery: list[Section]  # every section, with `cards` studied and their mean `recall` (None if none)
-
-
-# Each section with the student's cards in it (of active questions): how many of each state,
-# and the sum and count of the studied cards' predicted recall (the card table goes by its own
-# name here, as in the ORM's SQL of the recall expression).
-_C = rawsql.table(Card)
-_PROGRESS_SECTION = rawsql.Columns(Section, "section")
-_PROGRESS_SQL = f"""SELECT {_PROGRESS_SECTION.sql}, a.new, a.learning, a.review, a.relearning, a.recall_sum, a.recall_count
-FROM {rawsql.table(Section)} AS section
-LEFT JOIN (
-    SELECT q.section_id,
-        COUNT(*) FILTER (WHERE {_C}.last_review IS NULL) AS new,
-        COUNT(*) FILTER (WHERE {_C}.last_review IS NOT NULL AND {_C}.state = {Card.State.LEARNING.value}) AS learning,
-        COUNT(*) FILTER (WHERE {_C}.state = {Card.State.REVIEW.value}) AS review,
-        COUNT(*) FILTER (WHERE {_C}.state = {Card.State.RELEARNING.value}) AS relearning,
-        SUM(%(recall)s) AS recall_sum, COUNT({_C}.stability) AS recall_count
-    FROM {_C} JOIN {rawsql.table(Question)} AS q ON q.id = {_C}.question_id
-    WHERE {_C}.student_id = %%s AND q.active
-    GROUP BY q.section_id
-) AS a ON a.section_id = section.id
-ORDER BY section.position"""
-
-
-def _forecast_sql(days: int) -> str:
-    """Studied cards due before the end of the `days`-th review day, counted by the index of
-    the first day whose end they are due before (overdue cards count for today)."""
-    whens = " ".join(f"WHEN c.due < %s THEN {index}" for index in range(days))
-    return (
-        f"SELECT CASE {whens} END, COUNT(*) FROM {_C} AS c"
-        f" JOIN {rawsql.table(Question)} AS q ON q.id = c.question_id"
-        " WHERE c.student_id = %s AND q.active AND c.last_review IS NOT NULL AND c.due < %s GROUP BY 1"
-    )
-
-
-def _recall_sql(*, now: dt.datetime, desired_retention: float) -> tuple[str, list]:
-    """`scheduling.retrievability_expression` compiled for a hand-written statement."""
-    query = Card.objects.all().query
-    expression = scheduling.retrievability_expression(now=now, desired_retention=desired_retention)
-    return query.get_compiler(connection=connection).compile(expression.resolve_expression(query))
-
-
-def card_progress(
-    *, student, now: dt.datetime, tz: str, desired_retention: float, days: int = 14
-) -> CardProgress:
-    """Cards by state, the review forecast and mastery by section, in two queries.
-
-    One pass over the student's cards (of active questions) gives each section its cards by
-    state and their predicted recall now (mastery: the mean over studied cards); the other
-    counts the studied cards due on each of the next `days` review days (from 04:00 in `tz`),
-    through the (student, due) index. Both aggregate in the database.
-    """
-    today = scheduling.review_day(now, tz)
-    ends = [
-        rawsql.param(Card, "due", scheduling.day_bounds(today + dt.timedelta(days=i), tz)[1]) for i in range(days)
-    ]
-    recall, recall_params = _recall_sql(now=now, desired_retention=desired_retention)
-    states = dict.fromkeys(("new", "learning", "review", "relearning"), 0)
-    sections = []
-    with connection.cursor() as cursor:
-        cursor.execute(_PROGRESS_SQL % {"recall": recall}, [*recall_params, student.pk])
-        width = len(_PROGRESS_SECTION)
-        for row in cursor.fetchall():
-            section = _PROGRESS_SECTION.instance(row[:width])
-            new, learning, review, relearning, recall_sum, recall_count = row[width:]
-            for key, n in zip(states, (new, learning, review, relearning), strict=True):
-                states[key] += n or 0
-            section.cards = (learning or 0) + (review or 0) + (relearning or 0)
-            section.recall = recall_sum / recall_count if recall_count else None
-            sections.append(section)
-        cursor.execute(_forecast_sql(days), [*ends, student.pk, ends[-1]])
-        counts = dict(cursor.fetchall())
-    states["total"] = sum(states.values())
-    forecast = [{"day": today + dt.timedelta(days=i), "count": counts.get(i, 0)} for i in range(days)]
-    return CardProgress(states=states, forecast=forecast, mastery=sections)

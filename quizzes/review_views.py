@@ -6,6 +6,7 @@ Every step is also a plain form post that redirects, so reviewing works without 
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 
 from django import forms
 from django.contrib import messages
@@ -14,6 +15,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,6 +25,7 @@ from course.links import slug_url
 from course.models import Section
 from quizzes import kinds, review, scheduling
 from quizzes.charts import bar_chart
+from quizzes.progress import figures as progress_figures
 from quizzes.models import Card, Question, Quiz, ReviewSettings
 from course.templatetags.rappel import pct
 from quizzes.views import HtmxHttpRequest
@@ -207,27 +211,35 @@ def _safe_next(request: HtmxHttpRequest) -> bool:
     return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
 
 
+def _mastery_rows(sections: list[Section]) -> SafeString:
+    """The rows of the mastery table: a string a row, every value escaped (a template loop cost
+    more than the figures did; quizzes/home.py says why)."""
+    section_url = slug_url("course:section")
+    rows = []
+    for section in sections:
+        if section.recall is None:
+            recall = '<span class="muted">—</span>'
+        else:
+            recall = (f'<meter min="0" max="1" low="0.7" high="0.9" optimum="1" value="{section.recall:.2f}"></meter>'
+                      f" {escape(pct(section.recall))}")
+        rows.append(
+            f'<tr><th scope="row"><a href="{escape(section_url(section.slug))}">{escape(section.display_title)}</a></th>'
+            f'<td class="num">{localize(section.cards)}</td>\n        <td>{recall}</td></tr>'
+        )
+    return mark_safe("\n".join(rows))  # every value above is escaped
+
+
 @require_GET
 @login_required
 def progress(request: HtmxHttpRequest) -> HttpResponse:
-    now = timezone.now()
     prefs = review.settings_for(request.user)
-    cards = review.card_progress(
-        student=request.user, now=now, tz=prefs.time_zone, desired_retention=prefs.desired_retention
-    )
-    history = review.day_figures(student=request.user, now=now, tz=prefs.time_zone)
+    figures = progress_figures(student=request.user, now=timezone.now(), prefs=prefs)
+    cards, history = figures.cards, figures.days
     days = cards.forecast
     chart = bar_chart(
         [(d["day"].strftime("%d/%m"), d["count"]) for d in days],
         title=_("Reviews due over the next 14 days"),
     )
-    # What the tables show, worked out here once rather than by filters and tags for each row.
-    section_url = slug_url("course:section")
-    mastery = [
-        {"title": s.display_title, "url": section_url(s.slug), "cards": s.cards,
-         "percent": pct(s.recall) if s.recall is not None else "", "meter": f"{s.recall:.2f}" if s.recall is not None else ""}
-        for s in cards.mastery
-    ]
     retention = [{**r, "percent": pct(r["rate"]) if r["rate"] is not None else ""} for r in history.retention]
     context = {
         "prefs": prefs,
@@ -238,7 +250,8 @@ def progress(request: HtmxHttpRequest) -> HttpResponse:
         "tomorrow": days[1]["count"],
         "retention": retention,
         "streak": history.streak,
-        "mastery": mastery,
+        "mastery": cards.mastery,
+        "mastery_rows": _mastery_rows(cards.mastery),
     }
     return render(request, "quizzes/review/progress.html", context)
 

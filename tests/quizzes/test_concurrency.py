@@ -12,10 +12,12 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from quizzes import review
+from quizzes import progress, review
 from quizzes.models import Answer, Attempt, Card, Question, Review, ReviewDay
 from tests.quizzes.helpers import answer_form
+from tests.quizzes.test_progress import from_scratch, shown
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -108,3 +110,29 @@ def test_two_tabs_finishing_the_same_attempt_finish_it_once(loaded_banks, studen
     attempt.refresh_from_db()
     assert attempt.finished_at is not None and attempt.score == 1.0
     assert Card.objects.filter(student=student).count() == 0  # nothing missed, no card added twice
+
+
+def test_progress_pages_and_ratings_at_once_end_with_the_cards_figures(loaded_banks, student):
+    """Half the workers rate cards while the other half open the progress page (each of which may
+    rebuild the snapshot as a rating commits): no 500, and the next page shows what the cards say,
+    whichever way the race went."""
+    review.cards_add(student=student, questions=Question.objects.all())
+    cards = list(Card.objects.filter(student=student).order_by("pk")[: WORKERS // 2])
+    forms = iter([(c.pk, review.card_token(c, shown_at=c.due)) for c in cards])
+    jobs = iter(["rate", "page"] * (WORKERS // 2))
+    lock = threading.Lock()
+
+    def rate_or_look() -> int:
+        with lock:
+            job = next(jobs)
+            form = next(forms) if job == "rate" else None
+        client = logged_in(student)
+        if form:
+            return client.post(reverse("review:card-rate", args=[form[0]]), {"rating": "3", "token": form[1]}).status_code
+        return client.get(reverse("review:progress")).status_code
+
+    assert sorted(run_together(rate_or_look)) == [200] * (WORKERS // 2) + [302] * (WORKERS // 2)
+    now = timezone.now()
+    figures = progress.figures(student=student, now=now, prefs=review.settings_for(student))
+    assert shown(figures) == from_scratch(student, now)
+    assert figures.cards.states["new"] == Card.objects.filter(student=student).count() - WORKERS // 2

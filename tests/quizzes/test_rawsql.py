@@ -11,7 +11,7 @@ from django.db.models.signals import post_init
 from django.utils import timezone
 
 from course.models import Section
-from quizzes import attempts, rawsql, review
+from quizzes import attempts, progress, rawsql, review
 from quizzes.models import Attempt, Card, Question, Quiz, ReviewSettings
 from tests.quizzes.helpers import answer_form
 
@@ -135,7 +135,7 @@ def test_every_hand_written_statement_makes_its_instances_without_init():
     for columns in (attempts._QUIZ, attempts._QUIZ_SECTION, attempts._ASSIGNMENT, attempts._COHORT,
                     attempts._QUESTION, attempts._REVISION, attempts._ANSWER, attempts._ATTEMPT,
                     review._SETTINGS, review._CARD, review._QUESTION, review._SECTION, review._REVISION,
-                    review._PROGRESS_SECTION):
+                    progress._PROGRESS_SECTION):
         assert columns.plain, columns.model
 
 

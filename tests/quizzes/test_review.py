@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from quizzes import review, scheduling
+from quizzes import progress, review, scheduling
 from quizzes.models import Card, Question, Review, ReviewDay, ReviewSettings
 from tests.quizzes.helpers import answer_form
 
@@ -187,12 +187,12 @@ def test_progress_figures(loaded_banks, student):
         card = Card.objects.get(pk=cards[index].pk)
         rate(student, card, rating, card.due)
     latest = max(Card.objects.filter(last_review__isnull=False).values_list("last_review", flat=True))
-    figures = review.card_progress(student=student, now=MONDAY, tz="Europe/Paris", desired_retention=0.9)
+    figures = progress.card_progress(student=student, now=MONDAY, tz="Europe/Paris", desired_retention=0.9)
     states = figures.states
     assert states == {"new": 2, "learning": 0, "review": 3, "relearning": 1, "total": 6}
-    history = review.day_figures(student=student, now=latest, tz="Europe/Paris")
+    history = progress.day_figures(student=student, now=latest, tz="Europe/Paris")
     assert [(r["days"], r["total"], r["passed"], r["rate"]) for r in history.retention] == [(7, 2, 1, 0.5), (30, 2, 1, 0.5)]
-    assert review.day_figures(student=student, now=latest + dt.timedelta(days=8), tz="Europe/Paris").retention[0]["total"] == 0
+    assert progress.day_figures(student=student, now=latest + dt.timedelta(days=8), tz="Europe/Paris").retention[0]["total"] == 0
     days = figures.forecast
     expected = [0] * 14
     for due in Card.objects.filter(last_review__isnull=False).values_list("due", flat=True):
@@ -222,7 +222,7 @@ def test_progress_forecast_days_bounds_and_inactive_questions(loaded_banks, stud
                                                       last_review=MONDAY - dt.timedelta(days=1))
     inactive = cards[0].question
     Question.objects.filter(pk=inactive.pk).update(active=False)
-    figures = review.card_progress(student=student, now=MONDAY, tz="Europe/Paris", desired_retention=0.9)
+    figures = progress.card_progress(student=student, now=MONDAY, tz="Europe/Paris", desired_retention=0.9)
     counts = [d["count"] for d in figures.forecast]
     assert counts[:2] == [1, 1] and counts[13] == 1 and sum(counts) == 3
     assert [d["day"] for d in figures.forecast][:2] == [today, today + dt.timedelta(days=1)]
@@ -242,11 +242,11 @@ def test_streak_counts_consecutive_review_days(loaded_banks, student):
         moment = (MONDAY + dt.timedelta(days=day)).replace(hour=3, minute=30)  # 03:30 belongs to the day before
         rate(student, Card.objects.get(pk=card.pk), 3, moment)
     saturday_morning = (MONDAY + dt.timedelta(days=5)).replace(hour=10)
-    assert review.day_figures(student=student, now=saturday_morning, tz="Europe/Paris").streak == 2
+    assert progress.day_figures(student=student, now=saturday_morning, tz="Europe/Paris").streak == 2
     # Review days Sunday to Friday (the 03:30 reviews count for the day before): 2 to 4 make 3
-    assert review.day_figures(student=student, now=(MONDAY + dt.timedelta(days=2)).replace(hour=10),
+    assert progress.day_figures(student=student, now=(MONDAY + dt.timedelta(days=2)).replace(hour=10),
                               tz="Europe/Paris").streak == 3
-    assert review.day_figures(student=student, now=MONDAY + dt.timedelta(days=30), tz="Europe/Paris").streak == 0
+    assert progress.day_figures(student=student, now=MONDAY + dt.timedelta(days=30), tz="Europe/Paris").streak == 0
 
 
 def test_the_daily_rollup_equals_the_log_and_a_rebuild(loaded_banks, student, other_student):
@@ -285,7 +285,7 @@ def test_mastery_in_the_database_equals_the_librarys_retrievability(loaded_banks
         scheduling.retrievability(card_id=c.pk, state=review.card_state(c), now=now)
         for c in Card.objects.filter(question__section__slug="alpha")
     ]
-    figures = review.card_progress(student=student, now=now, tz="Europe/Paris", desired_retention=0.9)
+    figures = progress.card_progress(student=student, now=now, tz="Europe/Paris", desired_retention=0.9)
     rows = {s.slug: s for s in figures.mastery}
     assert rows["alpha"].cards == 3
     assert rows["alpha"].recall == pytest.approx(sum(expected) / len(expected), rel=1e-9)
@@ -390,10 +390,16 @@ def test_progress_page_takes_a_constant_number_of_queries(student_client, loaded
                                                          django_assert_num_queries):
     add_all(student)
     ReviewSettings.objects.create(student=student)
-    # session, user, settings, the card figures, the sections, the review days (streak, retention)
-    with django_assert_num_queries(6):
+    # The day's first page builds the snapshot: session, user, settings, the snapshot (none yet),
+    # the sections, the cards, the review days before today, then the write: savepoint, delete
+    # the old rows, insert the new ones, insert or replace the header, release.
+    with django_assert_num_queries(12):
         page = student_client.get(reverse("review:progress"))
     assert page.context["states"]["total"] == 6
+    # Later pages read it: session, user, settings, the snapshot with all it needs.
+    with django_assert_num_queries(4):
+        again = student_client.get(reverse("review:progress"))
+    assert again.context["states"] == page.context["states"]
 
 
 def test_settings_are_validated(student_client, student):
@@ -424,10 +430,11 @@ def test_next_card_and_rating_take_a_constant_number_of_queries(student_client, 
     with django_assert_num_queries(4):
         page = student_client.get(reverse("review:session"))
     # rate: session, user, settings, savepoint, lock card, insert review, update card, add to the
-    # day's rollup (the day's first rating too), release, then the next card as above.
+    # day's rollup (the day's first rating too), move the card in the progress snapshot, release,
+    # then the next card as above.
     for _ in range(3):
         card, token = page.context["card"], page.context["token"]
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(11):
             page = student_client.post(reverse("review:card-rate", args=[card.pk]), {"rating": "4", "token": token}, **HTMX)
 
 

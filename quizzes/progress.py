@@ -111,8 +111,8 @@ class CardProgress:
 # due on (NULL: new, or due after the last day): how many of each state, and the sum and count
 # of the studied cards' predicted recall. One more row (section NULL) gives all the student's
 # cards and today's row of the daily rollup, read in the same statement, hence as of the same
-# moment as the cards. (The card
-# table goes by its own name here, as in the ORM's SQL of the recall expression.)
+# moment as the cards. (The card table goes by its own name here, as in the ORM's SQL of the
+# recall expression.)
 _C = rawsql.table(Card)
 _PROGRESS_SECTION = rawsql.Columns(Section, "section")
 
@@ -129,8 +129,8 @@ FROM {_C} JOIN {rawsql.table(Question)} AS q ON q.id = {_C}.question_id
 WHERE {_C}.student_id = %s AND q.active
 GROUP BY 1, 2
 UNION ALL SELECT NULL, NULL, (SELECT COUNT(*) FROM {_C} WHERE student_id = %s),
-    {', '.join(f"(SELECT {name} FROM {rawsql.table(ReviewDay)} WHERE student_id = %s AND day = %s)"
-               for name in ("reviews", "recall_reviews", "recall_passed"))}, NULL, NULL"""
+    d.reviews, d.recall_reviews, d.recall_passed, NULL, NULL
+FROM (SELECT 1) AS one LEFT JOIN {rawsql.table(ReviewDay)} AS d ON d.student_id = %s AND d.day = %s"""
 
 
 @lru_cache(maxsize=16)
@@ -174,10 +174,9 @@ def card_progress(
         section.due = [0] * FORECAST_DAYS
         section.recall_sum, section.recall_count = 0.0, 0
     cards_total, day_row = 0, (0, 0, 0)
-    day_param = rawsql.param(ReviewDay, "day", today)
     with connection.cursor() as cursor:
         cursor.execute(_cards_sql(recall), [
-            *ends, *recall_params, student.pk, student.pk, *(student.pk, day_param) * 3
+            *ends, *recall_params, student.pk, student.pk, student.pk, rawsql.param(ReviewDay, "day", today)
         ])
         for section_id, day, *counts, recall_sum, recall_count in cursor.fetchall():
             if section_id is None:
@@ -244,6 +243,7 @@ LEFT JOIN {_SNAP} AS h ON h.student_id = %(student)s
 LEFT JOIN {_DAY} AS d ON d.student_id = %(student)s AND d.day = %(today)s
 LEFT JOIN {_PS} AS ps ON ps.section_id = section.id AND ps.student_id = %(student)s
 ORDER BY section.position"""
+_HEADER_END = len(_PROGRESS_SECTION) + len(_ROW_COLUMNS) + len(_SNAPSHOT_COLUMNS)  # then today's row, the card count
 
 
 def figures(*, student, now: dt.datetime, prefs: ReviewSettings) -> Progress:
@@ -255,34 +255,42 @@ def figures(*, student, now: dt.datetime, prefs: ReviewSettings) -> Progress:
         cursor.execute(_READ_SQL, {"student": student.pk, "today": rawsql.param(ReviewDay, "day", today)})
         rows = cursor.fetchall()
     width, size = len(_PROGRESS_SECTION), len(_ROW_COLUMNS)
-    if rows:
-        header = dict(zip(_SNAPSHOT_COLUMNS, rows[0][width + size:width + size + len(_SNAPSHOT_COLUMNS)], strict=True))
-        today_reviews, today_recall, today_passed, cards = rows[0][width + size + len(_SNAPSHOT_COLUMNS):]
-        stored = [dict(zip(_ROW_COLUMNS, row[width:width + size], strict=True)) for row in rows]
-        if (
-            header["day"] is not None
-            and rawsql.converted(ProgressSnapshot, "day", header["day"]) == today
-            and header["time_zone"] == tz
-            and header["desired_retention"] == retention
-            and header["cards"] == cards
-            and all(s["applied"] is not None for s in stored)
-            and header["reviews"] + sum(s["applied"] for s in stored) == (today_reviews or 0)
-        ):
-            sections = []
-            for row, values in zip(rows, stored, strict=True):
-                section = _PROGRESS_SECTION.instance(row[:width])
-                section.states = {key: values[key] for key in STATES}
-                section.due = [values[key] for key in DUE]
-                section.recall_sum, section.recall_count = values["recall_sum"], values["recall_count"]
-                sections.append(section)
-            windows = rawsql.converted(ProgressSnapshot, "windows", header["windows"])
-            return Progress(
-                cards=_card_figures(sections, today, cards_total=cards,
-                                    day_row=(today_reviews or 0, today_recall or 0, today_passed or 0)),
-                days=_with_today(header["streak_before"], windows, today_reviews or 0,
-                                 today_recall or 0, today_passed or 0),
-            )
-    return _rebuild(student=student, now=now, today=today, tz=tz, retention=retention)
+    if not rows:
+        return _rebuild(student=student, now=now, today=today, tz=tz, retention=retention)
+    header = dict(zip(_SNAPSHOT_COLUMNS, rows[0][width + size:_HEADER_END], strict=True))
+    day_row = tuple(n or 0 for n in rows[0][_HEADER_END:_HEADER_END + 3])
+    cards = rows[0][_HEADER_END + 3]
+    stored = [dict(zip(_ROW_COLUMNS, row[width:width + size], strict=True)) for row in rows]
+    if not _holds(header, stored, today=today, tz=tz, retention=retention, cards=cards, reviews=day_row[0]):
+        return _rebuild(student=student, now=now, today=today, tz=tz, retention=retention)
+    sections = []
+    for row, values in zip(rows, stored, strict=True):
+        section = _PROGRESS_SECTION.instance(row[:width])
+        section.states = {key: values[key] for key in STATES}
+        section.due = [values[key] for key in DUE]
+        section.recall_sum, section.recall_count = values["recall_sum"], values["recall_count"]
+        sections.append(section)
+    windows = rawsql.converted(ProgressSnapshot, "windows", header["windows"])
+    return Progress(
+        cards=_card_figures(sections, today, cards_total=cards, day_row=day_row),
+        days=_with_today(header["streak_before"], windows, *day_row),
+    )
+
+
+def _holds(header: dict, stored: list[dict], *, today: dt.date, tz: str, retention: float, cards: int,
+           reviews: int) -> bool:
+    """Whether a snapshot still gives the page's figures: built for this review day and these
+    settings, from as many cards as there are, with a row for every section, and every review
+    of the day counted (those at build time plus those ratings applied since)."""
+    return (
+        header["day"] is not None
+        and rawsql.converted(ProgressSnapshot, "day", header["day"]) == today
+        and header["time_zone"] == tz
+        and header["desired_retention"] == retention
+        and header["cards"] == cards
+        and all(s["applied"] is not None for s in stored)
+        and header["reviews"] + sum(s["applied"] for s in stored) == reviews
+    )
 
 
 def _with_today(streak_before: int, windows: list, reviews: int, recall_reviews: int, recall_passed: int) -> DayFigures:

@@ -250,7 +250,6 @@ def progress(request: HtmxHttpRequest) -> HttpResponse:
         "tomorrow": days[1]["count"],
         "retention": retention,
         "streak": history.streak,
-        "mastery": cards.mastery,
         "mastery_rows": _mastery_rows(cards.mastery),
     }
     return render(request, "quizzes/review/progress.html", context)

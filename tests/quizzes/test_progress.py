@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from quizzes import banks, progress, review, scheduling
-from quizzes.models import Card, ProgressSection, ProgressSnapshot, Question, ReviewDay, ReviewSettings
+from quizzes.models import Card, ProgressSection, ProgressSnapshot, Question, ReviewSettings
 from tests.quizzes.test_review import MONDAY, add_all, rate
 
 pytestmark = pytest.mark.django_db

@@ -45,11 +45,15 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from course.models import Cohort, Section  # noqa: E402
-from quizzes import attempts, kinds, progress, reports, review  # noqa: E402
-from quizzes.management.commands import seed_school  # noqa: E402
-from quizzes.management.commands.seed_school import CARD_COLUMNS, answer_form, raw_insert  # noqa: E402
-from quizzes.models import Answer, Attempt, Card, Question, Quiz, Revision  # noqa: E402
+from course.models import Section  # noqa: E402
+from classes.models import Cohort  # noqa: E402
+from quizzes import attempts, kinds  # noqa: E402
+from review import progress, cards as review  # noqa: E402
+from classes import reports  # noqa: E402
+from bench.management.commands import seed_school  # noqa: E402
+from bench.management.commands.seed_school import CARD_COLUMNS, answer_form, raw_insert  # noqa: E402
+from quizzes.models import Answer, Attempt, Question, Quiz, Revision  # noqa: E402
+from review.models import Card  # noqa: E402
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -279,7 +283,7 @@ def main() -> None:
     )
     bench.page(
         "student home (GET /quizzes/)",
-        get(taker_client, reverse("quizzes:home")),
+        get(taker_client, reverse("home")),
         expect=200,
         group="student",
         target="2x",
@@ -420,7 +424,7 @@ def main() -> None:
 
 def components(bench: Bench, *, student: User, school: Cohort, heat: Cohort, assessment: Quiz) -> None:
     """The functions behind the pages, timed one by one, to say where the time goes."""
-    from quizzes import stats
+    from classes import stats
 
     now = timezone.now()
     prefs = review.settings_for(student)

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
-from quizzes.models import ReviewSettings
+from review.models import ReviewSettings
 
 
 @require_http_methods(["GET", "POST"])

@@ -51,8 +51,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Our apps, bottom to top: each imports only those above it in this list.
     "course",
     "quizzes",
+    "review",
+    "classes",
+    "interop",
 ]
 
 MIDDLEWARE = [
@@ -125,7 +129,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "quizzes:home"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "fr"

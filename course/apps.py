@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class CourseConfig(AppConfig):
     name = "course"
     verbose_name = _("Course")
-
-    def ready(self) -> None:
-        from course import signals  # noqa: F401

@@ -16,7 +16,7 @@ from django.templatetags.static import static
 from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 
 _LINKS = {
-    "home": "quizzes:home",
+    "home": "home",
     "review": "review:session",
     "syllabus": "course:syllabus",
     "classes": "trainer:cohort-list",

@@ -26,12 +26,9 @@ from django.utils.translation import gettext_lazy
 
 from course.markdown import render as render_markdown
 from course.models import Section
-from quizzes import banks, gift, kinds, revisions
+from quizzes import banks, kinds, revisions
 from quizzes.admin_forms import QuestionForm
-from quizzes.models import (
-    Answer, Attempt, Card, ProgressSection, ProgressSnapshot, Question, Quiz, QuizItem, Review, ReviewDay,
-    ReviewSettings, Revision,
-)
+from quizzes.models import Answer, Attempt, Question, Quiz, QuizItem, Revision
 
 IMPORT_SALT = "rappel.admin.import"
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -283,12 +280,13 @@ class QuestionAdmin(admin.ModelAdmin):
                 except UnicodeDecodeError:
                     form.add_error("file", _("This file is not UTF-8 text."))
                 else:
-                    if name.lower().endswith(".gift"):  # Moodle GIFT: converted, then the same dry run
-                        read = gift.gift_read(text, path=name)
-                        if read.problems:
-                            context.update(problems=read.problems, new=[], changed=[], unchanged=[])
+                    reader = banks.UPLOAD_READERS.get(Path(name).suffix.lower())
+                    if reader is not None:  # another format (Moodle GIFT): converted, then the same dry run
+                        questions, problems = reader(text, name)
+                        if problems:
+                            context.update(problems=problems, new=[], changed=[], unchanged=[])
                             return TemplateResponse(request, "admin/quizzes/question/import.html", context, status=400)
-                        text, name = banks.dump_yaml({"questions": read.questions}), f"{name}.yaml"
+                        text, name = banks.dump_yaml({"questions": questions}), f"{name}.yaml"
                     with _bank_file(name, text) as bank_path:
                         context.update(banks.bank_plan([bank_path], display_name=name))
                     if not context["problems"]:
@@ -371,73 +369,6 @@ class AnswerAdmin(admin.ModelAdmin):
     raw_id_fields = ("attempt", "question", "revision")
 
 
-
-
-@admin.register(Card)
-class CardAdmin(admin.ModelAdmin):
-    list_display = ("student", "question", "state", "due", "last_review", "stability", "source")
-    list_filter = ("state", "source", "question__section")
-    list_select_related = ("student", "question")
-    search_fields = ("student__username", "question__uid")
-    raw_id_fields = ("student", "question")
-    readonly_fields = ("state", "step", "stability", "difficulty", "due", "last_review", "version")
-
-
-@admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
-    """The review log is append-only: readable, never edited."""
-
-    list_display = ("student", "question", "rating", "reviewed_at", "correct", "duration_ms")
-    list_filter = ("rating", "correct")
-    list_select_related = ("student", "question")
-    search_fields = ("student__username", "question__uid")
-    date_hierarchy = "reviewed_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class _KeptByTheApp(admin.ModelAdmin):
-    """Rows the app keeps in step by itself: readable, never added or edited by hand (deleting
-    a snapshot is safe: the student's next progress page rebuilds it)."""
-
-    list_select_related = ("student",)
-    search_fields = ("student__username",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(ReviewDay)
-class ReviewDayAdmin(_KeptByTheApp):
-    """The daily rollup of the review log."""
-
-    list_display = ("student", "day", "reviews", "new_cards", "recall_reviews", "recall_passed")
-    date_hierarchy = "day"
-
-
-@admin.register(ProgressSnapshot)
-class ProgressSnapshotAdmin(_KeptByTheApp):
-    list_display = ("student", "day", "time_zone", "reviews", "cards", "streak_before", "built_at")
-
-
-@admin.register(ProgressSection)
-class ProgressSectionAdmin(_KeptByTheApp):
-    list_display = ("student", "section", "new", "learning", "review", "relearning", "recall_count", "applied")
-    list_select_related = ("student", "section")
-
-
-@admin.register(ReviewSettings)
-class ReviewSettingsAdmin(admin.ModelAdmin):
-    list_display = ("student", "desired_retention", "new_per_day", "max_reviews_per_day", "time_zone")
-    search_fields = ("student__username",)
-    raw_id_fields = ("student",)
 
 
 @admin.register(QuizItem)

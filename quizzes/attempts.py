@@ -17,9 +17,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from course.models import Assignment, Cohort, Enrolment, Section
-from quizzes import kinds, rawsql, review
-from quizzes.models import Answer, Attempt, Card, Question, Quiz, QuizItem, Revision
+from course.models import Section
+from quizzes import kinds, rawsql
+from quizzes.signals import attempt_finished
+from quizzes.models import Answer, Attempt, Question, Quiz, QuizItem, Revision
 
 
 class AttemptError(Exception):
@@ -137,38 +138,6 @@ def student_quiz(student, slug: str) -> Quiz | None:
     return next((quiz for quiz in quizzes.values() if quiz.question_count), None)
 
 
-_ASSIGNMENT = rawsql.Columns(Assignment, "g")
-_COHORT = rawsql.Columns(Cohort, "c", leave_out=("starts_on", "ends_on", "join_code", "created_at"))
-_ASSIGNED_SQL = f"""SELECT {_ASSIGNMENT.sql}, {_COHORT.sql}
-FROM {rawsql.table(Assignment)} AS g
-JOIN {rawsql.table(Cohort)} AS c ON c.id = g.cohort_id
-JOIN {rawsql.table(Enrolment)} AS e ON e.cohort_id = c.id AND e.student_id = %(student)s
-ORDER BY g.due_at, g.id"""
-
-
-def student_home(student) -> tuple[list[Quiz], list[Assignment]]:
-    """What the student's home lists, in two queries.
-
-    The non-empty quizzes in order, each with its `question_count` and the student's figures
-    (as on the quiz page: the same query, `_quizzes_read`); and the work assigned
-    to the student's cohorts by due date, each with its cohort (its name only), its quiz and
-    `done_at`, when the student first finished that quiz.
-    """
-    quizzes, first_finished = _quizzes_read(student)
-    with connection.cursor() as cursor:
-        cursor.execute(_ASSIGNED_SQL, {"student": student.pk})
-        rows = cursor.fetchall()
-    assigned = []
-    for row in rows:
-        assignment, cohort = rawsql.instances(row, _ASSIGNMENT, _COHORT)
-        rawsql.relate(assignment, "cohort", cohort)
-        if assignment.quiz_id in quizzes:  # not if the quiz was created since the first query
-            rawsql.relate(assignment, "quiz", quizzes[assignment.quiz_id])
-            assignment.done_at = first_finished[assignment.quiz_id]
-            assigned.append(assignment)
-    return [quiz for quiz in quizzes.values() if quiz.question_count], assigned
-
-
 @dataclass(frozen=True)
 class QuestionView:
     """What the question page shows: the question at a position, and its answer if any."""
@@ -234,7 +203,7 @@ def _question_read(
     return question, revision, answer, row[-1]
 
 
-# One of the student's attempts (the rule of `course.access.visible_attempts`: only their own),
+# One of the student's attempts (`Attempt.objects.visible_to`: only their own),
 # with its quiz and the quiz's section, which the question page's heading names.
 _ATTEMPT = rawsql.Columns(Attempt, "t")
 _OWN_ATTEMPT = "t.id = %(attempt)s AND t.student_id = %(student)s"
@@ -353,8 +322,8 @@ def attempt_finish(*, attempt: Attempt | QuerySet[Attempt]) -> Attempt:
         locked.score = round((totals["points"] or 0.0) / locked.total, 4)
         locked.finished_at = timezone.now()
         locked.save(update_fields=["score", "finished_at"])
-        missed = Question.objects.filter(answers__attempt=locked, answers__correct=False)
-        review.cards_add(student=locked.student, questions=review.reviewable(missed), source=Card.Source.MISSED)
+        # In the same transaction: the review app turns the missed questions into cards.
+        attempt_finished.send(sender=Attempt, attempt=locked)
         return locked
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,8 @@ from django.db import transaction
 
 from course.models import Section
 from course.yamlio import LineDict, LineList, Problem, load_file, plain
-from quizzes import kinds, progress, revisions
+from quizzes import kinds, revisions
+from review import progress
 from quizzes.revisions import revision_apply
 from quizzes.models import Answer, Question, Quiz, QuizItem
 
@@ -32,6 +33,12 @@ ERRATUM_FIELDS = frozenset({"claim", "fact", "source"})
 UID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 QUIZ_FIELDS = frozenset({"slug", "title", "questions"})
 MAX_UID_LENGTH = 120
+
+#: Other formats an editor may upload in the admin, by file ending (".gift"): a function of the
+#: text and the file's name that returns the questions as a YAML bank holds them, and the
+#: problems found. Apps above quizzes register theirs when they are ready (interop: Moodle GIFT),
+#: so that the bank importer imports none of them.
+UPLOAD_READERS: dict[str, Callable[[str, str], tuple[list[dict[str, Any]], list[Problem]]]] = {}
 
 
 class BankError(Exception):

@@ -38,7 +38,7 @@ from django.conf import settings
 
 from course.yamlio import LineDict, LineList, Problem, load_file
 from quizzes.banks import BankQuestion, bank_read, default_paths, expand_paths
-from quizzes import resource_names
+from quizzes.kinds import resource_names
 from quizzes.kinds.short import normalise
 
 # --- thresholds --------------------------------------------------------------------------

@@ -1,15 +1,21 @@
 """Keep the editors group's permissions in step with the models after every migrate, and an
-answer's `picked` in step with its response."""
+answer's `picked` in step with its response; and the signal other apps listen to when an attempt
+is finished."""
 
 from __future__ import annotations
 
 from django.db.models.signals import post_migrate, pre_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from quizzes import kinds
 from quizzes.models import Answer
 
 EDITOR_MODELS = ("question", "revision", "quiz", "quizitem")
+
+#: Sent with `attempt=` inside the transaction that finishes an attempt (`attempts.attempt_finish`),
+#: once per attempt: the review app makes cards of the questions it missed. Apps above quizzes
+#: hook in here, so that quizzes imports none of them.
+attempt_finished = Signal()
 
 
 @receiver(post_migrate)

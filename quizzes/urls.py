@@ -5,7 +5,6 @@ from quizzes import views
 app_name = "quizzes"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt-detail"),
     path("attempts/<int:pk>/q/<int:number>/", views.attempt_question, name="attempt-question"),
     path("attempts/<int:pk>/finish/", views.attempt_finish, name="attempt-finish"),

@@ -15,30 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
-from course.access import visible_attempts
 from quizzes import attempts, kinds
-from quizzes import home as home_rows
+from classes import home as home_rows
 from quizzes.models import Attempt, Quiz
 
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
-
-
-@require_GET
-@login_required
-def home(request: HtmxHttpRequest) -> HttpResponse:
-    """The student's quizzes and assigned work: their rows are made by `quizzes.home`, in the
-    language of the request."""
-    quizzes, assigned = attempts.student_home(request.user)
-    # One token for all the page's forms, as the `csrf` context processor's would be (it is
-    # made once per page: masking it again would cost another 25 µs).
-    csrf_token = get_token(request)
-    csrf_input = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
-    quiz_rows, assigned_items = home_rows.home_lists(quizzes, assigned, csrf_input)
-    return render(request, "quizzes/home.html", {
-        "quiz_rows": quiz_rows, "assigned_items": assigned_items, "csrf_token": csrf_token,
-    })
 
 
 @require_GET
@@ -150,7 +133,7 @@ def _answer(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:
 @login_required
 def attempt_finish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     try:
-        attempt = attempts.attempt_finish(attempt=visible_attempts(request.user).filter(pk=pk))
+        attempt = attempts.attempt_finish(attempt=Attempt.objects.visible_to(request.user).filter(pk=pk))
     except Attempt.DoesNotExist:
         raise Http404("No such attempt.") from None
     except attempts.AttemptError as error:

@@ -113,7 +113,7 @@ def trainer_client(trainer):
 def cohort_factory(course):
     import datetime as dt
 
-    from course.models import Cohort
+    from classes.models import Cohort
 
     def make(*, trainer, name: str = "Promo", students=()) -> Cohort:
         cohort = Cohort.objects.create(

@@ -30,7 +30,7 @@ below (``_KUBECTL``, ``_DOCKER``), so these are equivalent:
   single-valued flag wins; repeatable flags (``-e``, ``-v``, ``-p``) compare as sets of values;
 - kubectl global flags before the verb (``kubectl -n kube-system get pods``); only global ones,
   as in kubectl (``kubectl -A get pods`` fails there, and is reported here);
-- resource types by any name kubectl accepts (``quizzes.resource_names``: ``po``/``pod``/
+- resource types by any name kubectl accepts (``quizzes.kinds.resource_names``: ``po``/``pod``/
   ``pods``/``Pod``, ``deploy.apps``), ``type/name`` = ``type name``, ``get po,svc`` = ``get
   services,pods``, ``kubectl logs web`` = ``kubectl logs pod/web``;
 - an image without tag is ``:latest`` (``nginx`` = ``nginx:latest`` = ``docker.io/library/nginx``);
@@ -72,7 +72,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from course.markdown import render_inline
-from quizzes import resource_names
+from quizzes.kinds import resource_names
 from quizzes.kinds import EMPTY_RESPONSE, InvalidResponse, SpecError, Verdict, single_value
 
 NAME = "command"

@@ -1,5 +1,5 @@
 """The school seeding command: the shapes it builds at a tiny scale, and that its review
-histories are exactly what `quizzes.scheduling` computes when replayed."""
+histories are exactly what `review.scheduling` computes when replayed."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from course.models import Cohort
-from quizzes import kinds, scheduling
-from quizzes.management.commands import seed_school
-from quizzes.models import Answer, Attempt, Card, Question, Quiz, Review, ReviewDay
-from quizzes.review import card_state
-from quizzes.scheduling import CardState
+from classes.models import Cohort
+from quizzes import kinds
+from review import scheduling
+from bench.management.commands import seed_school
+from quizzes.models import Answer, Attempt, Question, Quiz
+from review.models import Card, Review, ReviewDay
+from review.cards import card_state
+from review.scheduling import CardState
 
 SCALE = 0.005
 QUESTIONS = 60
@@ -85,7 +87,7 @@ def _state(data: dict) -> CardState:
 @pytest.fixture
 def school(loaded_banks):
     out = io.StringIO()
-    call_command("seed_school", scale=SCALE, seed=3, questions=QUESTIONS, stdout=out, stderr=io.StringIO())
+    call_command(seed_school.Command(), scale=SCALE, seed=3, questions=QUESTIONS, stdout=out, stderr=io.StringIO())
     return seed_school.plan_for(SCALE, questions=QUESTIONS), out.getvalue()
 
 
@@ -169,7 +171,7 @@ def test_review_histories_replay_to_the_stored_card_states(school):
 
 @pytest.mark.django_db
 def test_the_seeded_daily_rollup_is_the_one_the_review_log_gives(school):
-    from quizzes.review import review_days_rebuild
+    from review.cards import review_days_rebuild
 
     def rows():
         return list(ReviewDay.objects.order_by("student_id", "day").values_list(

@@ -22,9 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwright
 
-from course import access, cohorts
+from classes import access, cohorts
 from course.models import Section
-from quizzes import review
+from review import cards as review
 from quizzes.banks import bank_load
 from quizzes.models import Question, Quiz
 from quizzes.signals import grant_editor_permissions
@@ -157,7 +157,7 @@ def banks(sections):
 
 @pytest.fixture
 def url(live_server) -> Callable[..., str]:
-    """The live server's absolute URL of a named route: url("quizzes:home")."""
+    """The live server's absolute URL of a named route: url("home")."""
 
     def make(name: str, *args, query: str = "") -> str:
         return f"{live_server.url}{reverse(name, args=args)}{'?' + query if query else ''}"

@@ -13,9 +13,11 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from course.models import Cohort
-from quizzes import attempts, review
-from quizzes.models import Attempt, Card, Quiz
+from classes.models import Cohort
+from quizzes import attempts
+from review import cards as review
+from quizzes.models import Attempt, Quiz
+from review.models import Card
 from tests.quizzes.helpers import answer_form
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,7 +184,7 @@ def student_pages(school: School) -> dict[str, str]:
     """The main pages a student sees, by a name for messages: name -> path."""
     question = "quizzes:attempt-question"
     return {
-        "home": reverse("quizzes:home"),
+        "home": reverse("home"),
         "quiz": reverse("quizzes:quiz-detail", args=["alpha"]),
         "question (matching)": reverse(question, args=[school.open.pk, 2]),
         "question (ordering)": reverse(question, args=[school.open_assessment.pk, 3]),

@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from quizzes.models import Attempt, Review
+from quizzes.models import Attempt
+from review.models import Review
 from tests.browser.helpers import watch
 
 

@@ -10,7 +10,8 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from quizzes.models import Attempt, Review
+from quizzes.models import Attempt
+from review.models import Review
 from tests.browser.helpers import (
     assert_focus_visible,
     choose_radio,
@@ -34,7 +35,7 @@ def sign_up(page, url, *, code: str) -> None:
     page.locator("#id_password2").fill(PASSWORD)
     page.locator("#id_join_code").fill(code.lower())  # codes are read aloud: case does not matter
     page.keyboard.press("Enter")
-    page.wait_for_url(url("quizzes:home"))
+    page.wait_for_url(url("home"))
 
 
 def submit_answer(page) -> None:
@@ -84,7 +85,7 @@ def test_a_student_signs_up_quizzes_reviews_and_sees_progress_with_the_keyboard(
     # The quiz was left half-way: home shows "Reprendre", which goes back to question 2.
     press_until_focused(page, page.get_by_role("link", name="Mes quiz", exact=True))
     page.keyboard.press("Enter")
-    page.wait_for_url(url("quizzes:home"))
+    page.wait_for_url(url("home"))
     resume = row.get_by_role("button")
     expect(resume).to_have_text("Reprendre")
     press_until_focused(page, resume)

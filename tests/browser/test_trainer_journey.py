@@ -9,7 +9,7 @@ import re
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from course import cohorts
+from classes import cohorts
 from quizzes.models import Quiz
 from tests.browser.helpers import review_cards, shoot, take_quiz, watch
 

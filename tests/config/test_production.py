@@ -89,7 +89,7 @@ def test_readyz_reports_a_database_it_cannot_reach(client, monkeypatch):
 
 @pytest.mark.django_db
 def test_every_page_carries_a_strict_csp(student_client, loaded_banks):
-    response = student_client.get(reverse("quizzes:home"))
+    response = student_client.get(reverse("home"))
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
 

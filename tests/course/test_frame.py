@@ -22,7 +22,7 @@ def test_the_frame_follows_settings_changes():
 
 
 def test_every_page_shows_the_frame_links(student_client):
-    html = student_client.get(reverse("quizzes:home")).content.decode()
+    html = student_client.get(reverse("home")).content.decode()
     for name in ("review:session", "course:syllabus", "join", "logout", "set_language", "password_change"):
         assert f'"{reverse(name)}"' in html
     assert static("css/app.css") in html

@@ -27,9 +27,9 @@ def test_signup_logs_the_new_student_in(client, db):
         reverse("signup"),
         {"username": "nouvelle", "email": "", "password1": "un-long-mot-de-passe-42", "password2": "un-long-mot-de-passe-42"},
     )
-    assert response.status_code == 302 and response.url == reverse("quizzes:home")
+    assert response.status_code == 302 and response.url == reverse("home")
     assert User.objects.filter(username="nouvelle").exists()
-    assert client.get(reverse("quizzes:home")).status_code == 200
+    assert client.get(reverse("home")).status_code == 200
 
 
 def test_signup_with_bad_input_explains_and_creates_nothing(client, db):
@@ -43,7 +43,7 @@ def test_login_and_logout(client, student):
     response = client.post(reverse("login"), {"username": "student", "password": "pass-word-123"})
     assert response.status_code == 302
     assert client.post(reverse("logout")).status_code == 302
-    assert client.get(reverse("quizzes:home")).status_code == 302
+    assert client.get(reverse("home")).status_code == 302
 
 
 def test_password_change(student_client):
@@ -55,9 +55,9 @@ def test_password_change(student_client):
 
 
 def test_french_by_default_and_english_on_request(student_client, loaded_banks):
-    assert "Mes quiz" in student_client.get(reverse("quizzes:home")).content.decode()
+    assert "Mes quiz" in student_client.get(reverse("home")).content.decode()
     student_client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    assert "My quizzes" in student_client.get(reverse("quizzes:home")).content.decode()
+    assert "My quizzes" in student_client.get(reverse("home")).content.decode()
 
 
 def test_groups_exist_after_migrate(db):

@@ -1,11 +1,9 @@
 """`Answer.picked`, the choices a response picked, read by item analysis from an index: right
-after answering, after a restore (even of a backup written before the column), after the
-migration that filled it for the answers already stored."""
+after answering, and after a restore (even of a backup written before the column)."""
 
 from __future__ import annotations
 
 import gzip
-import importlib
 import json
 
 import pytest
@@ -76,14 +74,3 @@ def test_a_restore_fills_picked_even_from_a_backup_without_it(loaded_banks, user
         assert_picked_follow_responses()
 
 
-def test_the_migration_fills_picked_for_the_answers_stored(loaded_banks, user_factory):
-    take(user_factory(), Quiz.objects.get(slug="alpha"), right=True)
-    take(user_factory(), Quiz.objects.get(slug="alpha"), right=False)
-    single = Question.objects.filter(kind="single").first()
-    answer = Answer.objects.filter(question=single).first()
-    Answer.objects.filter(pk=answer.pk).update(response={"choice": "0123456789"})
-    Answer.objects.update(picked=None)  # as the column was when the migration added it
-    migration = importlib.import_module("quizzes.migrations.0007_answer_picked")
-    migration.fill_picked(apps, None)
-    assert Answer.objects.get(pk=answer.pk).picked == '"0123456789"'
-    assert assert_picked_follow_responses() > 2

@@ -14,10 +14,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from quizzes import progress, review
-from quizzes.models import Answer, Attempt, Card, Question, Review, ReviewDay
+from review import progress, cards as review
+from quizzes.models import Answer, Attempt, Question
+from review.models import Card, Review, ReviewDay
 from tests.quizzes.helpers import answer_form
-from tests.quizzes.test_progress import from_scratch, shown
+from tests.review.test_progress import from_scratch, shown
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -7,7 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from course.models import Assignment
+from classes import home
+from classes.models import Assignment
 from quizzes import attempts
 from quizzes.models import Answer, Attempt, Question, Quiz
 from tests.quizzes.helpers import answer_form
@@ -83,7 +84,7 @@ def test_an_interrupted_attempt_resumes_where_it_stopped(student_client, loaded_
     attempt = start(student_client, "alpha")
     student_client.post(question_url(attempt, 1), answer_form(current_revision(attempt, 1)))
     # Leave, come back through the quiz list: the same attempt resumes at question 2.
-    home = student_client.get(reverse("quizzes:home")).content.decode()
+    home = student_client.get(reverse("home")).content.decode()
     assert "Reprendre" in home
     assert start(student_client, "alpha").pk == attempt.pk
     response = student_client.get(reverse("quizzes:attempt-detail", args=[attempt.pk]))
@@ -109,7 +110,7 @@ def test_home_lists_best_and_last_scores(student_client, loaded_banks, student):
                            finished_at="2026-01-01T10:00:00Z")
     Attempt.objects.create(student=student, quiz=quiz, question_ids=[], seed=2, score=0.4,
                            finished_at="2026-01-02T10:00:00Z")
-    html = student_client.get(reverse("quizzes:home")).content.decode()
+    html = student_client.get(reverse("home")).content.decode()
     row = html[html.index(reverse("quizzes:quiz-detail", args=["alpha"])):]
     row = row[: row.index("</tr>")]
     assert "90 %" in row and "40 %" in row
@@ -133,7 +134,7 @@ def test_home_figures_are_those_of_the_quiz_page(student_client, loaded_banks, s
         return (quiz.slug, quiz.question_count, quiz.best_score, quiz.last_score, quiz.last_finished,
                 quiz.attempt_count, quiz.open_attempt)
 
-    quizzes, _ = attempts.student_home(student)
+    quizzes, _ = home.student_home(student)
     by_slug = {quiz.slug: quiz for quiz in quizzes}
     assert "empty" not in by_slug
     assert (by_slug["alpha"].best_score, by_slug["alpha"].last_score, by_slug["alpha"].attempt_count) == (0.9, 0.4, 2)
@@ -152,11 +153,11 @@ def test_home_last_score_is_that_of_the_attempt_finished_last(student_client, lo
     for score, finished_at in [(0.3, "2026-01-05T10:00:00Z"), (0.8, "2026-01-02T10:00:00Z")]:
         Attempt.objects.create(student=student, quiz=alpha, question_ids=[], seed=1, score=score,
                                finished_at=finished_at)
-    quiz = {quiz.slug: quiz for quiz in attempts.student_home(student)[0]}["alpha"]
+    quiz = {quiz.slug: quiz for quiz in home.student_home(student)[0]}["alpha"]
     assert (quiz.best_score, quiz.last_score, quiz.attempt_count, quiz.open_attempt) == (0.8, 0.3, 2, None)
     page = student_client.get(reverse("quizzes:quiz-detail", args=["alpha"])).context["quiz"]
     assert (page.last_score, page.last_finished) == (quiz.last_score, quiz.last_finished)
-    row = student_client.get(reverse("quizzes:home")).content.decode()
+    row = student_client.get(reverse("home")).content.decode()
     row = row[row.index(reverse("quizzes:quiz-detail", args=["alpha"])):]
     assert "80 %</td>" in row[: row.index("</tr>")] and "30 %</td>" in row[: row.index("</tr>")]
 
@@ -175,7 +176,7 @@ def test_home_shows_when_assigned_work_was_first_done_in_four_queries(
                                finished_at=finished_at)
     # session, user, quizzes (with their question counts and the student's figures), assignments
     with django_assert_num_queries(4):
-        html = student_client.get(reverse("quizzes:home")).content.decode()
+        html = student_client.get(reverse("home")).content.decode()
     assigned = html[html.index('<ul class="assigned">'):html.index("</ul>")]
     assert "✓ fait" in assigned and "fait en retard" not in assigned
     assert "Quiz vide" in assigned and html.count("Quiz vide") == 1  # assigned, but not in the table
@@ -292,7 +293,7 @@ def test_another_students_attempt_is_404_everywhere(client, attempt, other_stude
 
 @pytest.mark.parametrize(
     "name_args",
-    [("quizzes:home", []), ("quizzes:quiz-detail", ["alpha"]), ("course:syllabus", []),
+    [("home", []), ("quizzes:quiz-detail", ["alpha"]), ("course:syllabus", []),
      ("course:section", ["alpha"]), ("quizzes:attempt-detail", [1]), ("quizzes:attempt-result", [1]),
      ("quizzes:attempt-question", [1, 1])],
 )

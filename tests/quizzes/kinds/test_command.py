@@ -9,7 +9,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 
-from quizzes import kinds, resource_names
+from quizzes import kinds
+from quizzes.kinds import resource_names
 from quizzes.banks import bank_load
 from quizzes.kinds import EMPTY_RESPONSE, InvalidResponse, SpecError, command
 from quizzes.kinds.command import (

@@ -1,0 +1,59 @@
+"""Classes: create a cohort, join it with a code, leave or be removed, assign quizzes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from course.models import Course
+from classes.models import Assignment, Cohort, Enrolment
+
+UNKNOWN_CODE = _("No class has this code. Check it with your trainer.")
+
+
+class CohortError(Exception):
+    def __init__(self, message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+def normalise_code(code: str) -> str:
+    return "".join(code.split()).upper()
+
+
+def cohort_create(*, trainer, name: str, course: Course, starts_on: dt.date, ends_on: dt.date) -> Cohort:
+    with transaction.atomic():
+        for _attempt in range(5):  # a join code collision is rare; draw again
+            try:
+                with transaction.atomic():
+                    cohort = Cohort.objects.create(name=name, course=course, starts_on=starts_on, ends_on=ends_on)
+                break
+            except IntegrityError:
+                continue
+        else:  # pragma: no cover - five collisions in a 31^8 space
+            raise CohortError(_("Could not draw a join code; try again."))
+        cohort.trainers.add(trainer)
+        return cohort
+
+
+def cohort_join(*, student, code: str) -> tuple[Cohort, bool]:
+    """Enrol a student with a join code. Returns (cohort, joined now?)."""
+    cohort = Cohort.objects.filter(join_code=normalise_code(code)).first()
+    if cohort is None:
+        raise CohortError(UNKNOWN_CODE)
+    _enrolment, created = Enrolment.objects.get_or_create(cohort=cohort, student=student)
+    return cohort, created
+
+
+def enrolment_remove(*, cohort: Cohort, student_id: int) -> bool:
+    deleted, _rows = Enrolment.objects.filter(cohort=cohort, student_id=student_id).delete()
+    return bool(deleted)
+
+
+def assignment_set(*, cohort: Cohort, quiz, opens_at: dt.datetime, due_at: dt.datetime) -> Assignment:
+    assignment, _created = Assignment.objects.update_or_create(
+        cohort=cohort, quiz=quiz, defaults={"opens_at": opens_at, "due_at": due_at}
+    )
+    return assignment

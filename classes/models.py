@@ -1,0 +1,89 @@
+"""Classes: cohorts of students, their trainers, and the quizzes assigned to them."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from course.models import Course
+
+
+def new_join_code() -> str:
+    """Eight characters a trainer can read aloud: no 0/O, 1/I/L confusion."""
+    alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class CohortQuerySet(models.QuerySet["Cohort"]):
+    def taught_by(self, user) -> CohortQuerySet:
+        return self.filter(trainers=user)
+
+
+class Cohort(models.Model):
+    """A class of students following the course, taught by one or more trainers."""
+
+    name = models.CharField(_("name"), max_length=120)
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    trainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="taught_cohorts", verbose_name=_("trainers")
+    )
+    students = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Enrolment", related_name="cohorts", verbose_name=_("students")
+    )
+    join_code = models.CharField(_("join code"), max_length=12, unique=True, default=new_join_code)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="cohort_dates_in_order")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.join_code,)
+
+    def get_absolute_url(self) -> str:
+        return reverse("trainer:cohort-detail", kwargs={"pk": self.pk})
+
+
+class Enrolment(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="enrolments")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [models.UniqueConstraint(fields=["cohort", "student"], name="enrolment_once")]
+
+
+class Assignment(models.Model):
+    """A quiz a trainer set for a cohort, with the window to take it in."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="assignments")
+    quiz = models.ForeignKey("quizzes.Quiz", on_delete=models.CASCADE, related_name="assignments")
+    opens_at = models.DateTimeField(_("opens at"))
+    due_at = models.DateTimeField(_("due at"))
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "quiz"], name="assignment_once_per_quiz"),
+            models.CheckConstraint(condition=Q(due_at__gt=F("opens_at")), name="assignment_due_after_open"),
+        ]

@@ -1,0 +1,314 @@
+"""Queries behind the trainer's reports. Each returns plain data for one screen, in a fixed
+number of queries whatever the size of the class: counts, sums and averages are computed by
+the database; Python only arranges the aggregated rows into a table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import User
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Window,
+)
+from django.db.models.functions import RowNumber, TruncDate
+
+from course.models import Section
+from classes.models import Assignment, Cohort
+from review import scheduling
+from quizzes.models import Answer, Attempt, Question
+from review.models import Card, Review
+
+
+def cohort_students(cohort: Cohort) -> QuerySet[User]:
+    return User.objects.filter(enrolments__cohort=cohort).order_by("username")
+
+
+# --- overview ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    attempts: int = 0
+    best: float | None = None
+    first: float | None = None
+    last: float | None = None
+    time: dt.timedelta | None = None
+    first_finished: dt.datetime | None = None
+    in_progress: bool = False
+    late: bool = False
+    missing: bool = False
+
+    @property
+    def not_started(self) -> bool:
+        return self.attempts == 0 and not self.in_progress
+
+
+@dataclass
+class Overview:
+    students: list[User]
+    assignments: list[Assignment]
+    cells: dict[tuple[int, int], Cell]
+    quiz_stats: dict[int, dict] = field(default_factory=dict)
+
+    def row(self, student: User) -> list[Cell]:
+        return [self.cells[(student.pk, a.quiz_id)] for a in self.assignments]
+
+
+def overview(cohort: Cohort, *, now: dt.datetime) -> Overview:
+    """Students x assigned quizzes: best, first and last score, attempts, time, late/missing."""
+    students = list(cohort_students(cohort))
+    assignments = list(cohort.assignments.select_related("quiz", "quiz__section").order_by("due_at", "pk"))
+    finished = Attempt.objects.filter(
+        student=OuterRef("student_id"), quiz=OuterRef("quiz_id"), finished_at__isnull=False
+    )
+    rows = (
+        Attempt.objects.filter(student__enrolments__cohort=cohort, quiz__assignments__cohort=cohort)
+        .values("student_id", "quiz_id")
+        .annotate(
+            attempts=Count("pk", filter=Q(finished_at__isnull=False)),
+            open=Count("pk", filter=Q(finished_at__isnull=True)),
+            best=Max("score"),
+            first=Subquery(finished.order_by("finished_at").values("score")[:1]),
+            last=Subquery(finished.order_by("-finished_at").values("score")[:1]),
+            time=Sum(ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())),
+            first_finished=Min("finished_at"),
+        )
+        .order_by()
+    )
+    due = {a.quiz_id: a.due_at for a in assignments}
+    cells = {(s.pk, a.quiz_id): Cell() for s in students for a in assignments}
+    for row in rows:
+        cell = cells.get((row["student_id"], row["quiz_id"]))
+        if cell is None:
+            continue
+        cell.attempts, cell.best, cell.first, cell.last = row["attempts"], row["best"], row["first"], row["last"]
+        cell.time, cell.first_finished, cell.in_progress = row["time"], row["first_finished"], row["open"] > 0
+        cell.late = bool(cell.first_finished and cell.first_finished > due[row["quiz_id"]])
+    for (_student, quiz_id), cell in cells.items():
+        cell.missing = cell.attempts == 0 and now > due[quiz_id]
+    quiz_stats = {}
+    for assignment in assignments:
+        bests = [cells[(s.pk, assignment.quiz_id)].best for s in students]
+        bests = [b for b in bests if b is not None]
+        quiz_stats[assignment.quiz_id] = {
+            "done": len(bests),
+            "mean": statistics.fmean(bests) if bests else None,
+            "median": statistics.median(bests) if bests else None,
+        }
+    return Overview(students=students, assignments=assignments, cells=cells, quiz_stats=quiz_stats)
+
+
+# --- topic mastery heatmap -----------------------------------------------------------------------
+
+
+@dataclass
+class HeatCell:
+    answers: int = 0
+    correct: int = 0
+    cards: int = 0
+    recall: float | None = None
+
+    @property
+    def share_correct(self) -> float | None:
+        return self.correct / self.answers if self.answers else None
+
+    @property
+    def weakness(self) -> float:
+        """Lower is weaker: the lesser of the share of right answers and the predicted recall."""
+        known = [v for v in (self.share_correct, self.recall) if v is not None]
+        return min(known) if known else 1.0
+
+    @property
+    def level(self) -> str:
+        """The legend's band of the weakness, for shading: "0" (< 50 %) to "3" (>= 85 %), or "none"."""
+        if not (self.answers or self.cards):
+            return "none"
+        weakness = self.weakness
+        return "0" if weakness < 0.5 else "1" if weakness < 0.7 else "2" if weakness < 0.85 else "3"
+
+
+def heatmap(
+    cohort: Cohort, *, at: dt.datetime, student: User | None = None
+) -> tuple[list[User], list[Section], dict[tuple[int, int], HeatCell]]:
+    """Students x sections: share of right answers, and mean predicted recall at `at`.
+    With `student`, the row of that one student only."""
+    students = [student] if student is not None else list(cohort_students(cohort))
+    sections = list(Section.objects.filter(course=cohort.course).order_by("position"))
+    cells = {(s.pk, sec.pk): HeatCell() for s in students for sec in sections}
+    # The students are known: filtering on their ids spares both queries a join with enrolments.
+    ids = [s.pk for s in students]
+    answers = Answer.objects.filter(attempt__student_id__in=ids)
+    cards = Card.objects.filter(student_id__in=ids, last_review__isnull=False)
+    answers = (
+        answers.values("attempt__student_id", "question__section_id")
+        # Counting rows and `correct` (never NULL), not ids: the covering index then suffices.
+        .annotate(n=Count("*"), right=Count("correct", filter=Q(correct=True)))
+        .order_by()
+    )
+    for row in answers:
+        cell = cells.get((row["attempt__student_id"], row["question__section_id"]))
+        if cell:
+            cell.answers, cell.correct = row["n"], row["right"]
+    recall = (
+        cards.values("student_id", "question__section_id")
+        .annotate(n=Count("pk"), recall=Avg(scheduling.retrievability_expression(now=at)))
+        .order_by()
+    )
+    for row in recall:
+        cell = cells.get((row["student_id"], row["question__section_id"]))
+        if cell:
+            cell.cards, cell.recall = row["n"], row["recall"]
+    return students, sections, cells
+
+
+def tomorrow_morning(now: dt.datetime, tz: str = "Europe/Paris") -> dt.datetime:
+    """09:00 local time the next calendar day: when the next session of the course starts."""
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
+    return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(9, 0), tzinfo=zone)
+
+
+# --- activity ----------------------------------------------------------------------------------
+
+
+def activity(cohort: Cohort, *, since: dt.datetime, tz: str = "Europe/Paris",
+             student: User | None = None) -> list[dict]:
+    """Attempts finished and reviews done per local day since `since` (two queries)."""
+    zone = ZoneInfo(tz)
+    attempts = Attempt.objects.filter(finished_at__gte=since, student__enrolments__cohort=cohort)
+    reviews = Review.objects.filter(reviewed_at__gte=since, student__enrolments__cohort=cohort)
+    if student is not None:
+        attempts, reviews = attempts.filter(student=student), reviews.filter(student=student)
+    per_day: dict[dt.date, dict] = {}
+    for name, queryset, column in (("attempts", attempts, "finished_at"), ("reviews", reviews, "reviewed_at")):
+        for row in queryset.annotate(day=TruncDate(column, tzinfo=zone)).values("day").annotate(n=Count("pk")).order_by():
+            per_day.setdefault(row["day"], {"attempts": 0, "reviews": 0})[name] = row["n"]
+    first = since.astimezone(zone).date()
+    last = max([dt.datetime.now(zone).date(), *per_day])
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return [{"day": d, **per_day.get(d, {"attempts": 0, "reviews": 0})} for d in days]
+
+
+# --- one student -------------------------------------------------------------------------------
+
+
+def student_attempts(student: User) -> QuerySet[Attempt]:
+    return (
+        Attempt.objects.filter(student=student)
+        .select_related("quiz", "quiz__section")
+        .prefetch_related("answers__question", "answers__revision")
+        .order_by("-started_at")
+    )
+
+
+# --- errata ------------------------------------------------------------------------------------
+
+
+def errata(course) -> QuerySet[Question]:
+    """Course claims the banks correct, with the real fact and its source."""
+    return (
+        Question.objects.filter(section__course=course, active=True, erratum__has_key="claim")
+        .select_related("section")
+        .order_by("section__position", "position")
+    )
+
+
+# --- item analysis -------------------------------------------------------------------------------
+
+ATTEMPT_CHOICES = ("first", "last", "all")
+CHOICE_KINDS = frozenset({"single", "multiple"})
+
+
+@dataclass
+class ItemRow:
+    question: Question
+    stats: object  # classes.stats.ItemStats
+    choices: list[dict] = field(default_factory=list)  # text, count, correct
+
+
+def analysed_attempts(cohort: Cohort, quiz, which: str) -> QuerySet[Attempt]:
+    """The cohort's finished attempts at a quiz: each student's first, last, or all of them.
+    First and last are picked with a window function (one pass), not a subquery per attempt."""
+    finished = Attempt.objects.filter(quiz=quiz, finished_at__isnull=False, student__enrolments__cohort=cohort)
+    if which == "all":
+        return finished
+    order = F("finished_at").asc() if which == "first" else F("finished_at").desc()
+    ranked = finished.annotate(
+        rank=Window(RowNumber(), partition_by=[F("student_id")], order_by=[order, F("pk").asc()])
+    ).filter(rank=1)
+    return Attempt.objects.filter(pk__in=ranked.values("pk"))
+
+
+def item_analysis(cohort: Cohort, quiz, *, which: str = "first"):
+    """Moodle-style statistics of a quiz for a cohort (four queries whatever the class size)."""
+    from classes import stats
+
+    questions = list(
+        Question.objects.filter(quiz_items__quiz=quiz).select_related("current_revision").order_by("quiz_items__position")
+    )
+    column = {q.pk: i for i, q in enumerate(questions)}
+    # The analysed attempts' scores are read from the covering (attempt, question, score) index,
+    # without touching the answers' rows; the attempts are picked by a subquery (passing 2,000
+    # ids as parameters cost more, on PostgreSQL above all, than ranking the attempts twice).
+    # Decoding every response's JSON in Python (60,000 answers) was once most of this report's time.
+    answers = Answer.objects.filter(attempt_id__in=analysed_attempts(cohort, quiz, which).values("pk")).order_by()
+    rows: dict[int, list] = {}
+    blank = [None] * len(questions)
+    for attempt_id, question_id, score in answers.values_list("attempt_id", "question_id", "score"):
+        index = column.get(question_id)
+        if index is None:  # a question since taken out of the quiz
+            continue
+        row = rows.get(attempt_id)
+        if row is None:
+            row = rows[attempt_id] = blank.copy()
+        row[index] = score
+    # What was picked: each choice question's distinct picks (the answers' `picked` JSON text,
+    # in the same covering index as the scores) counted by the database, then decoded
+    # here, a few dozen of them. Not filtered on the questions: SQLite would then read every
+    # answer to them through the question index, not only the analysed attempts'.
+    picks: dict[int, list[tuple[object, int]]] = {}
+    if any(q.kind in CHOICE_KINDS for q in questions):
+        for question_id, picked, n in answers.values_list("question_id", "picked").annotate(n=Count("*")):
+            if picked is not None:
+                picks.setdefault(question_id, []).append((json.loads(picked), n))
+    analysis = stats.analyse(
+        scores=list(rows.values()),
+        keys=[q.uid for q in questions],
+        random_guess_fractions=[stats.random_guess_fraction(kind=q.kind, spec=q.current_revision.spec) for q in questions],
+    )
+    items = []
+    for question, item in zip(questions, analysis.items, strict=True):
+        choices = []
+        if question.kind in CHOICE_KINDS:
+            spec_choices = question.current_revision.spec["choices"]
+            keys = [c["key"] for c in spec_choices]
+            responses = picks.get(question.pk, [])
+            if question.kind == "single":
+                ticks = [[p] if isinstance(p, str) else [] for p, _n in responses]
+            else:
+                ticks = [[str(k) for k in p] if isinstance(p, list) else [] for p, _n in responses]
+            counts = stats.choice_distribution(ticks, choices=keys, weights=[n for _r, n in responses])
+            by_key = {c["key"]: c for c in spec_choices}
+            choices = [
+                {"html": by_key[k]["html"] if k in by_key else k, "text": by_key[k]["text"] if k in by_key else k,
+                 "count": n, "correct": bool(by_key.get(k, {}).get("correct"))}
+                for k, n in counts.items()
+            ]
+        items.append(ItemRow(question=question, stats=item, choices=choices))
+    return analysis.test, items

@@ -1,0 +1,268 @@
+"""Trainer pages: their classes, rosters, assignments and the reports, each with a CSV export.
+
+Every view goes through `classes.access`: a trainer reaches only the cohorts they teach (404
+otherwise), a student gets 403 on every trainer page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from classes import access, cohorts
+from classes.forms import AssignmentForm, CohortForm
+from course.models import Course
+from classes.spreadsheet import csv_response, wants_csv
+from classes import reports, stats
+from review.charts import bar_chart
+from quizzes.models import Quiz
+
+
+def trainer_required(view: Callable) -> Callable:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not access.is_trainer(request.user):
+            raise PermissionDenied(_("This page is for trainers."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+@require_GET
+@trainer_required
+def cohort_list(request: HttpRequest) -> HttpResponse:
+    taught = (
+        access.trainer_cohorts(request.user)
+        .select_related("course")
+        .prefetch_related("trainers")
+        .annotate(student_count=Count("enrolments", distinct=True))
+    )
+    return render(request, "classes/cohort_list.html", {"cohorts": taught})
+
+
+@require_http_methods(["GET", "POST"])
+@trainer_required
+def cohort_create(request: HttpRequest) -> HttpResponse:
+    form = CohortForm(request.POST or None)
+    course = Course.objects.order_by("pk").first()
+    if request.method == "POST" and form.is_valid() and course is not None:
+        cohort = cohorts.cohort_create(trainer=request.user, course=course, **form.cleaned_data)
+        messages.success(request, _("Class created. Share its code: %(code)s") % {"code": cohort.join_code})
+        return redirect(cohort)
+    return render(request, "classes/cohort_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _assignment_form(cohort, data=None) -> AssignmentForm:
+    quizzes = Quiz.objects.filter(items__isnull=False).distinct().order_by("position", "slug")
+    return AssignmentForm(data, quizzes=quizzes)
+
+
+@require_GET
+@trainer_required
+def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = access.cohort_for_trainer(request.user, pk)
+    return render(request, "classes/cohort_detail.html", _detail_context(request, cohort, _assignment_form(cohort)))
+
+
+def _detail_context(request: HttpRequest, cohort, form) -> dict:
+    return {
+        "cohort": cohort,
+        "students": reports.cohort_students(cohort),
+        "assignments": cohort.assignments.select_related("quiz", "quiz__section"),
+        "trainers": cohort.trainers.all(),
+        "join_url": request.build_absolute_uri(reverse("join-code", args=[cohort.join_code])),
+        "form": form,
+        "now": timezone.now(),
+    }
+
+
+@require_POST
+@trainer_required
+def assignment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = access.cohort_for_trainer(request.user, pk)
+    form = _assignment_form(cohort, request.POST)
+    if not form.is_valid():
+        return render(request, "classes/cohort_detail.html", _detail_context(request, cohort, form), status=400)
+    cohorts.assignment_set(cohort=cohort, **form.cleaned_data)
+    messages.success(request, _("Quiz assigned."))
+    return redirect(cohort)
+
+
+@require_POST
+@trainer_required
+def student_remove(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    cohort = access.cohort_for_trainer(request.user, pk)
+    student = access.student_of_cohort(cohort, student_id)
+    cohorts.enrolment_remove(cohort=cohort, student_id=student.pk)
+    messages.success(request, _("%(name)s was removed from the class.") % {"name": student.get_username()})
+    return redirect(cohort)
+
+
+@require_POST
+@trainer_required
+def trainer_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Share the class with another trainer (a member of the trainers group)."""
+    cohort = access.cohort_for_trainer(request.user, pk)
+    username = (request.POST.get("username") or "").strip()
+    colleague = User.objects.filter(username=username, groups__name=access.TRAINERS).first()
+    if colleague is None:
+        messages.error(request, _("No trainer has the username %(name)s.") % {"name": username or "—"})
+        return redirect(cohort)
+    cohort.trainers.add(colleague)
+    messages.success(request, _("%(name)s now teaches this class too.") % {"name": colleague.get_username()})
+    return redirect(cohort)
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+
+SORTS = {"name", "best", "attempts"}
+
+
+@require_GET
+@trainer_required
+def report_overview(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = access.cohort_for_trainer(request.user, pk)
+    data = reports.overview(cohort, now=timezone.now())
+    if wants_csv(request):
+        header = ["student"]
+        for a in data.assignments:
+            for column in ("best", "first", "last", "attempts", "minutes", "status"):
+                header.append(f"{a.quiz.slug}:{column}")
+        rows = []
+        for student in data.students:
+            row = [student.get_username()]
+            for cell in data.row(student):
+                status = "missing" if cell.missing else "late" if cell.late else "not started" if cell.not_started else "done" if cell.attempts else "in progress"
+                minutes = round(cell.time.total_seconds() / 60, 1) if cell.time else None
+                row += [_pct(cell.best), _pct(cell.first), _pct(cell.last), cell.attempts, minutes, status]
+            rows.append(row)
+        return csv_response(request, f"overview-{cohort.pk}.csv", header, rows)
+    sort = request.GET.get("sort", "name")
+    quiz_id = request.GET.get("quiz", "")
+    students = data.students
+    if sort in {"best", "attempts"} and quiz_id.isdigit():
+
+        def sort_key(student):  # highest first, students without a value last
+            value = getattr(data.cells.get((student.pk, int(quiz_id))), sort, None)
+            return (value is None, -(value or 0))
+
+        students = sorted(students, key=sort_key)
+    table = [(student, data.row(student)) for student in students]
+    return render(request, "classes/report_overview.html", {"cohort": cohort, "data": data, "table": table, "sort": sort})
+
+
+@require_GET
+@trainer_required
+def report_heatmap(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = access.cohort_for_trainer(request.user, pk)
+    now = timezone.now()
+    tomorrow = request.GET.get("at") == "tomorrow"
+    at = reports.tomorrow_morning(now) if tomorrow else now
+    students, sections, cells = reports.heatmap(cohort, at=at)
+    if wants_csv(request):
+        header = ["student"] + [f"{s.slug}:correct_pct" for s in sections] + [f"{s.slug}:recall_pct" for s in sections]
+        rows = [
+            [st.get_username()]
+            + [_pct(cells[(st.pk, s.pk)].share_correct) for s in sections]
+            + [_pct(cells[(st.pk, s.pk)].recall) for s in sections]
+            for st in students
+        ]
+        return csv_response(request, f"heatmap-{cohort.pk}{'-tomorrow' if tomorrow else ''}.csv", header, rows)
+    table = [(st, [cells[(st.pk, s.pk)] for s in sections]) for st in students]
+    return render(request, "classes/report_heatmap.html",
+                  {"cohort": cohort, "sections": sections, "table": table, "tomorrow": tomorrow, "at": at})
+
+
+@require_GET
+@trainer_required
+def report_student(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    cohort = access.cohort_for_trainer(request.user, pk)
+    student = access.student_of_cohort(cohort, student_id)
+    attempts = list(reports.student_attempts(student))
+    if wants_csv(request):
+        rows = [
+            [a.quiz.slug, a.started_at.isoformat(), a.finished_at.isoformat() if a.finished_at else None,
+             answer.position + 1, answer.question.uid, answer.revision.number, answer.correct, answer.score,
+             answer.response]
+            for a in attempts for answer in a.answers.all()
+        ]
+        header = ["quiz", "started_at", "finished_at", "position", "uid", "revision", "correct", "score", "response"]
+        return csv_response(request, f"student-{cohort.pk}-{student.pk}.csv", header, rows)
+    since = timezone.now() - dt.timedelta(days=29)
+    days = reports.activity(cohort, since=since, student=student)
+    _students, sections, cells = reports.heatmap(cohort, at=timezone.now(), student=student)
+    studied = [(s, cells[(student.pk, s.pk)]) for s in sections if cells[(student.pk, s.pk)].answers or cells[(student.pk, s.pk)].cards]
+    weakest = sorted(studied, key=lambda pair: pair[1].weakness)[:3]
+    chart = bar_chart([(d["day"].strftime("%d/%m"), d["reviews"]) for d in days], title=_("Reviews per day"))
+    return render(request, "classes/report_student.html", {
+        "cohort": cohort, "student": student, "attempts": attempts, "chart": chart, "weakest": weakest,
+    })
+
+
+@require_GET
+@trainer_required
+def report_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = access.cohort_for_trainer(request.user, pk)
+    since = timezone.now() - dt.timedelta(days=29)
+    days = reports.activity(cohort, since=since)
+    if wants_csv(request):
+        return csv_response(request, f"activity-{cohort.pk}.csv", ["day", "attempts", "reviews"],
+                            [[d["day"].isoformat(), d["attempts"], d["reviews"]] for d in days])
+    charts = {
+        "attempts": bar_chart([(d["day"].strftime("%d/%m"), d["attempts"]) for d in days], title=_("Quiz attempts per day")),
+        "reviews": bar_chart([(d["day"].strftime("%d/%m"), d["reviews"]) for d in days], title=_("Reviews per day")),
+    }
+    return render(request, "classes/report_activity.html", {"cohort": cohort, "days": days, "charts": charts})
+
+
+@require_GET
+@trainer_required
+def report_errata(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = access.cohort_for_trainer(request.user, pk)
+    questions = list(reports.errata(cohort.course))
+    if wants_csv(request):
+        rows = [[q.section.slug, q.uid, q.erratum["claim"], q.erratum["fact"], q.erratum["source"]] for q in questions]
+        return csv_response(request, f"errata-{cohort.pk}.csv", ["section", "uid", "claim", "fact", "source"], rows)
+    return render(request, "classes/report_errata.html", {"cohort": cohort, "questions": questions})
+
+
+@require_GET
+@trainer_required
+def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    cohort = access.cohort_for_trainer(request.user, pk)
+    quiz = get_object_or_404(Quiz, slug=slug)
+    which = request.GET.get("attempts", "first")
+    if which not in reports.ATTEMPT_CHOICES:
+        which = "first"
+    test, items = reports.item_analysis(cohort, quiz, which=which)
+    if wants_csv(request):
+        header = ["uid", "prompt", *stats.ITEM_COLUMNS, "flags"]
+        rows = [
+            [row.question.uid, row.question.current_revision.prompt,
+             *[getattr(row.stats, column) for column in stats.ITEM_COLUMNS],
+             " | ".join(str(_(flag.reason)) for flag in row.stats.flags)]
+            for row in items
+        ]
+        return csv_response(request, f"items-{cohort.pk}-{quiz.slug}-{which}.csv", header, rows)
+    return render(request, "classes/report_items.html",
+                  {"cohort": cohort, "quiz": quiz, "test": test, "items": items, "which": which,
+                   "choices": reports.ATTEMPT_CHOICES})

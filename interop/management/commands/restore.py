@@ -1,0 +1,42 @@
+import json
+import zlib
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.core.serializers.base import DeserializationError
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from interop import backups
+
+
+class Command(BaseCommand):
+    help = "Replace all of Rappel's data with a backup written by `backup`, in one transaction."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--yes", action="store_true", help="do not ask before replacing the data")
+
+    def handle(self, *args, path: Path, yes: bool, **options):
+        if not path.exists():
+            raise CommandError(f"{path}: no such file")
+        if not yes and input("This replaces every row of the database. Type 'yes' to go on: ") != "yes":
+            raise CommandError("Nothing was changed.")
+        connection = connections[DEFAULT_DB_ALIAS]
+        models = backups.backup_models()
+        try:
+            with transaction.atomic():
+                for model in reversed(models):
+                    model._default_manager.all()._raw_delete(connection.alias)
+                count = 0
+                with connection.constraint_checks_disabled():
+                    for item in backups.read(path):
+                        item.save()
+                        count += 1
+                    # Rows that referred forward (a question to its current revision) get their keys now.
+                connection.check_constraints()
+                with connection.cursor() as cursor:
+                    for sql in connection.ops.sequence_reset_sql(self.style, models):
+                        cursor.execute(sql)
+        except (OSError, EOFError, zlib.error, json.JSONDecodeError, DeserializationError) as error:
+            raise CommandError(f"{path}: not a readable backup ({error}); nothing was changed.") from None
+        self.stdout.write(f"{count} rows restored from {path}")

@@ -1,0 +1,73 @@
+"""The review log, cards, daily rollups and settings in the admin: read-only records."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy
+
+from review.models import Card, ProgressSection, ProgressSnapshot, Review, ReviewDay, ReviewSettings
+
+
+@admin.register(Card)
+class CardAdmin(admin.ModelAdmin):
+    list_display = ("student", "question", "state", "due", "last_review", "stability", "source")
+    list_filter = ("state", "source", "question__section")
+    list_select_related = ("student", "question")
+    search_fields = ("student__username", "question__uid")
+    raw_id_fields = ("student", "question")
+    readonly_fields = ("state", "step", "stability", "difficulty", "due", "last_review", "version")
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """The review log is append-only: readable, never edited."""
+
+    list_display = ("student", "question", "rating", "reviewed_at", "correct", "duration_ms")
+    list_filter = ("rating", "correct")
+    list_select_related = ("student", "question")
+    search_fields = ("student__username", "question__uid")
+    date_hierarchy = "reviewed_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class _KeptByTheApp(admin.ModelAdmin):
+    """Rows the app keeps in step by itself: readable, never added or edited by hand (deleting
+    a snapshot is safe: the student's next progress page rebuilds it)."""
+
+    list_select_related = ("student",)
+    search_fields = ("student__username",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReviewDay)
+class ReviewDayAdmin(_KeptByTheApp):
+    """The daily rollup of the review log."""
+
+    list_display = ("student", "day", "reviews", "new_cards", "recall_reviews", "recall_passed")
+    date_hierarchy = "day"
+
+
+@admin.register(ProgressSnapshot)
+class ProgressSnapshotAdmin(_KeptByTheApp):
+    list_display = ("student", "day", "time_zone", "reviews", "cards", "streak_before", "built_at")
+
+
+@admin.register(ProgressSection)
+class ProgressSectionAdmin(_KeptByTheApp):
+    list_display = ("student", "section", "new", "learning", "review", "relearning", "recall_count", "applied")
+    list_select_related = ("student", "section")
+
+
+@admin.register(ReviewSettings)
+class ReviewSettingsAdmin(admin.ModelAdmin):
+    list_display = ("student", "desired_retention", "new_per_day", "max_reviews_per_day", "time_zone")
+    search_fields = ("student__username",)
+    raw_id_fields = ("student",)

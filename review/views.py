@@ -1,0 +1,286 @@
+"""Review pages: the card queue (htmx swaps each step in place), progress, settings, adding cards.
+
+Every step is also a plain form post that redirects, so reviewing works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from course.links import slug_url
+from course.models import Section
+from quizzes import kinds
+from review import cards as review, scheduling
+from review.charts import bar_chart
+from review.progress import figures as progress_figures
+from quizzes.models import Question, Quiz
+from review.models import Card, ReviewSettings
+from course.templatetags.rappel import pct
+from quizzes.views import HtmxHttpRequest
+
+SESSION_KEY = "review_session_start"
+SESSION_IDLE = dt.timedelta(hours=1)
+RATING_LABELS = {1: gettext_lazy("Again"), 2: gettext_lazy("Hard"), 3: gettext_lazy("Good"), 4: gettext_lazy("Easy")}
+
+
+def _session_start(request: HtmxHttpRequest) -> dt.datetime | None:
+    stamp = request.session.get(SESSION_KEY)
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC) if stamp else None
+
+
+def _session_summary(request: HtmxHttpRequest, now: dt.datetime, start: dt.datetime | None,
+                     reviews: dict | None) -> dict:
+    """Reviews of the current session (`reviews`: those since `start`, counted with the queue):
+    since the first visit, and anew after an hour idle.
+
+    The session start is kept in the Django session and written only when a session begins,
+    so showing a card does not write the session row.
+    """
+    last = (reviews or {}).get("last") or start
+    if start is None or now - last > SESSION_IDLE:
+        request.session[SESSION_KEY] = now.timestamp()
+        return {"reviewed": 0, "correct": 0, "time_ms": 0, "last": None, "time_label": "0 min 00 s"}
+    minutes, seconds = divmod(round((reviews["time_ms"] or 0) / 1000), 60)
+    return {**reviews, "time_label": f"{minutes} min {seconds:02d} s"}
+
+
+def _card_context(card: Card, *, prefs: ReviewSettings, now: dt.datetime, stage: str,
+                  graded: dict | None = None, error: str = "") -> dict:
+    question = card.question
+    revision = question.current_revision
+    kind = kinds.get(question.kind)
+    context = {
+        "card": card,
+        "question": question,
+        "revision": revision,
+        "kind_template": kind.TEMPLATE,
+        "graded_kind": kinds.is_graded(question.kind),
+        "present": kind.present(revision.spec, seed=f"{card.pk}-{card.version}"),
+        "stage": stage,  # "front": ask or show the front; "back": verdict or answer, then rate
+        "error": error,
+        "token": review.card_token(card, shown_at=now, graded=graded),
+    }
+    if stage == "back":
+        response = (graded or {}).get("response") or {}
+        context["solution"] = kind.reveal(revision.spec, response)
+        context["response"] = response
+        context["graded"] = graded
+        suggested = (
+            scheduling.suggest_rating(correct=graded["correct"], score=graded["score"], seconds=graded.get("seconds"))
+            if graded
+            else None  # a flashcard: the student judges their own recall
+        )
+        intervals = scheduling.next_intervals(
+            card_id=card.pk, state=review.card_state(card), now=now, desired_retention=prefs.desired_retention
+        )
+        context["ratings"] = [
+            {"value": r, "label": RATING_LABELS[r], "interval": scheduling.format_interval(intervals[r]),
+             "suggested": r == suggested}
+            for r in scheduling.RATINGS
+        ]
+    return context
+
+
+def _render_queue(
+    request: HtmxHttpRequest, *, notice: str = "", status: int = 200, prefs: ReviewSettings | None = None
+) -> HttpResponse:
+    now = timezone.now()
+    prefs = prefs or review.settings_for(request.user)
+    start = _session_start(request)
+    queue = review.next_card(student=request.user, now=now, prefs=prefs, since=start)
+    summary = _session_summary(request, now, start, queue.since)
+    context = {"queue": queue, "summary": summary, "notice": notice, "prefs": prefs}
+    if queue.card is not None:
+        context.update(_card_context(queue.card, prefs=prefs, now=now, stage="front"))
+    template = "review/session.html#card" if request.htmx else "review/session.html"
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@login_required
+def session(request: HtmxHttpRequest) -> HttpResponse:
+    return _render_queue(request)
+
+
+def _own_card(request: HtmxHttpRequest, pk: int) -> Card:
+    card = review.own_card(request.user, pk)
+    if card is None:
+        raise Http404(review.NO_SUCH_CARD)
+    return card
+
+
+@require_POST
+@login_required
+def card_reveal(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Flashcard: show the back and the rating buttons (nothing is saved)."""
+    card = _own_card(request, pk)
+    try:
+        review.read_token(request.POST.get("token", ""), card_id=card.pk)
+    except review.ReviewError as error:
+        return _render_queue(request, notice=error.message, status=400)
+    prefs = review.settings_for(request.user)
+    context = _card_context(card, prefs=prefs, now=timezone.now(), stage="back")
+    context.update(queue=None, summary=None)
+    template = "review/session.html#card" if request.htmx else "review/session.html"
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def card_answer(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A graded kind: grade the answer, show the verdict and the suggested rating (nothing saved)."""
+    card = _own_card(request, pk)
+    now = timezone.now()
+    try:
+        data = review.read_token(request.POST.get("token", ""), card_id=card.pk)
+    except review.ReviewError as error:
+        return _render_queue(request, notice=error.message, status=400)
+    prefs = review.settings_for(request.user)
+    template = "review/session.html#card" if request.htmx else "review/session.html"
+    if data.get("v") != card.version:
+        return _render_queue(request, notice=review.STALE_FORM, status=409)
+    try:
+        graded = review.answer_grade(card=card, form=dict(request.POST.lists()))
+    except kinds.InvalidResponse as error:
+        context = _card_context(card, prefs=prefs, now=now, stage="front", error=str(error))
+        context.update(queue=None, summary=None)
+        return render(request, template, context, status=422)
+    graded["seconds"] = round(now.timestamp() - data["t"], 1)
+    context = _card_context(card, prefs=prefs, now=now, stage="back", graded=graded)
+    context.update(queue=None, summary=None)
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def card_rate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    prefs = review.settings_for(request.user)
+    try:
+        review.review_record(
+            student=request.user, card_id=pk, rating=request.POST.get("rating"),
+            token=request.POST.get("token", ""), prefs=prefs,
+        )
+    except review.ReviewError as error:
+        return _render_queue(request, notice=error.message, status=error.status, prefs=prefs)
+    if request.htmx:
+        return _render_queue(request, prefs=prefs)
+    return redirect("review:session")
+
+
+class AddForm(forms.Form):
+    scope = forms.ChoiceField(choices=[("course", "course"), ("section", "section"), ("quiz", "quiz")])
+    slug = forms.SlugField(required=False)
+
+
+@require_POST
+@login_required
+def cards_add(request: HtmxHttpRequest) -> HttpResponse:
+    form = AddForm(request.POST)
+    if not form.is_valid():
+        return render(request, "quizzes/error.html", {"message": _("Unknown selection.")}, status=400)
+    scope, slug = form.cleaned_data["scope"], form.cleaned_data["slug"]
+    questions = Question.objects.all()
+    if scope == "section":
+        questions = questions.filter(section=get_object_or_404(Section, slug=slug))
+    elif scope == "quiz":
+        questions = questions.filter(quizzes=get_object_or_404(Quiz, slug=slug))
+    added = review.cards_add(student=request.user, questions=review.reviewable(questions))
+    messages.success(
+        request,
+        _("%(n)d new cards added to your review.") % {"n": added} if added else _("These questions are already in your review."),
+    )
+    return redirect(request.POST.get("next") if _safe_next(request) else reverse("review:session"))
+
+
+def _safe_next(request: HtmxHttpRequest) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or ""
+    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+
+
+def _mastery_rows(sections: list[Section]) -> SafeString:
+    """The rows of the mastery table: a string a row, every value escaped (a template loop cost
+    more than the figures did; quizzes/home.py says why)."""
+    section_url = slug_url("course:section")
+    rows = []
+    for section in sections:
+        if section.recall is None:
+            recall = '<span class="muted">—</span>'
+        else:
+            recall = (f'<meter min="0" max="1" low="0.7" high="0.9" optimum="1" value="{section.recall:.2f}"></meter>'
+                      f" {escape(pct(section.recall))}")
+        rows.append(
+            f'<tr><th scope="row"><a href="{escape(section_url(section.slug))}">{escape(section.display_title)}</a></th>'
+            f'<td class="num">{localize(section.cards)}</td>\n        <td>{recall}</td></tr>'
+        )
+    return mark_safe("\n".join(rows))  # every value above is escaped
+
+
+@require_GET
+@login_required
+def progress(request: HtmxHttpRequest) -> HttpResponse:
+    prefs = review.settings_for(request.user)
+    figures = progress_figures(student=request.user, now=timezone.now(), prefs=prefs)
+    cards, history = figures.cards, figures.days
+    days = cards.forecast
+    chart = bar_chart(
+        [(d["day"].strftime("%d/%m"), d["count"]) for d in days],
+        title=_("Reviews due over the next 14 days"),
+    )
+    retention = [{**r, "percent": pct(r["rate"]) if r["rate"] is not None else ""} for r in history.retention]
+    context = {
+        "prefs": prefs,
+        "states": cards.states,
+        "forecast": days,
+        "chart": chart,
+        "today": days[0]["count"],
+        "tomorrow": days[1]["count"],
+        "retention": retention,
+        "streak": history.streak,
+        "mastery_rows": _mastery_rows(cards.mastery),
+    }
+    return render(request, "review/progress.html", context)
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = ReviewSettings
+        fields = ["desired_retention", "new_per_day", "max_reviews_per_day", "time_zone"]
+        widgets = {"desired_retention": forms.NumberInput(attrs={"step": "0.01", "min": "0.70", "max": "0.97"})}
+
+    def clean_time_zone(self) -> str:
+        from zoneinfo import available_timezones
+
+        value = self.cleaned_data["time_zone"]
+        if value not in available_timezones():
+            raise forms.ValidationError(_("Unknown time zone: use a name such as Europe/Paris."))
+        return value
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def settings_view(request: HtmxHttpRequest) -> HttpResponse:
+    prefs = review.settings_for(request.user)
+    form = SettingsForm(request.POST or None, instance=prefs)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Settings saved."))
+            return redirect("review:settings")
+        return render(request, "review/settings.html", {"form": form}, status=400)
+    return render(request, "review/settings.html", {"form": form})

@@ -1,0 +1,286 @@
+"""Trainer reports: right numbers on hand-built data, CSV that spreadsheets open, constant
+query counts with 1 and 30 students, and every URL refused to the wrong people."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from classes.models import Assignment
+from classes import reports
+from review import cards as review
+from quizzes.models import Answer, Attempt, Question, Quiz
+from review.models import Card
+from review.scheduling import CardState
+from review.scheduling import review as fsrs_review
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.now()
+
+
+def finished_attempt(student, quiz, *, scores: list[float], finished: dt.datetime, minutes: int = 5) -> Attempt:
+    questions = list(Question.objects.filter(quiz_items__quiz=quiz).order_by("quiz_items__position"))[: len(scores)]
+    attempt = Attempt.objects.create(student=student, quiz=quiz, question_ids=[q.pk for q in questions], seed=1,
+                                     score=sum(scores) / len(scores), finished_at=finished)
+    Attempt.objects.filter(pk=attempt.pk).update(started_at=finished - dt.timedelta(minutes=minutes))
+    for position, (question, score) in enumerate(zip(questions, scores, strict=True)):
+        Answer.objects.create(attempt=attempt, question=question, revision=question.current_revision,
+                              position=position, response={}, correct=score == 1.0, score=score)
+    return attempt
+
+
+@pytest.fixture
+def classroom(loaded_banks, trainer, user_factory, cohort_factory):
+    """Two students; alpha assigned, due yesterday. Ann: 1/3 late then 3/3; Bob: nothing."""
+    ann, bob = user_factory(username="ann"), user_factory(username="bob")
+    cohort = cohort_factory(trainer=trainer, students=[ann, bob])
+    alpha = Quiz.objects.get(slug="alpha")
+    due = NOW - dt.timedelta(days=1)
+    Assignment.objects.create(cohort=cohort, quiz=alpha, opens_at=due - dt.timedelta(days=2), due_at=due)
+    finished_attempt(ann, alpha, scores=[1, 0, 0], finished=due + dt.timedelta(hours=1), minutes=6)
+    finished_attempt(ann, alpha, scores=[1, 1, 1], finished=due + dt.timedelta(hours=2), minutes=4)
+    return cohort, ann, bob, alpha
+
+
+def test_overview_numbers(classroom):
+    cohort, ann, bob, alpha = classroom
+    data = reports.overview(cohort, now=NOW)
+    cell = data.cells[(ann.pk, alpha.pk)]
+    assert (cell.attempts, cell.best, cell.last) == (2, 1.0, 1.0)
+    assert cell.first == pytest.approx(1 / 3)
+    assert cell.time == dt.timedelta(minutes=10)
+    assert cell.late and not cell.missing
+    assert data.cells[(bob.pk, alpha.pk)].missing
+    assert data.quiz_stats[alpha.pk] == {"done": 1, "mean": 1.0, "median": 1.0}
+
+
+def test_overview_page_and_csv(classroom, trainer_client):
+    cohort, ann, bob, alpha = classroom
+    url = reverse("trainer:report-overview", args=[cohort.pk])
+    html = trainer_client.get(url).content.decode()
+    assert "100 %" in html and "33 %" in html and "en retard" in html and "manquant" in html
+    response = trainer_client.get(url, {"format": "csv", "sep": "semicolon"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeffstudent;alpha:best;alpha:first;alpha:last;alpha:attempts;alpha:minutes;alpha:status\r\n")
+    assert "ann;100;33.3;100;2;10;late\r\n" in text
+    assert "bob;;;;0;;missing" in text
+
+
+def test_sorting_the_overview_by_best_score(classroom, trainer_client):
+    cohort, ann, bob, alpha = classroom
+    html = trainer_client.get(reverse("trainer:report-overview", args=[cohort.pk]),
+                              {"sort": "best", "quiz": alpha.pk}).content.decode()
+    assert html.index(">ann<") < html.index(">bob<")
+
+
+def test_heatmap_shares_and_recall_now_and_tomorrow(classroom, trainer_client):
+    cohort, ann, bob, alpha = classroom
+    question = Question.objects.get(uid="alpha-single-1")
+    card = Card.objects.create(student=ann, question=question, due=NOW)
+    state = fsrs_review(card_id=card.pk, state=CardState(), rating=4, now=NOW - dt.timedelta(days=2), fuzz=False)
+    Card.objects.filter(pk=card.pk).update(state=state.state, step=state.step, stability=state.stability,
+                                           difficulty=state.difficulty, due=state.due, last_review=state.last_review)
+    card.refresh_from_db()
+    students, sections, cells = reports.heatmap(cohort, at=NOW)
+    alpha_section = next(s for s in sections if s.slug == "alpha")
+    cell = cells[(ann.pk, alpha_section.pk)]
+    assert (cell.answers, cell.correct) == (6, 4)  # 1+0+0 and 1+1+1
+    from review.scheduling import retrievability
+
+    assert cell.recall == pytest.approx(retrievability(card_id=card.pk, state=review.card_state(card), now=NOW), rel=1e-9)
+    tomorrow = reports.tomorrow_morning(NOW)
+    _s, _sec, later = reports.heatmap(cohort, at=tomorrow)
+    expected = retrievability(card_id=card.pk, state=review.card_state(card), now=tomorrow)
+    assert later[(ann.pk, alpha_section.pk)].recall == pytest.approx(expected, rel=1e-9)
+    _s, _sec, next_week = reports.heatmap(cohort, at=NOW + dt.timedelta(days=7))
+    assert next_week[(ann.pk, alpha_section.pk)].recall < cell.recall
+    assert cells[(bob.pk, alpha_section.pk)].share_correct is None
+    page = trainer_client.get(reverse("trainer:report-heatmap", args=[cohort.pk]), {"at": "tomorrow"}).content.decode()
+    assert "Demain 09:00" in page and "67 %" in page
+    csv_text = trainer_client.get(reverse("trainer:report-heatmap", args=[cohort.pk]), {"format": "csv"}).content.decode()
+    assert "alpha:correct_pct" in csv_text and "ann,66.7,,96.8," in csv_text
+
+
+def test_student_detail_lists_every_answer_with_its_revision(classroom, trainer_client):
+    cohort, ann, bob, alpha = classroom
+    html = trainer_client.get(reverse("trainer:report-student", args=[cohort.pk, ann.pk])).content.decode()
+    assert html.count("alpha-single-1") == 2 and "r1" in html
+    csv_text = trainer_client.get(reverse("trainer:report-student", args=[cohort.pk, ann.pk]), {"format": "csv"}).content.decode()
+    assert csv_text.count("\r\n") == 1 + 6
+
+
+def test_activity_and_errata(classroom, trainer_client):
+    cohort, *_ = classroom
+    days = reports.activity(cohort, since=NOW - dt.timedelta(days=29))
+    assert sum(d["attempts"] for d in days) == 2
+    html = trainer_client.get(reverse("trainer:report-errata", args=[cohort.pk])).content.decode()
+    assert "cm est juste." in html and "alpha-single-1" in html
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(classroom, trainer_client, user_factory):
+    cohort, *_ = classroom
+    cohort.enrolments.create(student=user_factory(username="=cmd"))
+    text = trainer_client.get(reverse("trainer:report-overview", args=[cohort.pk]), {"format": "csv"}).content.decode()
+    assert "\r\n'=cmd," in text
+
+
+# --- permissions: every URL, every role ---------------------------------------------------------
+
+
+def trainer_urls(cohort, student) -> list[str]:
+    return [
+        reverse("trainer:cohort-detail", args=[cohort.pk]),
+        reverse("trainer:report-overview", args=[cohort.pk]),
+        reverse("trainer:report-overview", args=[cohort.pk]) + "?format=csv",
+        reverse("trainer:report-heatmap", args=[cohort.pk]),
+        reverse("trainer:report-heatmap", args=[cohort.pk]) + "?format=csv",
+        reverse("trainer:report-activity", args=[cohort.pk]),
+        reverse("trainer:report-activity", args=[cohort.pk]) + "?format=csv",
+        reverse("trainer:report-errata", args=[cohort.pk]),
+        reverse("trainer:report-errata", args=[cohort.pk]) + "?format=csv",
+        reverse("trainer:report-student", args=[cohort.pk, student.pk]),
+        reverse("trainer:report-student", args=[cohort.pk, student.pk]) + "?format=csv",
+        reverse("trainer:report-items", args=[cohort.pk, "alpha"]),
+        reverse("trainer:report-items", args=[cohort.pk, "alpha"]) + "?format=csv",
+    ]
+
+
+def test_a_trainer_of_another_class_gets_404_everywhere(classroom, user_factory, client):
+    cohort, ann, *_ = classroom
+    client.force_login(user_factory(username="other-trainer", groups=("trainers",)))
+    for url in trainer_urls(cohort, ann):
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("trainer:student-remove", args=[cohort.pk, ann.pk])).status_code == 404
+    assert client.post(reverse("trainer:assignment-add", args=[cohort.pk]), {}).status_code == 404
+    assert client.post(reverse("trainer:trainer-add", args=[cohort.pk]), {"username": "other-trainer"}).status_code == 404
+    assert cohort.enrolments.count() == 2
+
+
+def test_a_student_of_another_class_is_404_even_for_the_right_trainer(classroom, trainer_client, user_factory):
+    cohort, *_ = classroom
+    outsider = user_factory(username="outsider")
+    assert trainer_client.get(reverse("trainer:report-student", args=[cohort.pk, outsider.pk])).status_code == 404
+
+
+def test_students_get_403_on_every_trainer_page(classroom, client):
+    cohort, ann, *_ = classroom
+    client.force_login(ann)
+    for url in [*trainer_urls(cohort, ann), reverse("trainer:cohort-list"), reverse("trainer:cohort-create")]:
+        assert client.get(url).status_code == 403, url
+
+
+def test_anonymous_users_are_sent_to_login(classroom, client):
+    cohort, ann, *_ = classroom
+    for url in trainer_urls(cohort, ann):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login")), url
+
+
+def test_the_trainer_sees_only_their_classes(classroom, trainer_client, user_factory, cohort_factory):
+    cohort, *_ = classroom
+    cohort_factory(trainer=user_factory(username="t2", groups=("trainers",)), name="Autre promo")
+    html = trainer_client.get(reverse("trainer:cohort-list")).content.decode()
+    assert cohort.name in html and "Autre promo" not in html
+
+
+# --- query counts ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["report-overview", "report-heatmap", "report-activity", "report-errata"])
+def test_report_query_counts_do_not_grow_with_the_class(loaded_banks, trainer, trainer_client, user_factory,
+                                                        cohort_factory, django_assert_max_num_queries, name):
+    alpha = Quiz.objects.get(slug="alpha")
+    counts = []
+    for size in (1, 30):
+        students = [user_factory() for _ in range(size)]
+        cohort = cohort_factory(trainer=trainer, students=students, name=f"size {size}")
+        Assignment.objects.create(cohort=cohort, quiz=alpha, opens_at=NOW - dt.timedelta(days=1), due_at=NOW)
+        for student in students:
+            finished_attempt(student, alpha, scores=[1, 0, 1], finished=NOW - dt.timedelta(hours=1))
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        url = reverse(f"trainer:{name}", args=[cohort.pk])
+        with CaptureQueriesContext(connection) as ctx:
+            assert trainer_client.get(url).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+
+
+# --- item analysis --------------------------------------------------------------------------------
+
+
+def test_item_analysis_uses_first_last_or_all_attempts(classroom, trainer_client, user_factory):
+    from classes import stats
+
+    cohort, ann, bob, alpha = classroom
+    finished_attempt(bob, alpha, scores=[0, 0, 1], finished=NOW - dt.timedelta(hours=3))
+    test, items = reports.item_analysis(cohort, alpha, which="first")
+    expected = stats.analyse(scores=[[1, 0, 0], [0, 0, 1]])
+    assert test.attempts == 2 and test.mean == pytest.approx(expected.test.mean)
+    assert [i.stats.facility_index for i in items] == [e.facility_index for e in expected.items]
+    assert items[0].question.uid == "alpha-single-1" and items[0].stats.random_guess_score == pytest.approx(100 / 3)
+    last, _items = reports.item_analysis(cohort, alpha, which="last")
+    assert last.mean == pytest.approx(stats.analyse(scores=[[1, 1, 1], [0, 0, 1]]).test.mean)
+    every, _items = reports.item_analysis(cohort, alpha, which="all")
+    assert every.attempts == 3
+
+
+def test_item_analysis_counts_the_choices_picked(classroom, trainer_client):
+    cohort, ann, bob, alpha = classroom
+    question = Question.objects.get(uid="alpha-single-1")
+    right = next(c["key"] for c in question.current_revision.spec["choices"] if c["correct"])
+    for answer in Answer.objects.filter(question=question):  # saved, so that `picked` follows
+        answer.response = {"choice": right}
+        answer.save()
+    _test, items = reports.item_analysis(cohort, alpha, which="all")
+    counts = {c["text"]: c["count"] for c in items[0].choices}
+    assert counts == {"ConfigMap": 2, "CustomResourceDefinition": 0, "ClusterRole": 0}
+    multiple = Question.objects.get(uid="alpha-multiple-1")
+    kubelet, cri, scheduler, _etcd = (c["key"] for c in multiple.current_revision.spec["choices"])
+    first, second = Answer.objects.filter(question=multiple).order_by("pk")
+    first.response, second.response = {"choices": [kubelet, cri]}, {"choices": [scheduler, kubelet]}
+    first.save()
+    second.save()
+    _test, items = reports.item_analysis(cohort, alpha, which="all")
+    ticked = {c["text"]: c["count"] for item in items if item.question == multiple for c in item.choices}
+    assert ticked == {"kubelet": 2, "un runtime CRI": 1, "kube-scheduler": 1, "etcd": 0}
+    url = reverse("trainer:report-items", args=[cohort.pk, "alpha"])
+    html = trainer_client.get(url, {"attempts": "all"}).content.decode()
+    assert "Indice de facilité" in html and "alpha-single-1" in html
+    text = trainer_client.get(url, {"format": "csv"}).content.decode()
+    assert text.startswith("\ufeffuid,prompt,attempts,facility_index,standard_deviation,random_guess_score,"
+                           "discrimination_index,discriminative_efficiency")
+    assert trainer_client.get(url, {"attempts": "bogus"}).status_code == 200
+
+
+def test_item_analysis_permissions_and_unknown_quiz(classroom, trainer_client, user_factory, client):
+    cohort, ann, *_ = classroom
+    url = reverse("trainer:report-items", args=[cohort.pk, "alpha"])
+    assert trainer_client.get(reverse("trainer:report-items", args=[cohort.pk, "nope"])).status_code == 404
+    client.force_login(user_factory(username="t3", groups=("trainers",)))
+    assert client.get(url).status_code == 404
+    client.force_login(ann)
+    assert client.get(url).status_code == 403
+
+
+def test_item_analysis_query_count_does_not_grow(loaded_banks, trainer, trainer_client, user_factory, cohort_factory):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    alpha = Quiz.objects.get(slug="alpha")
+    counts = []
+    for size in (1, 30):
+        students = [user_factory() for _ in range(size)]
+        cohort = cohort_factory(trainer=trainer, students=students, name=f"n{size}")
+        for student in students:
+            finished_attempt(student, alpha, scores=[1, 0, 1], finished=NOW - dt.timedelta(hours=2))
+            finished_attempt(student, alpha, scores=[1, 1, 1], finished=NOW - dt.timedelta(hours=1))
+        with CaptureQueriesContext(connection) as ctx:
+            trainer_client.get(reverse("trainer:report-items", args=[cohort.pk, "alpha"]))
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts

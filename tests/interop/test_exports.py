@@ -1,0 +1,197 @@
+"""Question exports: the right answer as text, CSV rows, and the download views for every role."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from interop import anki
+from quizzes import kinds
+from interop.exports import CSV_HEADER, exportable_questions, questions_csv_rows, right_answer_text
+from quizzes.models import Question
+from tests.interop.export_helpers import load_gamma, read_apkg
+
+
+
+@pytest.fixture
+def every_kind(loaded_banks, section_factory, tmp_path):
+    return load_gamma(section_factory, tmp_path)
+
+
+# --- the right answer as plain text -----------------------------------------------------------
+
+
+def spec_of(kind: str, raw: dict) -> dict:
+    return kinds.get(kind).build_spec(raw, uid="t-1")
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "expected"),
+    [
+        ("single", {"choices": [{"text": "a"}, {"text": "b", "correct": True}]}, "b"),
+        (
+            "multiple",
+            {"choices": [{"text": "a", "correct": True}, {"text": "b"}, {"text": "c", "correct": True}]},
+            "a | c",
+        ),
+        ("short", {"answers": ["svc", "services"]}, "svc | services"),
+        ("command", {"answers": ["kubectl get pods"]}, "kubectl get pods"),
+        (
+            "matching",
+            {"pairs": [{"left": "cm", "right": "ConfigMap"}, {"left": "sa", "right": "ServiceAccount"}]},
+            "cm -> ConfigMap | sa -> ServiceAccount",
+        ),
+        ("ordering", {"items": ["un", "deux", "trois"]}, "un -> deux -> trois"),
+        ("cloze", {"language": "yaml", "text": "kind: [[Pod|pod]]\nname: [[web]]"}, "kind: Pod\nname: web"),
+        ("flashcard", {"answer": "`cm`"}, "`cm`"),
+        (
+            "yaml",
+            {
+                "checks": [
+                    {"path": "kind", "equals": "Pod", "explain": "x"},
+                    {"path": "spec.containers", "length": 1, "explain": "y"},
+                ]
+            },
+            "kind equals Pod | spec.containers length 1",
+        ),
+    ],
+)
+def test_right_answer_text_per_kind(kind, raw, expected):
+    assert right_answer_text(kind=kind, spec=spec_of(kind, raw)) == expected
+
+
+def test_right_answer_text_of_true_false_is_translated(settings):
+    assert right_answer_text(kind="truefalse", spec={"answer": False}) == "Faux"
+
+
+def test_right_answer_text_refuses_an_unknown_kind():
+    with pytest.raises(ValueError, match="unknown kind"):
+        right_answer_text(kind="essay", spec={})
+
+
+def test_csv_rows_hold_the_markdown_sources_one_row_per_active_question(every_kind):
+    Question.objects.filter(uid="alpha-multiple-1").update(active=False)
+    rows = list(questions_csv_rows(exportable_questions()))
+    assert len(rows) == 9
+    assert all(len(row) == len(CSV_HEADER) for row in rows)
+    first = dict(zip(CSV_HEADER, rows[0], strict=True))
+    assert first == {
+        "uid": "alpha-single-1",
+        "section": "alpha",
+        "kind": "single",
+        "difficulty": 1,
+        "tags": "shortname",
+        "prompt": "Quelle ressource désigne `cm` ?",
+        "right_answer": "ConfigMap",
+        "explanation": "`cm` est le nom court de `configmaps`.",
+    }
+    gamma = ["gamma-cloze-1", "gamma-yaml-1", "gamma-command-1", "gamma-flashcard-1"]
+    assert [row[0] for row in rows][-4:] == gamma
+
+
+# --- the download views ------------------------------------------------------------------------
+
+SECTION_URLS = ["exports:section-anki", "exports:section-csv"]
+COURSE_URLS = ["exports:course-anki", "exports:course-csv"]
+
+
+def url_of(name: str) -> str:
+    return reverse(name, kwargs={"slug": "alpha"}) if name.startswith("exports:section") else reverse(name)
+
+
+def test_the_urls_are_under_course():
+    assert reverse("exports:section-anki", kwargs={"slug": "alpha"}) == "/course/alpha/export/anki/"
+    assert reverse("exports:course-anki") == "/course/export/anki/"
+    assert reverse("exports:section-csv", kwargs={"slug": "alpha"}) == "/course/alpha/export/csv/"
+    assert reverse("exports:course-csv") == "/course/export/csv/"
+
+
+@pytest.mark.parametrize("name", SECTION_URLS + COURSE_URLS)
+def test_anonymous_is_sent_to_log_in(client, loaded_banks, name):
+    response = client.get(url_of(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login") + "?next=")
+
+
+@pytest.mark.parametrize("role", ["student", "trainer", "staff"])
+@pytest.mark.parametrize("name", SECTION_URLS + COURSE_URLS)
+def test_every_signed_in_role_may_download(client, user_factory, loaded_banks, role, name):
+    extra = {"is_staff": True} if role == "staff" else {}
+    groups = ("trainers",) if role == "trainer" else ()
+    client.force_login(user_factory(groups=groups, **extra))
+    response = client.get(url_of(name))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+
+
+@pytest.mark.parametrize("name", SECTION_URLS)
+def test_an_unknown_section_is_404(student_client, loaded_banks, name):
+    assert student_client.get(reverse(name, kwargs={"slug": "nope"})).status_code == 404
+
+
+@pytest.mark.parametrize("name", COURSE_URLS)
+def test_the_course_export_is_404_without_a_course(student_client, db, name):
+    assert student_client.get(reverse(name)).status_code == 404
+
+
+@pytest.mark.parametrize("name", SECTION_URLS + COURSE_URLS)
+def test_post_is_refused(student_client, loaded_banks, name):
+    assert student_client.post(url_of(name)).status_code == 405
+
+
+def test_section_deck_download(student_client, every_kind, django_assert_num_queries):
+    with django_assert_num_queries(4):  # session, user, section (with its course), questions
+        response = student_client.get(reverse("exports:section-anki", kwargs={"slug": "beta"}))
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == 'attachment; filename="rappel-beta.apkg"'
+    deck = read_apkg(response.content)
+    assert set(deck.notes) == {"beta-short-1", "beta-matching-1", "beta-ordering-1"}
+    assert '<a href="http://testserver/course/beta/">Bêta</a>' in deck.notes["beta-short-1"].back
+
+
+def test_course_deck_download_has_every_active_question(
+    student_client, every_kind, django_assert_num_queries
+):
+    Question.objects.filter(uid="gamma-yaml-1").update(active=False)
+    with django_assert_num_queries(4):  # session, user, course, questions
+        response = student_client.get(reverse("exports:course-anki"))
+    assert response["Content-Disposition"] == 'attachment; filename="rappel-demo.apkg"'
+    deck = read_apkg(response.content)
+    assert len(deck.notes) == 9 and "gamma-yaml-1" not in deck.notes
+    assert {name for name in deck.decks if name.startswith("Rappel::")} == {
+        "Rappel::Alpha",
+        "Rappel::Bêta",
+        "Rappel::Gamma",
+    }
+    assert anki.MODEL_ID in deck.models
+
+
+def read_csv(response, delimiter: str = ",") -> list[list[str]]:
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")  # Excel needs the BOM to read UTF-8
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=delimiter))
+
+
+def test_section_csv_download(student_client, every_kind, django_assert_num_queries):
+    with django_assert_num_queries(4):  # session, user, section, questions
+        response = student_client.get(reverse("exports:section-csv", kwargs={"slug": "beta"}))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="rappel-beta.csv"'
+    rows = read_csv(response)
+    assert rows[0] == list(CSV_HEADER)
+    assert [row[0] for row in rows[1:]] == ["beta-short-1", "beta-matching-1", "beta-ordering-1"]
+    assert rows[1][6] == "svc | services"
+
+
+def test_course_csv_download_with_semicolons_for_french_excel(student_client, every_kind):
+    response = student_client.get(reverse("exports:course-csv"), {"sep": "semicolon"})
+    assert response["Content-Disposition"] == 'attachment; filename="rappel-demo.csv"'
+    rows = read_csv(response, delimiter=";")
+    assert rows[0] == list(CSV_HEADER)
+    assert len(rows) == 1 + 10
+    assert {len(row) for row in rows} == {len(CSV_HEADER)}
+    cloze = next(row for row in rows if row[0] == "gamma-cloze-1")
+    assert cloze[6] == "apiVersion: v1\nkind: Pod"

@@ -15,7 +15,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help run setup test test-fast lint messages bench backup restore clean
+.PHONY: help run setup test test-fast lint format messages bench backup restore clean
 
 help: ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,8 +53,14 @@ test: $(VENV)/.installed-dev ## Run the whole test suite (in parallel)
 test-fast: $(VENV)/.installed-dev ## Run the tests without xdist (easier to read failures)
 	$(PY) -m pytest -x -p no:cacheprovider $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed ## Check the question banks (file:line problems)
+lint: $(VENV)/.installed-dev ## ruff (lint + format check, pinned in requirements-dev.txt) and the bank linter
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py lint_banks
+
+format: $(VENV)/.installed-dev ## Fix what ruff can fix and format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 bench: $(VENV)/.installed-dev ## Measure speed at school scale (writes bench/results.md and .json)
 	$(PY) bench/run.py $(BENCH_ARGS)

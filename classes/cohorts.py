@@ -7,8 +7,8 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from course.models import Course
 from classes.models import Assignment, Cohort, Enrolment
+from course.models import Course
 
 UNKNOWN_CODE = _("No class has this code. Check it with your trainer.")
 
@@ -28,7 +28,9 @@ def cohort_create(*, trainer, name: str, course: Course, starts_on: dt.date, end
         for _attempt in range(5):  # a join code collision is rare; draw again
             try:
                 with transaction.atomic():
-                    cohort = Cohort.objects.create(name=name, course=course, starts_on=starts_on, ends_on=ends_on)
+                    cohort = Cohort.objects.create(
+                        name=name, course=course, starts_on=starts_on, ends_on=ends_on
+                    )
                 break
             except IntegrityError:
                 continue

@@ -11,7 +11,9 @@ from classes.models import Cohort
 class SignupForm(UserCreationForm):
     email = forms.EmailField(label=_("Email (optional)"), required=False)
     join_code = forms.CharField(
-        label=_("Class code (optional)"), required=False, max_length=20,
+        label=_("Class code (optional)"),
+        required=False,
+        max_length=20,
         help_text=_("The code your trainer gave you, to join your class."),
     )
 
@@ -34,7 +36,10 @@ class CohortForm(forms.ModelForm):
     class Meta:
         model = Cohort
         fields = ["name", "starts_on", "ends_on"]
-        widgets = {"starts_on": forms.DateInput(attrs={"type": "date"}), "ends_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+        }
 
     def clean(self):
         data = super().clean()
@@ -45,8 +50,12 @@ class CohortForm(forms.ModelForm):
 
 class AssignmentForm(forms.Form):
     quiz = forms.ModelChoiceField(queryset=None, label=_("Quiz"))
-    opens_at = forms.DateTimeField(label=_("Opens at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    due_at = forms.DateTimeField(label=_("Due at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    opens_at = forms.DateTimeField(
+        label=_("Opens at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    due_at = forms.DateTimeField(
+        label=_("Due at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
 
     def __init__(self, *args, quizzes, **kwargs):
         super().__init__(*args, **kwargs)

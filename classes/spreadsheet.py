@@ -22,7 +22,9 @@ def wants_csv(request: HttpRequest) -> bool:
     return request.GET.get("format") == "csv"
 
 
-def csv_response(request: HttpRequest, filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+def csv_response(
+    request: HttpRequest, filename: str, header: Sequence[str], rows: Iterable[Sequence]
+) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write(BOM)

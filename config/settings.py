@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "django_htmx",
     # Our apps, bottom to top: each imports only those above it in this list.
     "course",
@@ -94,6 +95,10 @@ TEMPLATES = [
     },
 ]
 
+# Widgets render with the project's template settings, so a widget of ours can keep its markup in
+# templates/ like every page (Django's own widget templates come from the django.forms app).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
@@ -107,17 +112,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # synchronous=NORMAL, the setting SQLite advises with WAL, syncs the log to disk at checkpoints
     # rather than at every commit: a commit survives the process crashing but not the machine
     # losing power, and a rating no longer waits 0.5 to 4 ms for the disk.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-    })
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
 elif os.environ.get("PG_PREPARED", "1") == "1":
     # Every page runs the same few statements again and again. Sent with server-side parameters,
     # PostgreSQL prepares each one on a connection after its second run and plans it no more (on
     # the review step, planning took as long as running). Set PG_PREPARED=0 behind a pooler that
     # cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 2})
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 2}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -161,7 +170,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "rappel_cache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "rappel_cache"}
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- security --------------------------------------------------------------------------------------

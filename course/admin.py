@@ -1,6 +1,4 @@
 from django.contrib import admin
-from django.db.models import Count
-from django.utils.translation import gettext_lazy as _
 
 from course.models import Course, Section
 

@@ -37,9 +37,8 @@ def read_po(path: Path) -> list[Entry]:
 
     def flush() -> None:
         nonlocal current
-        if current.msgid or current.msgstr:
-            if current.msgid:
-                entries.append(current)
+        if current.msgid:
+            entries.append(current)
         current = Entry()
 
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -74,4 +73,3 @@ def read_po(path: Path) -> list[Entry]:
             current.msgstr[index] = current.msgstr.get(index, "") + value
     flush()
     return entries
-

@@ -57,9 +57,7 @@ class Section(models.Model):
         ordering = ["course", "position"]
         verbose_name = _("section")
         verbose_name_plural = _("sections")
-        constraints = [
-            models.UniqueConstraint(fields=["course", "position"], name="section_unique_position")
-        ]
+        constraints = [models.UniqueConstraint(fields=["course", "position"], name="section_unique_position")]
 
     def __str__(self) -> str:
         return self.display_title

@@ -104,9 +104,11 @@ def outline_load(path: Path | None = None) -> OutlineSummary:
                 Section(course=course, **data).save()
                 summary.created.append(data["slug"])
                 continue
-            changed = any(
-                getattr(section, key) != value for key, value in data.items() if key != "position"
-            ) or section.position != data["position"] or section.course_id != course.pk
+            changed = (
+                any(getattr(section, key) != value for key, value in data.items() if key != "position")
+                or section.position != data["position"]
+                or section.course_id != course.pk
+            )
             for key, value in data.items():
                 setattr(section, key, value)
             section.course = course

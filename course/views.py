@@ -1,10 +1,10 @@
-from __future__ import annotations
-
 """The course pages: the syllabus and each section's study notes.
 
 The course app is the ground floor and imports no other app of ours: a section's quiz is reached
 through the reverse relation that `quizzes.Quiz.section` declares (`section.quiz`).
 """
+
+from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q

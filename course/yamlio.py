@@ -107,9 +107,7 @@ def load_text(text: str, *, path: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(path, 1, f"YAML error: {error}")]
     finally:
         loader.dispose()
-    problems = [
-        Problem(path, line, f"duplicate key {key!r}") for line, key in loader.duplicates
-    ]
+    problems = [Problem(path, line, f"duplicate key {key!r}") for line, key in loader.duplicates]
     return data, problems
 
 

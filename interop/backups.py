@@ -59,7 +59,9 @@ def write(path: Path) -> int:
     count = 0
     with gzip.open(path, "wt", encoding="utf-8") as stream:
         for model in backup_models():
-            for record in serializers.serialize("python", model._default_manager.order_by("pk").iterator(chunk_size=2000)):
+            for record in serializers.serialize(
+                "python", model._default_manager.order_by("pk").iterator(chunk_size=2000)
+            ):
                 stream.write(json.dumps(record, default=_default, ensure_ascii=False) + "\n")
                 count += 1
     return count
@@ -70,4 +72,6 @@ def read(path: Path) -> Iterator:
     with gzip.open(path, "rt", encoding="utf-8") as stream:
         for line in stream:
             if line.strip():
-                yield from serializers.deserialize("python", [json.loads(line)], handle_forward_references=True)
+                yield from serializers.deserialize(
+                    "python", [json.loads(line)], handle_forward_references=True
+                )

@@ -10,8 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from course.models import Course, Section
 from classes.spreadsheet import csv_response
+from course.models import Course, Section
 from interop import anki
 from interop.exports import CSV_HEADER, exportable_questions, questions_csv_rows
 from quizzes.models import Question

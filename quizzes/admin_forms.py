@@ -15,7 +15,6 @@ import yaml
 from django import forms
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from quizzes import kinds
@@ -32,7 +31,9 @@ class PreviewTextarea(forms.Textarea):
         super().__init__(**kwargs)
         self.preview_url, self.csrf_token = preview_url, csrf_token
 
-    def render(self, name, value, attrs=None, renderer=None):
+    template_name = "quizzes/widgets/preview_textarea.html"
+
+    def get_context(self, name, value, attrs):
         attrs = {
             **(attrs or {}),
             "hx-post": self.preview_url,
@@ -42,11 +43,7 @@ class PreviewTextarea(forms.Textarea):
             "hx-vals": f'{{"preview_field": "{name}"}}',  # htmx posts the whole form: say which text
             "class": "md-source",
         }
-        textarea = super().render(name, value, attrs, renderer)
-        return format_html(
-            '<div class="md-editor">{}<div class="md-preview prose" id="preview-{}" aria-live="polite"></div></div>',
-            textarea, name,
-        )
+        return super().get_context(name, value, attrs)
 
 
 def _lines(value: str) -> list[str]:
@@ -89,24 +86,51 @@ class _Rows:
 
 
 def _field_kwargs(template: forms.Field) -> dict:
-    kwargs = {"required": False, "label": template.label, "widget": template.widget.__class__(attrs=template.widget.attrs)}
+    kwargs = {
+        "required": False,
+        "label": template.label,
+        "widget": template.widget.__class__(attrs=template.widget.attrs),
+    }
     if isinstance(template, forms.CharField):
         kwargs["max_length"] = template.max_length
     return kwargs
 
 
-CHOICE_ROWS = _Rows("choices", _("Choices"), [
-    ("text", forms.CharField(label=_("Choice"), max_length=500, widget=forms.TextInput(attrs={"size": 50}))),
-    ("correct", forms.BooleanField(label=_("correct"))),
-    ("feedback", forms.CharField(label=_("feedback if picked"), max_length=500, widget=forms.TextInput(attrs={"size": 40}))),
-])
-PAIR_ROWS = _Rows("pairs", _("Pairs"), [
-    ("left", forms.CharField(label=_("Item"), max_length=300)),
-    ("right", forms.CharField(label=_("partner"), max_length=300)),
-])
-ITEM_ROWS = _Rows("items", _("Items, in the right order"), [
-    ("text", forms.CharField(label=_("Item"), max_length=300, widget=forms.TextInput(attrs={"size": 60}))),
-])
+CHOICE_ROWS = _Rows(
+    "choices",
+    _("Choices"),
+    [
+        (
+            "text",
+            forms.CharField(label=_("Choice"), max_length=500, widget=forms.TextInput(attrs={"size": 50})),
+        ),
+        ("correct", forms.BooleanField(label=_("correct"))),
+        (
+            "feedback",
+            forms.CharField(
+                label=_("feedback if picked"), max_length=500, widget=forms.TextInput(attrs={"size": 40})
+            ),
+        ),
+    ],
+)
+PAIR_ROWS = _Rows(
+    "pairs",
+    _("Pairs"),
+    [
+        ("left", forms.CharField(label=_("Item"), max_length=300)),
+        ("right", forms.CharField(label=_("partner"), max_length=300)),
+    ],
+)
+ITEM_ROWS = _Rows(
+    "items",
+    _("Items, in the right order"),
+    [
+        (
+            "text",
+            forms.CharField(label=_("Item"), max_length=300, widget=forms.TextInput(attrs={"size": 60})),
+        ),
+    ],
+)
 
 ROWS = {"single": CHOICE_ROWS, "multiple": CHOICE_ROWS, "matching": PAIR_ROWS, "ordering": ITEM_ROWS}
 LINES = {  # kind -> bank fields edited one entry per line
@@ -148,7 +172,9 @@ class QuestionForm(forms.ModelForm):
         preview_url = reverse("admin:quizzes_question_markdown_preview")
         token = get_token(self.request) if self.request else ""
         for name in ("prompt", "explanation"):
-            self.fields[name].widget = PreviewTextarea(preview_url=preview_url, csrf_token=token, attrs={"rows": 6})
+            self.fields[name].widget = PreviewTextarea(
+                preview_url=preview_url, csrf_token=token, attrs={"rows": 6}
+            )
         if "kind" in self.fields:
             self.fields["kind"].initial = self.kind_name
             self.fields["kind"].widget = forms.HiddenInput()
@@ -168,37 +194,56 @@ class QuestionForm(forms.ModelForm):
             if kind == "ordering":
                 initial = [{"text": text} for text in initial]
             self.row_count = min(MAX_ROWS, len(initial) + EXTRA_ROWS)
-            self.kind_fieldsets.append((str(rows.label), {"fields": rows.add_fields(self, initial),
-                                                          "classes": ["kind-rows"]}))
+            self.kind_fieldsets.append(
+                (str(rows.label), {"fields": rows.add_fields(self, initial), "classes": ["kind-rows"]})
+            )
         extra = []
         if kind == "truefalse":
             self.fields["tf_answer"] = forms.TypedChoiceField(
-                label=_("The statement is"), choices=[("true", _("True")), ("false", _("False"))],
-                coerce=lambda v: v == "true", widget=forms.RadioSelect)
+                label=_("The statement is"),
+                choices=[("true", _("True")), ("false", _("False"))],
+                coerce=lambda v: v == "true",
+                widget=forms.RadioSelect,
+            )
             self.initial["tf_answer"] = "true" if raw.get("answer", True) else "false"
             extra.append("tf_answer")
         for name in LINES.get(kind, []):
-            self.fields[f"lines_{name}"] = forms.CharField(label=FIELD_LABELS[name], required=name == "answers",
-                                                           widget=forms.Textarea(attrs={"rows": 4, "class": "mono"}))
+            self.fields[f"lines_{name}"] = forms.CharField(
+                label=FIELD_LABELS[name],
+                required=name == "answers",
+                widget=forms.Textarea(attrs={"rows": 4, "class": "mono"}),
+            )
             self.initial[f"lines_{name}"] = "\n".join(raw.get(name, []))
             extra.append(f"lines_{name}")
         for name in YAML_BLOCKS.get(kind, []):
-            self.fields[f"yaml_{name}"] = forms.CharField(label=FIELD_LABELS[name], required=False,
-                                                          widget=forms.Textarea(attrs={"rows": 10, "class": "mono"}))
+            self.fields[f"yaml_{name}"] = forms.CharField(
+                label=FIELD_LABELS[name],
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 10, "class": "mono"}),
+            )
             value = raw.get(name)
-            self.initial[f"yaml_{name}"] = yaml.safe_dump(value, allow_unicode=True, sort_keys=False) if value else ""
+            self.initial[f"yaml_{name}"] = (
+                yaml.safe_dump(value, allow_unicode=True, sort_keys=False) if value else ""
+            )
             extra.append(f"yaml_{name}")
         for name in TEXTS.get(kind, []):
-            self.fields[f"text_{name}"] = forms.CharField(label=FIELD_LABELS[name], required=name != "starter",
-                                                          widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}))
+            self.fields[f"text_{name}"] = forms.CharField(
+                label=FIELD_LABELS[name],
+                required=name != "starter",
+                widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}),
+            )
             self.initial[f"text_{name}"] = raw.get(name, "")
             extra.append(f"text_{name}")
         if kind == "yaml":
-            self.fields["kubernetes"] = forms.BooleanField(label=_("Validate against the Kubernetes schema"), required=False)
+            self.fields["kubernetes"] = forms.BooleanField(
+                label=_("Validate against the Kubernetes schema"), required=False
+            )
             self.initial["kubernetes"] = bool(raw.get("kubernetes"))
             extra.append("kubernetes")
         if kind == "cloze":
-            self.fields["language"] = forms.CharField(label=_("Language (yaml, dockerfile, bash…)"), required=False)
+            self.fields["language"] = forms.CharField(
+                label=_("Language (yaml, dockerfile, bash…)"), required=False
+            )
             self.fields["ignore_case"] = forms.BooleanField(label=_("Ignore case"), required=False)
             self.initial["language"] = raw.get("language", "yaml")
             self.initial["ignore_case"] = bool(raw.get("ignore_case"))
@@ -214,7 +259,9 @@ class QuestionForm(forms.ModelForm):
         if kind in ROWS:
             rows = ROWS[kind].collect(data, self.row_count)
             if kind in {"single", "multiple"}:
-                raw["choices"] = [{k: v for k, v in row.items() if v not in (None, "", False)} for row in rows]
+                raw["choices"] = [
+                    {k: v for k, v in row.items() if v not in (None, "", False)} for row in rows
+                ]
             elif kind == "matching":
                 raw["pairs"] = rows
             else:
@@ -255,6 +302,10 @@ class QuestionForm(forms.ModelForm):
             self.spec = self.kind_module.build_spec(raw, uid=uid)
         except kinds.SpecError as error:
             for key, message in error.problems:
-                label = FIELD_LABELS.get(key) or {"choices": _("Choices"), "pairs": _("Pairs"), "items": _("Items")}.get(key, key)
+                label = FIELD_LABELS.get(key) or {
+                    "choices": _("Choices"),
+                    "pairs": _("Pairs"),
+                    "items": _("Items"),
+                }.get(key, key)
                 self.add_error(None, f"{label} : {message}")
         return data

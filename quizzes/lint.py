@@ -251,7 +251,9 @@ def rule_prompts(*, questions: Sequence[BankQuestion]) -> list[Problem]:
             problems.append(_problem(second.path, second.line, DUPLICATE_PROMPT, f"same prompt as {where}"))
         elif _alike(shapes[i], shapes[j]):
             problems.append(
-                _problem(second.path, second.line, NEAR_DUPLICATE_PROMPT, f"nearly the same prompt as {where}")
+                _problem(
+                    second.path, second.line, NEAR_DUPLICATE_PROMPT, f"nearly the same prompt as {where}"
+                )
             )
     return problems
 
@@ -305,7 +307,9 @@ def rule_metadata(
 # --- per section -------------------------------------------------------------------------
 
 
-def rule_section_sizes(*, questions: Sequence[BankQuestion], sections: Sequence[SectionInfo]) -> list[Problem]:
+def rule_section_sizes(
+    *, questions: Sequence[BankQuestion], sections: Sequence[SectionInfo]
+) -> list[Problem]:
     """section-size: each given section has its minimum number of questions, in `MIN_KINDS`
     kinds or more. Reported in the file holding most of the section's questions, or at the
     section's line in the outline when it has none."""
@@ -388,7 +392,9 @@ def rule_answer_positions(*, questions: Sequence[BankQuestion]) -> list[Problem]
         positions = max(len(q.spec["choices"]) for q in items)
         threshold = POSITION_ALPHA / positions
         for index in range(positions):
-            probabilities = [1 / len(q.spec["choices"]) if index < len(q.spec["choices"]) else 0.0 for q in items]
+            probabilities = [
+                1 / len(q.spec["choices"]) if index < len(q.spec["choices"]) else 0.0 for q in items
+            ]
             p_value = tail_probability(probabilities, counts[index])
             if p_value < threshold:
                 problems.append(
@@ -544,7 +550,9 @@ def rule_short_variants(*, questions: Sequence[BankQuestion]) -> list[Problem]:
 # --- the resource kinds the course names ----------------------------------------------------
 
 
-def rule_resource_kinds(*, questions: Sequence[BankQuestion], kinds: Sequence[str] = COURSE_KINDS) -> list[Problem]:
+def rule_resource_kinds(
+    *, questions: Sequence[BankQuestion], kinds: Sequence[str] = COURSE_KINDS
+) -> list[Problem]:
     """resource-kinds: for every kind the course names, in both directions:
     `resources-shortname-<kind>-1` asks from the abbreviation to the kind (its prompt shows the
     abbreviation as code) and `resources-shortname-<kind>-2` from the kind to its short name
@@ -563,7 +571,9 @@ def rule_resource_kinds(*, questions: Sequence[BankQuestion], kinds: Sequence[st
             missing_tags = [t for t in (SHORTNAME_TAG, kind) if t not in q.tags]
             if missing_tags:
                 problems.append(
-                    _problem(q.path, q.line, RESOURCE_KINDS, f"{uid} needs the tag(s) {', '.join(missing_tags)}")
+                    _problem(
+                        q.path, q.line, RESOURCE_KINDS, f"{uid} needs the tag(s) {', '.join(missing_tags)}"
+                    )
                 )
             if number == 1 and not _CODE.search(q.prompt):
                 problems.append(

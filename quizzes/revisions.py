@@ -31,7 +31,9 @@ def content_hash(*, kind: str, prompt: str, explanation: str, spec: dict[str, An
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def revision_apply(*, question: Question, prompt: str, explanation: str, spec: dict[str, Any]) -> Revision | None:
+def revision_apply(
+    *, question: Question, prompt: str, explanation: str, spec: dict[str, Any]
+) -> Revision | None:
     """Make `spec` etc. the question's current content. Returns the new revision, or None when
     the content is unchanged (no revision is made). The question must be saved already."""
     digest = content_hash(kind=question.kind, prompt=prompt, explanation=explanation, spec=spec)
@@ -57,13 +59,20 @@ def revision_apply(*, question: Question, prompt: str, explanation: str, spec: d
 
 def revision_fields(revision: Revision, kind: str) -> dict[str, Any]:
     """The bank fields of a revision (prompt, explanation and the kind's own)."""
-    return {"prompt": revision.prompt, "explanation": revision.explanation, **kinds.get(kind).to_raw(revision.spec)}
+    return {
+        "prompt": revision.prompt,
+        "explanation": revision.explanation,
+        **kinds.get(kind).to_raw(revision.spec),
+    }
 
 
 def revision_diff(old: Revision, new: Revision, kind: str) -> str:
     """A unified diff of two revisions, as YAML text an editor can read."""
+
     def text(revision: Revision) -> list[str]:
-        return yaml.safe_dump(revision_fields(revision, kind), allow_unicode=True, sort_keys=False, width=100).splitlines()
+        return yaml.safe_dump(
+            revision_fields(revision, kind), allow_unicode=True, sort_keys=False, width=100
+        ).splitlines()
 
     return "\n".join(
         difflib.unified_diff(text(old), text(new), f"r{old.number}", f"r{new.number}", lineterm="", n=2)

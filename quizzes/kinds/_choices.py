@@ -24,7 +24,9 @@ def build_choices(raw: Mapping[str, Any], *, uid: str, problems: list[tuple[str,
             continue
         unknown = set(item) - {"text", "correct", "feedback"}
         if unknown:
-            problems.append(("choices", f"choice {index}: unknown field(s) {', '.join(sorted(map(str, unknown)))}"))
+            problems.append(
+                ("choices", f"choice {index}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+            )
         text = require_text(item, "text", [])
         if not text:
             problems.append(("choices", f"choice {index} has no text"))
@@ -64,4 +66,3 @@ def choices_to_raw(spec: Mapping[str, Any]) -> dict:
 
 def present_choices(spec: Mapping[str, Any], *, seed: int | str) -> dict:
     return {"choices": [{"key": c["key"], "html": c["html"]} for c in shuffled(spec["choices"], seed)]}
-

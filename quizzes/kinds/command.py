@@ -72,8 +72,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from course.markdown import render_inline
-from quizzes.kinds import resource_names
-from quizzes.kinds import EMPTY_RESPONSE, InvalidResponse, SpecError, Verdict, single_value
+from quizzes.kinds import EMPTY_RESPONSE, InvalidResponse, SpecError, Verdict, resource_names, single_value
 
 NAME = "command"
 LABEL = _("Command")
@@ -281,10 +280,14 @@ _K_CERT = _K_PRINT + _K_FILES + "--force "
 
 # (command path with aliases, positional arguments, flags)
 _KUBECTL: tuple[tuple[str, str, str], ...] = (
-    ("get", "res", _K_PRINT + _K_FILES + "-A|--all-namespaces --chunk-size=~500 --field-selector= "
-     "--ignore-not-found -L|--label-columns=+ --no-headers --output-watch-events --raw= "
-     "-l|--selector= --server-print! --show-kind --show-labels --sort-by= --subresource= "
-     "-w|--watch --watch-only"),
+    (
+        "get",
+        "res",
+        _K_PRINT + _K_FILES + "-A|--all-namespaces --chunk-size=~500 --field-selector= "
+        "--ignore-not-found -L|--label-columns=+ --no-headers --output-watch-events --raw= "
+        "-l|--selector= --server-print! --show-kind --show-labels --sort-by= --subresource= "
+        "-w|--watch --watch-only",
+    ),
     ("describe", "res", _K_FILES + "-A|--all-namespaces --chunk-size=~500 -l|--selector= --show-events!"),
     ("create", "lit", _K_MUTATE + _K_FILES + "--edit --raw= --windows-line-endings -l|--selector="),
     ("create namespace|ns", "lit", _K_MUTATE),
@@ -293,66 +296,129 @@ _KUBECTL: tuple[tuple[str, str, str], ...] = (
     ("create service nodeport", "lit", _K_MUTATE + "--node-port= --tcp=*"),
     ("create service loadbalancer", "lit", _K_MUTATE + "--tcp=*"),
     ("create service externalname", "lit", _K_MUTATE + "--external-name= --tcp=*"),
-    ("create configmap|cm", "lit", _K_MUTATE + "--append-hash --from-env-file=* --from-file=* "
-     "--from-literal=*"),
-    ("create secret generic", "lit", _K_MUTATE + "--append-hash --from-env-file=* --from-file=* "
-     "--from-literal=* --type="),
+    (
+        "create configmap|cm",
+        "lit",
+        _K_MUTATE + "--append-hash --from-env-file=* --from-file=* --from-literal=*",
+    ),
+    (
+        "create secret generic",
+        "lit",
+        _K_MUTATE + "--append-hash --from-env-file=* --from-file=* --from-literal=* --type=",
+    ),
     ("create secret tls", "lit", _K_MUTATE + "--append-hash --cert= --key="),
-    ("create secret docker-registry", "lit", _K_MUTATE + "--append-hash --docker-email= "
-     "--docker-password= --docker-server= --docker-username= --from-file=*"),
+    (
+        "create secret docker-registry",
+        "lit",
+        _K_MUTATE + "--append-hash --docker-email= "
+        "--docker-password= --docker-server= --docker-username= --from-file=*",
+    ),
     ("create serviceaccount|sa", "lit", _K_MUTATE),
     ("create job", "lit", _K_MUTATE + "--from= --image=@"),
     ("create cronjob|cj", "lit", _K_MUTATE + "--image=@ --restart= --schedule="),
     ("create role", "lit", _K_MUTATE + "--resource=* --resource-name=* --verb=*"),
-    ("create clusterrole", "lit", _K_MUTATE + "--aggregation-rule= --non-resource-url=* --resource=* "
-     "--resource-name=* --verb=*"),
+    (
+        "create clusterrole",
+        "lit",
+        _K_MUTATE + "--aggregation-rule= --non-resource-url=* --resource=* --resource-name=* --verb=*",
+    ),
     ("create rolebinding", "lit", _K_MUTATE + "--clusterrole= --group=* --role= --serviceaccount=* --user=*"),
     ("create clusterrolebinding", "lit", _K_MUTATE + "--clusterrole= --group=* --serviceaccount=* --user=*"),
     ("create quota|resourcequota", "lit", _K_MUTATE + "--hard= --scopes="),
     ("create ingress|ing", "lit", _K_MUTATE + "--annotation=* --class= --default-backend= --rule=*"),
-    ("create priorityclass|pc", "lit", _K_MUTATE + "--description= --global-default "
-     "--preemption-policy= --value="),
+    (
+        "create priorityclass|pc",
+        "lit",
+        _K_MUTATE + "--description= --global-default --preemption-policy= --value=",
+    ),
     ("create poddisruptionbudget|pdb", "lit", _K_MUTATE + "--max-unavailable= --min-available= --selector="),
-    ("create token", "lit", _K_PRINT + "--audience=* --bound-object-kind= --bound-object-name= "
-     "--bound-object-uid= --duration="),
-    ("apply", "lit", _K_MUTATE + _K_FILES + "--all --cascade=?background~background --force "
-     "--force-conflicts --grace-period=~-1 --overwrite! --prune --prune-allowlist=* -l|--selector= "
-     "--server-side --timeout= --wait"),
-    ("delete", "res", _K_FILES + _K_DRY + "-A|--all-namespaces --all --cascade=?background~background "
-     "--field-selector= --force --grace-period=~-1 --ignore-not-found -i|--interactive --now "
-     "-o|--output= --raw= -l|--selector= --timeout= --wait!"),
-    ("edit", "res", _K_PRINT + _K_FILES + "--field-manager= --output-patch --save-config "
-     "--subresource= --validate=?strict~strict --windows-line-endings"),
-    ("replace", "lit", _K_MUTATE + _K_FILES + "--cascade=?background~background --force "
-     "--grace-period=~-1 --raw= --subresource= --timeout= --wait"),
-    ("patch", "res+", _K_PRINT + _K_DRY + _K_FILES + "--field-manager= --local -p|--patch= "
-     "--patch-file= --subresource= --type=~strategic"),
-    ("diff", "lit", _K_FILES + "--concurrency= --field-manager= --force-conflicts --prune "
-     "--prune-allowlist=* -l|--selector= --server-side --show-managed-fields"),
+    (
+        "create token",
+        "lit",
+        _K_PRINT + "--audience=* --bound-object-kind= --bound-object-name= --bound-object-uid= --duration=",
+    ),
+    (
+        "apply",
+        "lit",
+        _K_MUTATE + _K_FILES + "--all --cascade=?background~background --force "
+        "--force-conflicts --grace-period=~-1 --overwrite! --prune --prune-allowlist=* -l|--selector= "
+        "--server-side --timeout= --wait",
+    ),
+    (
+        "delete",
+        "res",
+        _K_FILES + _K_DRY + "-A|--all-namespaces --all --cascade=?background~background "
+        "--field-selector= --force --grace-period=~-1 --ignore-not-found -i|--interactive --now "
+        "-o|--output= --raw= -l|--selector= --timeout= --wait!",
+    ),
+    (
+        "edit",
+        "res",
+        _K_PRINT + _K_FILES + "--field-manager= --output-patch --save-config "
+        "--subresource= --validate=?strict~strict --windows-line-endings",
+    ),
+    (
+        "replace",
+        "lit",
+        _K_MUTATE + _K_FILES + "--cascade=?background~background --force "
+        "--grace-period=~-1 --raw= --subresource= --timeout= --wait",
+    ),
+    (
+        "patch",
+        "res+",
+        _K_PRINT + _K_DRY + _K_FILES + "--field-manager= --local -p|--patch= "
+        "--patch-file= --subresource= --type=~strategic",
+    ),
+    (
+        "diff",
+        "lit",
+        _K_FILES + "--concurrency= --field-manager= --force-conflicts --prune "
+        "--prune-allowlist=* -l|--selector= --server-side --show-managed-fields",
+    ),
     # (-f, -k, -R, --force, --grace-period, --timeout, --wait, --cascade: accepted, ignored, deprecated)
-    ("run", "lit", _K_MUTATE + _K_FILES + "--annotations=* --attach --cascade=?background~background "
-     "--command --detach-keys= --env=* --expose --force --grace-period=~-1 --image=@ "
-     "--image-pull-policy= -l|--labels= --leave-stdin-open --override-type=~merge --overrides= "
-     "--pod-running-timeout= --port= --privileged -q|--quiet --restart=~Always --rm -i|--stdin "
-     "-t|--tty --timeout= --wait"),
-    ("expose", "res+", _K_MUTATE + _K_FILES + "--cluster-ip= --external-ip= -l|--labels= "
-     "--load-balancer-ip= --name= --override-type=~merge --overrides= --port= --protocol= "
-     "--selector= --session-affinity= --target-port= --type="),
+    (
+        "run",
+        "lit",
+        _K_MUTATE + _K_FILES + "--annotations=* --attach --cascade=?background~background "
+        "--command --detach-keys= --env=* --expose --force --grace-period=~-1 --image=@ "
+        "--image-pull-policy= -l|--labels= --leave-stdin-open --override-type=~merge --overrides= "
+        "--pod-running-timeout= --port= --privileged -q|--quiet --restart=~Always --rm -i|--stdin "
+        "-t|--tty --timeout= --wait",
+    ),
+    (
+        "expose",
+        "res+",
+        _K_MUTATE + _K_FILES + "--cluster-ip= --external-ip= -l|--labels= "
+        "--load-balancer-ip= --name= --override-type=~merge --overrides= --port= --protocol= "
+        "--selector= --session-affinity= --target-port= --type=",
+    ),
     ("explain", "explain", "--api-version= -o|--output=~plaintext --recursive"),
-    ("logs", "pod", "--all-containers --all-pods -c|--container= -f|--follow --ignore-errors "
-     "--insecure-skip-tls-verify-backend --limit-bytes= --max-log-requests= --pod-running-timeout= "
-     "--prefix -p|--previous -l|--selector= --since= --since-time= --tail=~-1 --timestamps"),
+    (
+        "logs",
+        "pod",
+        "--all-containers --all-pods -c|--container= -f|--follow --ignore-errors "
+        "--insecure-skip-tls-verify-backend --limit-bytes= --max-log-requests= --pod-running-timeout= "
+        "--prefix -p|--previous -l|--selector= --since= --since-time= --tail=~-1 --timestamps",
+    ),
     ("exec", "pod", "-c|--container= -f|--filename=+ --pod-running-timeout= -q|--quiet -i|--stdin -t|--tty"),
     ("attach", "pod", "-c|--container= --pod-running-timeout= -q|--quiet -i|--stdin -t|--tty"),
     ("port-forward", "pod", "--address=+ --pod-running-timeout="),
     ("cp", "lit", "-c|--container= --no-preserve --retries="),
     ("label", "res+", _K_LABEL),
     ("annotate", "res+", _K_LABEL),
-    ("scale", "res+", _K_PRINT + _K_DRY + _K_FILES + "--all --current-replicas= --replicas= "
-     "--resource-version= -l|--selector= --timeout="),
+    (
+        "scale",
+        "res+",
+        _K_PRINT + _K_DRY + _K_FILES + "--all --current-replicas= --replicas= "
+        "--resource-version= -l|--selector= --timeout=",
+    ),
     ("autoscale", "res+", _K_MUTATE + _K_FILES + "--cpu= --cpu-percent= --max= --memory= --min= --name="),
-    ("wait", "res+", _K_PRINT + _K_FILES + "-A|--all-namespaces --all --field-selector= --for=* "
-     "--local -l|--selector= --timeout="),
+    (
+        "wait",
+        "res+",
+        _K_PRINT + _K_FILES + "-A|--all-namespaces --all --field-selector= --for=* "
+        "--local -l|--selector= --timeout=",
+    ),
     ("rollout status", "res+", _K_FILES + "--revision= -l|--selector= --timeout= -w|--watch!"),
     ("rollout history", "res+", _K_PRINT + _K_FILES + "--revision= -l|--selector="),
     ("rollout undo", "res+", _K_PRINT + _K_DRY + _K_FILES + "-l|--selector= --to-revision="),
@@ -360,27 +426,55 @@ _KUBECTL: tuple[tuple[str, str, str], ...] = (
     ("rollout pause", "res+", _K_ROLLOUT),
     ("rollout resume", "res+", _K_ROLLOUT),
     ("set image", "res+", _K_PRINT + _K_DRY + _K_FILES + "--all --field-manager= --local -l|--selector="),
-    ("set env", "res+", _K_PRINT + _K_DRY + _K_FILES + "--all -c|--containers= -e|--env=* --from= "
-     "--keys=* --list --local --overwrite! --prefix= --resolve -l|--selector="),
-    ("set resources", "res+", _K_PRINT + _K_DRY + _K_FILES + "--all -c|--containers= --field-manager= "
-     "--limits= --local --requests= -l|--selector="),
-    ("top node|nodes|no", "lit", "--no-headers -l|--selector= --show-capacity --sort-by= "
-     "--use-protocol-buffers!"),
-    ("top pod|pods|po", "lit", "-A|--all-namespaces --containers --field-selector= --no-headers "
-     "-l|--selector= --sort-by= --sum --use-protocol-buffers!"),
+    (
+        "set env",
+        "res+",
+        _K_PRINT + _K_DRY + _K_FILES + "--all -c|--containers= -e|--env=* --from= "
+        "--keys=* --list --local --overwrite! --prefix= --resolve -l|--selector=",
+    ),
+    (
+        "set resources",
+        "res+",
+        _K_PRINT + _K_DRY + _K_FILES + "--all -c|--containers= --field-manager= "
+        "--limits= --local --requests= -l|--selector=",
+    ),
+    (
+        "top node|nodes|no",
+        "lit",
+        "--no-headers -l|--selector= --show-capacity --sort-by= --use-protocol-buffers!",
+    ),
+    (
+        "top pod|pods|po",
+        "lit",
+        "-A|--all-namespaces --containers --field-selector= --no-headers "
+        "-l|--selector= --sort-by= --sum --use-protocol-buffers!",
+    ),
     ("cordon", "lit", _K_DRY + "-l|--selector="),
     ("uncordon", "lit", _K_DRY + "-l|--selector="),
-    ("drain", "lit", _K_DRY + "--chunk-size= --delete-emptydir-data --disable-eviction --force "
-     "--grace-period=~-1 --ignore-daemonsets --pod-selector= -l|--selector= "
-     "--skip-wait-for-delete-timeout= --timeout="),
-    ("taint", "res+", _K_PRINT + _K_DRY + "--all --field-manager= --overwrite -l|--selector= "
-     "--validate=?strict~strict"),
+    (
+        "drain",
+        "lit",
+        _K_DRY + "--chunk-size= --delete-emptydir-data --disable-eviction --force "
+        "--grace-period=~-1 --ignore-daemonsets --pod-selector= -l|--selector= "
+        "--skip-wait-for-delete-timeout= --timeout=",
+    ),
+    (
+        "taint",
+        "res+",
+        _K_PRINT + _K_DRY + "--all --field-manager= --overwrite -l|--selector= --validate=?strict~strict",
+    ),
     ("cluster-info", "lit", ""),
-    ("cluster-info dump", "lit", "-A|--all-namespaces --namespaces= -o|--output= --output-directory= "
-     "--pod-running-timeout="),
+    (
+        "cluster-info dump",
+        "lit",
+        "-A|--all-namespaces --namespaces= -o|--output= --output-directory= --pod-running-timeout=",
+    ),
     ("version", "lit", "--client -o|--output="),
-    ("api-resources", "lit", "--api-group= --cached --categories=+ --namespaced~ --no-headers "
-     "-o|--output= --sort-by= --verbs=+"),
+    (
+        "api-resources",
+        "lit",
+        "--api-group= --cached --categories=+ --namespaced~ --no-headers -o|--output= --sort-by= --verbs=+",
+    ),
     ("api-versions", "lit", ""),
     ("config view", "lit", _K_PRINT + "--flatten --merge! --minify --raw"),
     ("config use-context|use", "lit", ""),
@@ -390,11 +484,19 @@ _KUBECTL: tuple[tuple[str, str, str], ...] = (
     ("config get-users", "lit", ""),
     # -n for set-context arrived in kubectl 1.35 (kubernetes/kubernetes#134384)
     ("config set-context", "lit", "--cluster= --current -n|--namespace= --user="),
-    ("config set-cluster", "lit", "--certificate-authority= --embed-certs --insecure-skip-tls-verify "
-     "--proxy-url= --server= --tls-server-name="),
-    ("config set-credentials", "lit", "--auth-provider= --auth-provider-arg=* --client-certificate= "
-     "--client-key= --embed-certs --exec-api-version= --exec-arg=* --exec-command= --exec-env=* "
-     "--password= --token= --username="),
+    (
+        "config set-cluster",
+        "lit",
+        "--certificate-authority= --embed-certs --insecure-skip-tls-verify "
+        "--proxy-url= --server= --tls-server-name=",
+    ),
+    (
+        "config set-credentials",
+        "lit",
+        "--auth-provider= --auth-provider-arg=* --client-certificate= "
+        "--client-key= --embed-certs --exec-api-version= --exec-arg=* --exec-command= --exec-env=* "
+        "--password= --token= --username=",
+    ),
     ("config delete-context", "lit", ""),
     ("config delete-cluster", "lit", ""),
     ("config delete-user", "lit", ""),
@@ -403,15 +505,27 @@ _KUBECTL: tuple[tuple[str, str, str], ...] = (
     ("config unset", "lit", ""),
     ("auth can-i", "lit", "-A|--all-namespaces --list --no-headers -q|--quiet --subresource="),
     ("auth whoami", "lit", _K_PRINT),
-    ("events", "lit", "-o|--output= --allow-missing-template-keys! --show-managed-fields --template= "
-     "-A|--all-namespaces --chunk-size=~500 --for= --no-headers --types=+ -w|--watch"),
-    ("debug", "lit", "--arguments-only --attach -c|--container= --copy-to= --custom= --env=* "
-     "--image=@ --image-pull-policy= --keep-annotations --keep-init-containers! --keep-labels "
-     "--keep-liveness --keep-readiness --keep-startup --profile=~legacy -q|--quiet --replace "
-     "--same-node --set-image=* --share-processes! -i|--stdin --target= -t|--tty"),
-    ("proxy", "lit", "--accept-hosts= --accept-paths= --address= --api-prefix= --append-server-path "
-     "--disable-filter --keepalive= -p|--port= --reject-methods= --reject-paths= -u|--unix-socket= "
-     "-w|--www= -P|--www-prefix="),
+    (
+        "events",
+        "lit",
+        "-o|--output= --allow-missing-template-keys! --show-managed-fields --template= "
+        "-A|--all-namespaces --chunk-size=~500 --for= --no-headers --types=+ -w|--watch",
+    ),
+    (
+        "debug",
+        "lit",
+        "--arguments-only --attach -c|--container= --copy-to= --custom= --env=* "
+        "--image=@ --image-pull-policy= --keep-annotations --keep-init-containers! --keep-labels "
+        "--keep-liveness --keep-readiness --keep-startup --profile=~legacy -q|--quiet --replace "
+        "--same-node --set-image=* --share-processes! -i|--stdin --target= -t|--tty",
+    ),
+    (
+        "proxy",
+        "lit",
+        "--accept-hosts= --accept-paths= --address= --api-prefix= --append-server-path "
+        "--disable-filter --keepalive= -p|--port= --reject-methods= --reject-paths= -u|--unix-socket= "
+        "-w|--www= -P|--www-prefix=",
+    ),
     ("kustomize", "lit", "--enable-helm --load-restrictor= -o|--output="),
     ("certificate approve", "lit", _K_CERT),
     ("certificate deny", "lit", _K_CERT),
@@ -450,20 +564,41 @@ _D_STOP = "-s|--signal= -t|--timeout,--time="
 
 # (command path with aliases, positional arguments, flags, legacy top-level names, interspersed)
 _DOCKER: tuple[tuple[str, str, str, str, bool], ...] = (
-    ("container ls|list|ps", "lit", "-a|--all -f|--filter=* --format= -n|--last=~-1 -l|--latest "
-     "--no-trunc -q|--quiet -s|--size", "ps", True),
+    (
+        "container ls|list|ps",
+        "lit",
+        "-a|--all -f|--filter=* --format= -n|--last=~-1 -l|--latest --no-trunc -q|--quiet -s|--size",
+        "ps",
+        True,
+    ),
     ("container run", "image", _D_RUN_COMMON + "-d|--detach --detach-keys= --sig-proxy!", "run", False),
     ("container create", "image", _D_RUN_COMMON, "create", False),
-    ("container exec", "lit", "-d|--detach --detach-keys= -e|--env=* --env-file=* -i|--interactive "
-     "--privileged -t|--tty -u|--user= -w|--workdir=", "exec", False),
-    ("container logs", "lit", "--details -f|--follow --since= -n|--tail=~all -t|--timestamps --until=",
-     "logs", True),
+    (
+        "container exec",
+        "lit",
+        "-d|--detach --detach-keys= -e|--env=* --env-file=* -i|--interactive "
+        "--privileged -t|--tty -u|--user= -w|--workdir=",
+        "exec",
+        False,
+    ),
+    (
+        "container logs",
+        "lit",
+        "--details -f|--follow --since= -n|--tail=~all -t|--timestamps --until=",
+        "logs",
+        True,
+    ),
     ("container inspect", "lit", "-f|--format= -s|--size", "", True),
     ("container commit", "commit", "-a|--author= -c|--change=* -m|--message= -p|--pause!", "commit", False),
     ("container diff", "lit", "", "diff", True),
     ("container rm|remove", "lit", "-f|--force -l|--link -v|--volumes", "rm", True),
-    ("container start", "lit", "-a|--attach --checkpoint= --checkpoint-dir= --detach-keys= "
-     "-i|--interactive", "start", True),
+    (
+        "container start",
+        "lit",
+        "-a|--attach --checkpoint= --checkpoint-dir= --detach-keys= -i|--interactive",
+        "start",
+        True,
+    ),
     ("container stop", "lit", _D_STOP, "stop", True),
     ("container restart", "lit", _D_STOP, "restart", True),
     ("container kill", "lit", "-s|--signal=", "kill", True),
@@ -477,11 +612,21 @@ _DOCKER: tuple[tuple[str, str, str, str, bool], ...] = (
     ("container cp", "lit", "-a|--archive -L|--follow-link -q|--quiet", "cp", True),
     ("container export", "lit", "-o|--output=", "export", True),
     ("container stats", "lit", "-a|--all --format= --no-stream --no-trunc", "stats", True),
-    ("container update", "lit", "-c|--cpu-shares= --cpus= -m|--memory= --memory-swap= --restart=",
-     "update", True),
+    (
+        "container update",
+        "lit",
+        "-c|--cpu-shares= --cpus= -m|--memory= --memory-swap= --restart=",
+        "update",
+        True,
+    ),
     ("container prune", "lit", "--filter=* -f|--force", "", True),
-    ("image ls|list", "lit", "-a|--all --digests -f|--filter=* --format= --no-trunc -q|--quiet --tree",
-     "images", True),
+    (
+        "image ls|list",
+        "lit",
+        "-a|--all --digests -f|--filter=* --format= --no-trunc -q|--quiet --tree",
+        "images",
+        True,
+    ),
     ("image history", "image", "--format= -H|--human! --no-trunc --platform= -q|--quiet", "history", True),
     ("image rm|remove", "images", "-f|--force --no-prune --platform=*", "rmi", True),
     ("image inspect", "images", "-f|--format= --platform=", "", True),
@@ -500,13 +645,24 @@ _DOCKER: tuple[tuple[str, str, str, str, bool], ...] = (
     ("volume inspect", "lit", "-f|--format=", "", True),
     ("volume prune", "lit", "-a|--all --filter=* -f|--force", "", True),
     ("network ls|list", "lit", "-f|--filter=* --format= --no-trunc -q|--quiet", "", True),
-    ("network create", "lit", "--attachable --aux-address=* --config-from= --config-only "
-     "-d|--driver=~bridge --gateway=* --ingress --internal --ip-range=* --ipam-driver= --ipam-opt=* "
-     "--ipv4! --ipv6 --label=* -o|--opt=* --scope= --subnet=*", "", True),
+    (
+        "network create",
+        "lit",
+        "--attachable --aux-address=* --config-from= --config-only "
+        "-d|--driver=~bridge --gateway=* --ingress --internal --ip-range=* --ipam-driver= --ipam-opt=* "
+        "--ipv4! --ipv6 --label=* -o|--opt=* --scope= --subnet=*",
+        "",
+        True,
+    ),
     ("network rm|remove", "lit", "-f|--force", "", True),
     ("network inspect", "lit", "-f|--format= -v|--verbose", "", True),
-    ("network connect", "lit", "--alias=* --driver-opt=* --gw-priority= --ip= --ip6= --link=* "
-     "--link-local-ip=*", "", True),
+    (
+        "network connect",
+        "lit",
+        "--alias=* --driver-opt=* --gw-priority= --ip= --ip6= --link=* --link-local-ip=*",
+        "",
+        True,
+    ),
     ("network disconnect", "lit", "-f|--force", "", True),
     ("network prune", "lit", "--filter=* -f|--force", "", True),
     ("system df", "lit", "--format= -v|--verbose", "", True),

@@ -46,9 +46,7 @@ def grade(*, spec: Mapping[str, Any], response: Mapping[str, Any]) -> Verdict:
     hits = len(picked & right)
     misses = len(picked - right)
     score = max(0.0, (hits - misses) / len(right))
-    feedback = tuple(
-        c["feedback_html"] for c in spec["choices"] if c["key"] in picked and c["feedback_html"]
-    )
+    feedback = tuple(c["feedback_html"] for c in spec["choices"] if c["key"] in picked and c["feedback_html"])
     return Verdict(correct=picked == right, score=round(score, 4), feedback=feedback)
 
 

@@ -42,9 +42,7 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
         if text in texts:
             raise SpecError([("items", f"item {index} repeats {text!r}")])
         texts.append(text)
-    return {
-        "items": [{"key": item_key(uid, t, "item"), "text": t, "html": render_inline(t)} for t in texts]
-    }
+    return {"items": [{"key": item_key(uid, t, "item"), "text": t, "html": render_inline(t)} for t in texts]}
 
 
 def to_raw(spec: Mapping[str, Any]) -> dict:
@@ -84,7 +82,11 @@ def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
     given = [by_key.get(key, "") for key in response.get("order") or []]
     return {
         "items": [
-            {"right": item["html"], "given": given[i] if i < len(given) else "", "ok": i < len(given) and given[i] == item["html"]}
+            {
+                "right": item["html"],
+                "given": given[i] if i < len(given) else "",
+                "ok": i < len(given) and given[i] == item["html"],
+            }
             for i, item in enumerate(spec["items"])
         ]
     }

@@ -74,11 +74,18 @@ RESOURCES: tuple[Resource, ...] = (
     _r("jobs", "job", "Job", group="batch"),
     _r("cronjobs", "cronjob", "CronJob", "cj", group="batch"),
     # autoscaling, policy, scheduling
-    _r("horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", "hpa",
-       group="autoscaling", version="v2"),
+    _r(
+        "horizontalpodautoscalers",
+        "horizontalpodautoscaler",
+        "HorizontalPodAutoscaler",
+        "hpa",
+        group="autoscaling",
+        version="v2",
+    ),
     _r("poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", "pdb", group="policy"),
-    _r("priorityclasses", "priorityclass", "PriorityClass", "pc", group="scheduling.k8s.io",
-       namespaced=False),
+    _r(
+        "priorityclasses", "priorityclass", "PriorityClass", "pc", group="scheduling.k8s.io", namespaced=False
+    ),
     # networking and discovery
     _r("ingresses", "ingress", "Ingress", "ing", group="networking.k8s.io"),
     _r("ingressclasses", "ingressclass", "IngressClass", group="networking.k8s.io", namespaced=False),
@@ -86,28 +93,55 @@ RESOURCES: tuple[Resource, ...] = (
     _r("endpointslices", "endpointslice", "EndpointSlice", group="discovery.k8s.io"),
     # storage
     _r("storageclasses", "storageclass", "StorageClass", "sc", group="storage.k8s.io", namespaced=False),
-    _r("volumeattachments", "volumeattachment", "VolumeAttachment", group="storage.k8s.io",
-       namespaced=False),
+    _r("volumeattachments", "volumeattachment", "VolumeAttachment", group="storage.k8s.io", namespaced=False),
     _r("csidrivers", "csidriver", "CSIDriver", group="storage.k8s.io", namespaced=False),
     _r("csinodes", "csinode", "CSINode", group="storage.k8s.io", namespaced=False),
     # access control and certificates: no short names for the RBAC resources
     _r("roles", "role", "Role", group="rbac.authorization.k8s.io"),
     _r("rolebindings", "rolebinding", "RoleBinding", group="rbac.authorization.k8s.io"),
     _r("clusterroles", "clusterrole", "ClusterRole", group="rbac.authorization.k8s.io", namespaced=False),
-    _r("clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding",
-       group="rbac.authorization.k8s.io", namespaced=False),
-    _r("certificatesigningrequests", "certificatesigningrequest", "CertificateSigningRequest", "csr",
-       group="certificates.k8s.io", namespaced=False),
+    _r(
+        "clusterrolebindings",
+        "clusterrolebinding",
+        "ClusterRoleBinding",
+        group="rbac.authorization.k8s.io",
+        namespaced=False,
+    ),
+    _r(
+        "certificatesigningrequests",
+        "certificatesigningrequest",
+        "CertificateSigningRequest",
+        "csr",
+        group="certificates.k8s.io",
+        namespaced=False,
+    ),
     # cluster extension and machinery
-    _r("customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", "crd", "crds",
-       group="apiextensions.k8s.io", namespaced=False),
+    _r(
+        "customresourcedefinitions",
+        "customresourcedefinition",
+        "CustomResourceDefinition",
+        "crd",
+        "crds",
+        group="apiextensions.k8s.io",
+        namespaced=False,
+    ),
     _r("apiservices", "apiservice", "APIService", group="apiregistration.k8s.io", namespaced=False),
     _r("leases", "lease", "Lease", group="coordination.k8s.io"),
     _r("runtimeclasses", "runtimeclass", "RuntimeClass", group="node.k8s.io", namespaced=False),
-    _r("mutatingwebhookconfigurations", "mutatingwebhookconfiguration", "MutatingWebhookConfiguration",
-       group="admissionregistration.k8s.io", namespaced=False),
-    _r("validatingwebhookconfigurations", "validatingwebhookconfiguration",
-       "ValidatingWebhookConfiguration", group="admissionregistration.k8s.io", namespaced=False),
+    _r(
+        "mutatingwebhookconfigurations",
+        "mutatingwebhookconfiguration",
+        "MutatingWebhookConfiguration",
+        group="admissionregistration.k8s.io",
+        namespaced=False,
+    ),
+    _r(
+        "validatingwebhookconfigurations",
+        "validatingwebhookconfiguration",
+        "ValidatingWebhookConfiguration",
+        group="admissionregistration.k8s.io",
+        namespaced=False,
+    ),
     # the category `kubectl get all` expands (pods, services, deployments, replicasets,
     # statefulsets, daemonsets, jobs, cronjobs, hpa, replicationcontrollers): never ConfigMaps,
     # Secrets, Ingresses or PVCs
@@ -116,8 +150,17 @@ RESOURCES: tuple[Resource, ...] = (
     _r("volumes", "volume", "Volume", api=False),  # a field of the Pod spec: spec.volumes
     _r("users", "user", "User", api=False, namespaced=False),  # identities come from authentication
     _r("groups", "group", "Group", api=False, namespaced=False),
-    _r("podsecuritypolicies", "podsecuritypolicy", "PodSecurityPolicy", "psp", group="policy",
-       version="v1beta1", namespaced=False, api=False, removed_in="1.25"),  # now Pod Security Admission
+    _r(
+        "podsecuritypolicies",
+        "podsecuritypolicy",
+        "PodSecurityPolicy",
+        "psp",
+        group="policy",
+        version="v1beta1",
+        namespaced=False,
+        api=False,
+        removed_in="1.25",
+    ),  # now Pod Security Admission
 )
 
 

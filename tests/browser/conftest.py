@@ -24,10 +24,10 @@ from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwrigh
 
 from classes import access, cohorts
 from course.models import Section
-from review import cards as review
 from quizzes.banks import bank_load
 from quizzes.models import Question, Quiz
 from quizzes.signals import grant_editor_permissions
+from review import cards as review
 from tests.browser.helpers import School, review_cards, take_quiz, unavailable
 from tests.conftest import TEST_BANKS
 

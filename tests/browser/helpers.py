@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from classes.models import Cohort
 from quizzes import attempts
-from review import cards as review
 from quizzes.models import Attempt, Quiz
+from review import cards as review
 from review.models import Card
 from tests.quizzes.helpers import answer_form
 

@@ -20,7 +20,9 @@ questions:
 """
 
 
-def test_an_editor_edits_with_the_live_preview_and_imports_a_bank(page, url, banks, user_factory, log_in, tmp_path):
+def test_an_editor_edits_with_the_live_preview_and_imports_a_bank(
+    page, url, banks, user_factory, log_in, tmp_path
+):
     editor = user_factory(username="editrice", groups=("editors",), is_staff=True)
     log_in(page.context, editor)
     problems = watch(page)

@@ -22,3 +22,16 @@ def test_bootstrap_twice_duplicates_nothing():
     cohort = Cohort.objects.get(join_code="KUBEJ234")
     assert list(cohort.students.values_list("username", flat=True)) == ["etudiant"]
     assert Assignment.objects.filter(cohort=cohort).count() == 3
+
+
+def test_bootstrap_refuses_a_database_migrated_before_the_apps_were_split():
+    from django.core.management.base import CommandError
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from classes.management.commands.bootstrap import OLD_LAYOUT
+
+    MigrationRecorder.Migration.objects.create(app="quizzes", name="0009_progress_snapshot")
+    with pytest.raises(CommandError) as raised:
+        call_command("bootstrap")
+    assert str(raised.value) == OLD_LAYOUT
+    assert not User.objects.exists()  # stopped before it wrote anything

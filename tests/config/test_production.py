@@ -22,8 +22,14 @@ PROD_ENV = {
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"DJANGO_DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_passes_without_any_warning():
@@ -42,9 +48,15 @@ def test_production_refuses_to_start_without(missing):
 def test_redis_url_switches_cache_and_sessions():
     code = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'], s.SESSION_ENGINE)"
     result = manage("shell", "--no-imports", "-c", code, env={"REDIS_URL": "redis://127.0.0.1:6399/0"})
-    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "django.contrib.sessions.backends.cache"]
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "django.contrib.sessions.backends.cache",
+    ]
     result = manage("shell", "--no-imports", "-c", code, env={})
-    assert result.stdout.split() == ["django.core.cache.backends.db.DatabaseCache", "django.contrib.sessions.backends.db"]
+    assert result.stdout.split() == [
+        "django.core.cache.backends.db.DatabaseCache",
+        "django.contrib.sessions.backends.db",
+    ]
 
 
 def test_database_settings_for_many_small_writes():
@@ -91,7 +103,9 @@ def test_readyz_reports_a_database_it_cannot_reach(client, monkeypatch):
 def test_every_page_carries_a_strict_csp(student_client, loaded_banks):
     response = student_client.get(reverse("home"))
     policy = response["Content-Security-Policy"]
-    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    assert (
+        "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    )
 
 
 def test_no_template_needs_inline_script_or_style():
@@ -115,7 +129,9 @@ def test_failed_logins_are_throttled_per_account(client, student, settings):
     assert blocked.status_code == 200 and "Trop de connexions échouées" in blocked.content.decode()
     assert "_auth_user_id" not in client.session
     cache.clear()
-    assert client.post(reverse("login"), {"username": "student", "password": "pass-word-123"}).status_code == 302
+    assert (
+        client.post(reverse("login"), {"username": "student", "password": "pass-word-123"}).status_code == 302
+    )
 
 
 @pytest.mark.django_db
@@ -129,5 +145,7 @@ def test_failed_logins_are_throttled_per_address(client, user_factory, settings)
     user_factory(username="fresh")
     blocked = client.post(reverse("login"), {"username": "fresh", "password": "pass-word-123"})
     assert "_auth_user_id" not in client.session and blocked.status_code == 200
-    other = client.post(reverse("login"), {"username": "fresh", "password": "pass-word-123"}, REMOTE_ADDR="10.9.9.9")
+    other = client.post(
+        reverse("login"), {"username": "fresh", "password": "pass-word-123"}, REMOTE_ADDR="10.9.9.9"
+    )
     assert other.status_code == 302

@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from classes.models import Assignment, Cohort
 from classes import reports
-from review import cards as review
+from classes.models import Assignment, Cohort
 from quizzes.models import Answer, Attempt, Question, Quiz
+from review import cards as review
 from review.models import Card, Review
 from tests.classes.test_trainer_reports import finished_attempt
 
@@ -32,7 +32,9 @@ def report_snapshot(cohort, quiz, now):
     )
 
 
-def test_backup_then_restore_gives_identical_reports(loaded_banks, trainer, user_factory, cohort_factory, tmp_path):
+def test_backup_then_restore_gives_identical_reports(
+    loaded_banks, trainer, user_factory, cohort_factory, tmp_path
+):
     now = timezone.now()
     ann, bob = user_factory(username="ann"), user_factory(username="bob")
     cohort = cohort_factory(trainer=trainer, students=[ann, bob])
@@ -42,7 +44,9 @@ def test_backup_then_restore_gives_identical_reports(loaded_banks, trainer, user
     finished_attempt(bob, alpha, scores=[0, 0, 1], finished=now - dt.timedelta(hours=2))
     review.cards_add(student=ann, questions=Question.objects.all())
     card = Card.objects.filter(student=ann).first()
-    review.review_record(student=ann, card_id=card.pk, rating=4, token=review.card_token(card, shown_at=now), now=now)
+    review.review_record(
+        student=ann, card_id=card.pk, rating=4, token=review.card_token(card, shown_at=now), now=now
+    )
     before = report_snapshot(cohort, alpha, now + dt.timedelta(days=1))
     counts = [m.objects.count() for m in (Attempt, Answer, Card, Review, Question, Cohort)]
 

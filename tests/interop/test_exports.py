@@ -9,11 +9,10 @@ import pytest
 from django.urls import reverse
 
 from interop import anki
-from quizzes import kinds
 from interop.exports import CSV_HEADER, exportable_questions, questions_csv_rows, right_answer_text
+from quizzes import kinds
 from quizzes.models import Question
 from tests.interop.export_helpers import load_gamma, read_apkg
-
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from django.core.management import CommandError, call_command
 
 from course.yamlio import Problem
 from interop import gift
+from interop.gift import SUPPORTED_KINDS, gift_dump, gift_escape, gift_parse, gift_read, html_to_markdown
 from quizzes import kinds
 from quizzes.banks import bank_read
-from interop.gift import SUPPORTED_KINDS, gift_dump, gift_escape, gift_parse, gift_read, html_to_markdown
 from quizzes.models import Question
 
 FIXTURES = Path(__file__).parent / "fixtures" / "gift"

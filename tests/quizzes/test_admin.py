@@ -32,8 +32,12 @@ def base_data(question: Question | None = None, **extra) -> dict:
     data = {
         "uid": question.uid if question else "alpha-new-1",
         "section": question.section_id if question else None,
-        "difficulty": 2, "active": "on", "tag_list": "cm, shortname", "erratum": "{}",
-        "prompt": "Quelle ressource désigne `cm` ?", "explanation": "`cm` est le nom court de `configmaps`.",
+        "difficulty": 2,
+        "active": "on",
+        "tag_list": "cm, shortname",
+        "erratum": "{}",
+        "prompt": "Quelle ressource désigne `cm` ?",
+        "explanation": "`cm` est le nom court de `configmaps`.",
     }
     data.update(extra)
     return {k: v for k, v in data.items() if v is not None}
@@ -54,8 +58,15 @@ def test_editors_see_the_bank_with_answers_and_facility(editor_client, loaded_ba
     question = Question.objects.get(uid="alpha-single-1")
     quiz = Quiz.objects.get(slug="alpha")
     attempt = Attempt.objects.create(student=student, quiz=quiz, question_ids=[question.pk], seed=1)
-    Answer.objects.create(attempt=attempt, question=question, revision=question.current_revision, position=0,
-                          response={}, correct=False, score=0.25)
+    Answer.objects.create(
+        attempt=attempt,
+        question=question,
+        revision=question.current_revision,
+        position=0,
+        response={},
+        correct=False,
+        score=0.25,
+    )
     url = reverse("admin:quizzes_question_changelist")
     html = editor_client.get(url).content.decode()
     assert "alpha-single-1" in html and "25 %" in html
@@ -96,28 +107,46 @@ def test_a_single_choice_question_with_two_right_answers_is_refused_by_name(edit
 )
 def test_kind_problems_are_named(editor_client, loaded_banks, kind, fields, message):
     section = Question.objects.get(uid="alpha-single-1").section
-    response = editor_client.post(reverse("admin:quizzes_question_add") + f"?kind={kind}",
-                                  base_data(section=section.pk, kind=kind) | fields)
+    response = editor_client.post(
+        reverse("admin:quizzes_question_add") + f"?kind={kind}",
+        base_data(section=section.pk, kind=kind) | fields,
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Question.objects.filter(uid="alpha-new-1").exists()
 
 
 def test_the_form_shows_each_kinds_own_fields(editor_client, loaded_banks):
-    for uid, marker in [("alpha-single-1", 'name="choices-1-correct"'), ("beta-matching-1", 'name="pairs-1-right"'),
-                        ("beta-ordering-1", 'name="items-3-text"'), ("beta-short-1", 'name="lines_answers"'),
-                        ("alpha-truefalse-1", 'name="tf_answer"')]:
+    for uid, marker in [
+        ("alpha-single-1", 'name="choices-1-correct"'),
+        ("beta-matching-1", 'name="pairs-1-right"'),
+        ("beta-ordering-1", 'name="items-3-text"'),
+        ("beta-short-1", 'name="lines_answers"'),
+        ("alpha-truefalse-1", 'name="tf_answer"'),
+    ]:
         question = Question.objects.get(uid=uid)
-        html = editor_client.get(reverse("admin:quizzes_question_change", args=[question.pk])).content.decode()
+        html = editor_client.get(
+            reverse("admin:quizzes_question_change", args=[question.pk])
+        ).content.decode()
         assert marker in html, uid
         assert 'hx-post="' + reverse("admin:quizzes_question_markdown_preview") in html
+        # each Markdown text has its live preview beside it, which htmx fills
+        assert 'hx-target="#preview-prompt"' in html and 'id="preview-prompt"' in html
 
 
 def change_single(editor_client, question, **extra):
     spec = question.current_revision.spec
     rows = [(c["text"], c["correct"], c["feedback"]) for c in spec["choices"]]
-    data = base_data(question, kind="single", prompt=question.current_revision.prompt,
-                     explanation=question.current_revision.explanation) | choice_rows(*rows) | extra
+    data = (
+        base_data(
+            question,
+            kind="single",
+            prompt=question.current_revision.prompt,
+            explanation=question.current_revision.explanation,
+        )
+        | choice_rows(*rows)
+        | extra
+    )
     return editor_client.post(reverse("admin:quizzes_question_change", args=[question.pk]), data)
 
 
@@ -131,8 +160,12 @@ def test_editing_mid_quiz_changes_nobodys_score(editor_client, student_client, l
     # The editor swaps which choice is right (a fix); the student's open form still carries r1.
     spec_choices = shown.spec["choices"]
     rows = [(c["text"], not c["correct"] if i < 2 else False) for i, c in enumerate(spec_choices)]
-    data = base_data(question, kind="single", prompt=shown.prompt + " (corrigé)", explanation=shown.explanation)
-    response = editor_client.post(reverse("admin:quizzes_question_change", args=[question.pk]), data | choice_rows(*rows))
+    data = base_data(
+        question, kind="single", prompt=shown.prompt + " (corrigé)", explanation=shown.explanation
+    )
+    response = editor_client.post(
+        reverse("admin:quizzes_question_change", args=[question.pk]), data | choice_rows(*rows)
+    )
     assert response.status_code == 302
     question.refresh_from_db()
     assert question.current_revision.number == 2
@@ -149,11 +182,24 @@ def test_saving_unchanged_content_makes_no_revision(editor_client, loaded_banks)
 
 
 def test_answered_questions_cannot_be_deleted_only_deactivated(editor, editor_client, loaded_banks, student):
-    editor.user_permissions.add(*__import__("django.contrib.auth.models", fromlist=["Permission"]).Permission.objects.filter(codename="delete_question"))
+    editor.user_permissions.add(
+        *__import__("django.contrib.auth.models", fromlist=["Permission"]).Permission.objects.filter(
+            codename="delete_question"
+        )
+    )
     question = Question.objects.get(uid="alpha-single-1")
-    attempt = Attempt.objects.create(student=student, quiz=Quiz.objects.get(slug="alpha"), question_ids=[question.pk], seed=1)
-    Answer.objects.create(attempt=attempt, question=question, revision=question.current_revision, position=0,
-                          response={}, correct=True, score=1.0)
+    attempt = Attempt.objects.create(
+        student=student, quiz=Quiz.objects.get(slug="alpha"), question_ids=[question.pk], seed=1
+    )
+    Answer.objects.create(
+        attempt=attempt,
+        question=question,
+        revision=question.current_revision,
+        position=0,
+        response={},
+        correct=True,
+        score=1.0,
+    )
     assert editor_client.get(reverse("admin:quizzes_question_delete", args=[question.pk])).status_code == 403
     changelist = reverse("admin:quizzes_question_changelist")
     assert 'value="delete_selected"' not in editor_client.get(changelist).content.decode()
@@ -169,11 +215,15 @@ def test_move_and_export_actions(editor_client, loaded_banks):
     beta = Question.objects.get(uid="beta-short-1").section
     page = editor_client.post(changelist, {"action": "move_to_section", "_selected_action": [question.pk]})
     assert 'name="section"' in page.content.decode()
-    editor_client.post(changelist, {"action": "move_to_section", "_selected_action": [question.pk],
-                                    "section": beta.pk, "apply": "1"})
+    editor_client.post(
+        changelist,
+        {"action": "move_to_section", "_selected_action": [question.pk], "section": beta.pk, "apply": "1"},
+    )
     assert Question.objects.get(pk=question.pk).section == beta
-    response = editor_client.post(changelist, {"action": "export_yaml",
-                                               "_selected_action": list(Question.objects.values_list("pk", flat=True))})
+    response = editor_client.post(
+        changelist,
+        {"action": "export_yaml", "_selected_action": list(Question.objects.values_list("pk", flat=True))},
+    )
     data = yaml.safe_load(response.content)
     assert len(data["questions"]) == 6 and data["questions"][0]["section"]
 
@@ -228,8 +278,10 @@ questions:
 def upload(client, text: str, name: str = "alpha.yaml"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return client.post(reverse("admin:quizzes_question_import"),
-                       {"file": SimpleUploadedFile(name, text.encode(), content_type="application/x-yaml")})
+    return client.post(
+        reverse("admin:quizzes_question_import"),
+        {"file": SimpleUploadedFile(name, text.encode(), content_type="application/x-yaml")},
+    )
 
 
 def test_import_dry_run_then_confirm(editor_client, loaded_banks):
@@ -237,9 +289,13 @@ def test_import_dry_run_then_confirm(editor_client, loaded_banks):
     response = upload(editor_client, GOOD_BANK)
     html = response.content.decode()
     assert response.status_code == 200 and "alpha-brand-new-1" in html and "(revu)" in html
-    assert Revision.objects.count() == before and not Question.objects.filter(uid="alpha-brand-new-1").exists()
+    assert (
+        Revision.objects.count() == before and not Question.objects.filter(uid="alpha-brand-new-1").exists()
+    )
     payload = re.search(r'name="payload" value="([^"]+)"', html).group(1)
-    confirmed = editor_client.post(reverse("admin:quizzes_question_import"), {"payload": payload, "confirm": "1"})
+    confirmed = editor_client.post(
+        reverse("admin:quizzes_question_import"), {"payload": payload, "confirm": "1"}
+    )
     assert confirmed.status_code == 302
     assert Question.objects.get(uid="alpha-single-1").current_revision.number == 2
     assert Question.objects.filter(uid="alpha-brand-new-1").exists()
@@ -250,18 +306,24 @@ def test_an_invalid_bank_shows_line_problems_and_writes_nothing(editor_client, l
     bad = GOOD_BANK.replace("answer: true", "answer: peut-être")
     response = upload(editor_client, bad, name="mon-banc.yaml")
     html = response.content.decode()
-    assert response.status_code == 400 and "mon-banc.yaml:15" in html and "answer must be true or false" in html
+    assert (
+        response.status_code == 400 and "mon-banc.yaml:15" in html and "answer must be true or false" in html
+    )
     assert 'name="payload"' not in html and Revision.objects.count() == before
 
 
 def test_a_tampered_import_payload_is_refused(editor_client, loaded_banks):
-    response = editor_client.post(reverse("admin:quizzes_question_import"), {"payload": "forged", "confirm": "1"})
+    response = editor_client.post(
+        reverse("admin:quizzes_question_import"), {"payload": "forged", "confirm": "1"}
+    )
     assert response.status_code == 302 and not Question.objects.filter(uid="alpha-brand-new-1").exists()
 
 
 def test_exported_yaml_loads_back(editor_client, loaded_banks, tmp_path):
-    response = editor_client.post(reverse("admin:quizzes_question_changelist"), {
-        "action": "export_yaml", "_selected_action": list(Question.objects.values_list("pk", flat=True))})
+    response = editor_client.post(
+        reverse("admin:quizzes_question_changelist"),
+        {"action": "export_yaml", "_selected_action": list(Question.objects.values_list("pk", flat=True))},
+    )
     path = tmp_path / "export.yaml"
     path.write_bytes(response.content)
     read = bank_read([path], sections={"alpha", "beta"})
@@ -269,8 +331,11 @@ def test_exported_yaml_loads_back(editor_client, loaded_banks, tmp_path):
 
 
 def test_a_gift_file_goes_through_the_same_dry_run(editor_client, loaded_banks):
-    text = ("$CATEGORY: $course$/top/alpha\n\n"
-            "::alpha-gift-pods-1::Un Pod peut regrouper plusieurs conteneurs.{T####Oui, ils partagent réseau et volumes.}\n")
+    text = (
+        "$CATEGORY: $course$/top/alpha\n\n"
+        "::alpha-gift-pods-1::Un Pod peut regrouper plusieurs conteneurs."
+        "{T####Oui, ils partagent réseau et volumes.}\n"
+    )
     response = upload(editor_client, text, name="moodle.gift")
     html = response.content.decode()
     assert response.status_code == 200 and "alpha-gift-pods-1" in html

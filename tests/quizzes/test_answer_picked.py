@@ -7,11 +7,10 @@ import gzip
 import json
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 
 from quizzes import kinds
-from quizzes.models import Answer, Question, Quiz
+from quizzes.models import Answer, Quiz
 from tests.browser.helpers import take_quiz
 
 pytestmark = pytest.mark.django_db
@@ -72,5 +71,3 @@ def test_a_restore_fills_picked_even_from_a_backup_without_it(loaded_banks, user
         call_command("restore", str(backup), "--yes")
         assert sorted(Answer.objects.values_list("pk", "picked"), key=str) == expected
         assert_picked_follow_responses()
-
-

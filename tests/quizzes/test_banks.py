@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.conftest import TEST_BANKS
 from quizzes.banks import BankError, bank_dump, bank_load, bank_read
 from quizzes.models import Answer, Attempt, Question, Quiz, Revision
+from tests.conftest import TEST_BANKS
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +33,18 @@ def snapshot() -> tuple:
 def test_loads_every_kind_and_builds_quizzes(loaded_banks):
     assert len(loaded_banks.created) == 6
     assert set(Question.objects.values_list("kind", flat=True)) == {
-        "single", "multiple", "truefalse", "short", "matching", "ordering"
+        "single",
+        "multiple",
+        "truefalse",
+        "short",
+        "matching",
+        "ordering",
     }
     alpha = Quiz.objects.get(slug="alpha")
     assert list(alpha.items.values_list("question__uid", flat=True)) == [
-        "alpha-single-1", "alpha-multiple-1", "alpha-truefalse-1"
+        "alpha-single-1",
+        "alpha-multiple-1",
+        "alpha-truefalse-1",
     ]
     assessment = Quiz.objects.get(slug="assessment")
     assert assessment.kind == Quiz.Kind.ASSESSMENT
@@ -56,7 +63,10 @@ def test_loading_twice_changes_nothing(loaded_banks):
 
 
 def test_changed_content_gets_a_new_revision_and_old_answers_keep_theirs(sections, tmp_path, student):
-    path = write(tmp_path, "alpha.yaml", """
+    path = write(
+        tmp_path,
+        "alpha.yaml",
+        """
         section: alpha
         questions:
           - uid: alpha-tf-1
@@ -64,14 +74,22 @@ def test_changed_content_gets_a_new_revision_and_old_answers_keep_theirs(section
             prompt: "Première version"
             answer: true
             explanation: "Parce que."
-    """)
+    """,
+    )
     bank_load([path])
     question = Question.objects.get(uid="alpha-tf-1")
     first = question.current_revision
     quiz = Quiz.objects.get(slug="alpha")
     attempt = Attempt.objects.create(student=student, quiz=quiz, question_ids=[question.pk], seed=1)
-    Answer.objects.create(attempt=attempt, question=question, revision=first, position=0,
-                          response={"answer": True}, correct=True, score=1.0)
+    Answer.objects.create(
+        attempt=attempt,
+        question=question,
+        revision=first,
+        position=0,
+        response={"answer": True},
+        correct=True,
+        score=1.0,
+    )
     path.write_text(path.read_text().replace("Première version", "Seconde version"))
     summary = bank_load([path])
     question.refresh_from_db()
@@ -141,7 +159,11 @@ def test_every_problem_is_reported_with_its_line_and_nothing_is_written(sections
         (25, "answers must be a non-empty list"),
     ]
     for line, fragment in expected:
-        assert any(m.startswith(f"{path}:{line}: ") and fragment in m for m in messages), (line, fragment, messages)
+        assert any(m.startswith(f"{path}:{line}: ") and fragment in m for m in messages), (
+            line,
+            fragment,
+            messages,
+        )
     assert Question.objects.count() == 0
     assert Quiz.objects.count() == 0
 
@@ -165,7 +187,10 @@ def test_file_level_problems_name_their_line(sections, tmp_path, text, line, fra
 
 def test_one_bad_file_among_good_ones_writes_nothing(loaded_banks, tmp_path):
     before = snapshot()
-    good = write(tmp_path, "good.yaml", """
+    good = write(
+        tmp_path,
+        "good.yaml",
+        """
         section: beta
         questions:
           - uid: beta-new-1
@@ -173,7 +198,8 @@ def test_one_bad_file_among_good_ones_writes_nothing(loaded_banks, tmp_path):
             prompt: "Nouvelle"
             answer: true
             explanation: "Oui."
-    """)
+    """,
+    )
     bad = write(tmp_path, "bad.yaml", "section: beta\nquestions:\n  - uid: beta-x-1\n    kind: single\n")
     with pytest.raises(BankError):
         bank_load([good, bad])
@@ -181,7 +207,9 @@ def test_one_bad_file_among_good_ones_writes_nothing(loaded_banks, tmp_path):
 
 
 def test_assessment_naming_an_unknown_question_is_refused(sections, tmp_path):
-    path = write(tmp_path, "quizzes.yaml", "quizzes:\n  - slug: exam\n    title: Exam\n    questions: [ghost-1]\n")
+    path = write(
+        tmp_path, "quizzes.yaml", "quizzes:\n  - slug: exam\n    title: Exam\n    questions: [ghost-1]\n"
+    )
     with pytest.raises(BankError) as error:
         bank_load([TEST_BANKS / "alpha.yaml", path])
     assert "unknown question 'ghost-1'" in str(error.value)
@@ -189,13 +217,24 @@ def test_assessment_naming_an_unknown_question_is_refused(sections, tmp_path):
 
 def test_kind_of_an_answered_question_cannot_change(loaded_banks, student, tmp_path):
     question = Question.objects.get(uid="alpha-truefalse-1")
-    attempt = Attempt.objects.create(student=student, quiz=Quiz.objects.get(slug="alpha"),
-                                     question_ids=[question.pk], seed=1)
-    Answer.objects.create(attempt=attempt, question=question, revision=question.current_revision,
-                          position=0, response={"answer": False}, correct=True, score=1.0)
-    text = (TEST_BANKS / "alpha.yaml").read_text().replace(
-        "kind: truefalse", "kind: short"
-    ).replace("answer: false", "answers: [non]")
+    attempt = Attempt.objects.create(
+        student=student, quiz=Quiz.objects.get(slug="alpha"), question_ids=[question.pk], seed=1
+    )
+    Answer.objects.create(
+        attempt=attempt,
+        question=question,
+        revision=question.current_revision,
+        position=0,
+        response={"answer": False},
+        correct=True,
+        score=1.0,
+    )
+    text = (
+        (TEST_BANKS / "alpha.yaml")
+        .read_text()
+        .replace("kind: truefalse", "kind: short")
+        .replace("answer: false", "answers: [non]")
+    )
     with pytest.raises(BankError) as error:
         bank_load([write(tmp_path, "alpha.yaml", text)])
     assert "its kind cannot change" in str(error.value)
@@ -222,7 +261,10 @@ def test_export_loads_back_to_the_same_content(loaded_banks, tmp_path):
         question = stored[bank.uid]
         assert bank.content_hash() == question.current_revision.content_hash
         assert (bank.section, bank.difficulty, bank.tags, bank.erratum) == (
-            question.section.slug, question.difficulty, question.tags, question.erratum
+            question.section.slug,
+            question.difficulty,
+            question.tags,
+            question.erratum,
         )
     assert len(read.questions) == len(stored)
     assert read.quizzes[0].uids == ["alpha-single-1", "beta-short-1", "beta-ordering-1"]

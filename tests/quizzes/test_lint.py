@@ -39,7 +39,9 @@ def question(uid: str, **fields: object) -> dict:
     return {key: value for key, value in base.items() if value is not None}
 
 
-def single(uid: str, *, right: int, texts: Sequence[str] = ("Choix A", "Choix B", "Choix C", "Choix D")) -> dict:
+def single(
+    uid: str, *, right: int, texts: Sequence[str] = ("Choix A", "Choix B", "Choix C", "Choix D")
+) -> dict:
     choices = [{"text": text, **({"correct": True} if i == right else {})} for i, text in enumerate(texts)]
     return question(uid, kind="single", answer=None, choices=choices)
 
@@ -48,7 +50,9 @@ def short(uid: str, answers: list[str]) -> dict:
     return question(uid, kind="short", answer=None, answers=answers)
 
 
-def write_bank(tmp_path: Path, questions: list[dict], *, section: str = "alpha", name: str | None = None) -> Path:
+def write_bank(
+    tmp_path: Path, questions: list[dict], *, section: str = "alpha", name: str | None = None
+) -> Path:
     path = tmp_path / (name or f"{section}.yaml")
     path.write_text(
         yaml.safe_dump({"section": section, "questions": questions}, allow_unicode=True, sort_keys=False),
@@ -96,7 +100,10 @@ def test_a_rephrased_prompt_is_a_near_duplicate(tmp_path):
         tmp_path,
         [
             question("alpha-a-1", prompt="Que décrit un manifeste Kubernetes envoyé avec `kubectl apply` ?"),
-            question("alpha-a-2", prompt="Que décrit un manifeste Kubernetes qu'on envoie avec `kubectl apply -f` ?"),
+            question(
+                "alpha-a-2",
+                prompt="Que décrit un manifeste Kubernetes qu'on envoie avec `kubectl apply -f` ?",
+            ),
         ],
     )
     assert len(of_rule(run(path), lint.NEAR_DUPLICATE_PROMPT)) == 1
@@ -107,7 +114,10 @@ def test_a_rephrased_prompt_is_a_near_duplicate(tmp_path):
     [
         ("Quelle ressource désigne `kubectl get sts` ?", "Quelle ressource désigne `kubectl get sa` ?"),
         ("Quel est le nom court de Secret ?", "Quel est le nom court de ClusterRole ?"),
-        ("Associez chaque option de `docker commit` à son effet.", "Associez chaque notation de chaîne à son effet."),
+        (
+            "Associez chaque option de `docker commit` à son effet.",
+            "Associez chaque notation de chaîne à son effet.",
+        ),
     ],
 )
 def test_prompts_about_different_subjects_are_not_near_duplicates(tmp_path, first, second):
@@ -304,9 +314,14 @@ def test_every_course_kind_needs_a_question_in_each_direction(tmp_path):
     path = write_bank(tmp_path, questions, section="resources")
     problems = {p.message for p in of_rule(run(path, [RESOURCES]), lint.RESOURCE_KINDS)}
     assert f"{lint.RESOURCE_KINDS}: resources-shortname-configmap-2 needs the tag(s) configmap" in problems
-    assert f"{lint.RESOURCE_KINDS}: resources-shortname-secret-1 must show the abbreviation as code" in problems
+    assert (
+        f"{lint.RESOURCE_KINDS}: resources-shortname-secret-1 must show the abbreviation as code" in problems
+    )
     assert f"{lint.RESOURCE_KINDS}: resources-shortname-secret-2 must name the kind secret" in problems
-    assert f"{lint.RESOURCE_KINDS}: no question resources-shortname-clusterrole-1 (abbreviation -> kind)" in problems
+    assert (
+        f"{lint.RESOURCE_KINDS}: no question resources-shortname-clusterrole-1 (abbreviation -> kind)"
+        in problems
+    )
     assert not [m for m in problems if "configmap-1" in m]
     # 28 kinds with neither question, plus the three faults above.
     assert len(problems) == 2 * (len(lint.COURSE_KINDS) - 2) + 3
@@ -375,7 +390,11 @@ def test_coverage_markdown_counts_kinds_and_groups_errata(tmp_path):
     erratum = {"claim": "Le cours dit X.", "fact": "C'est Y.", "source": "https://example.org/y"}
     path = write_bank(
         tmp_path,
-        [question("alpha-a-1", erratum=erratum), question("alpha-a-2", erratum=erratum), single("alpha-b-1", right=1)],
+        [
+            question("alpha-a-1", erratum=erratum),
+            question("alpha-a-2", erratum=erratum),
+            single("alpha-b-1", right=1),
+        ],
     )
     read = bank_read([path], sections={"alpha", "beta"})
     beta = SectionInfo(slug="beta", title="Bêta", central=True)

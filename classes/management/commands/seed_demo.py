@@ -4,8 +4,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from course.models import Course
 from classes.models import Assignment, Cohort, Enrolment
+from course.models import Course
 from quizzes.models import Quiz
 
 # Demo accounts for a local run. The README lists them; never use them in production.
@@ -42,14 +42,20 @@ class Command(BaseCommand):
         today = timezone.localdate()
         cohort, _created = Cohort.objects.get_or_create(
             join_code=DEMO_CODE,
-            defaults={"name": DEMO_COHORT, "course": course, "starts_on": today, "ends_on": today + dt.timedelta(days=4)},
+            defaults={
+                "name": DEMO_COHORT,
+                "course": course,
+                "starts_on": today,
+                "ends_on": today + dt.timedelta(days=4),
+            },
         )
         cohort.trainers.add(users["formateur"])
         Enrolment.objects.get_or_create(cohort=cohort, student=users["etudiant"])
         now = timezone.now()
         for offset, quiz in enumerate(Quiz.objects.filter(slug__in=DEMO_QUIZZES).order_by("position")):
             Assignment.objects.get_or_create(
-                cohort=cohort, quiz=quiz,
+                cohort=cohort,
+                quiz=quiz,
                 defaults={"opens_at": now, "due_at": now + dt.timedelta(days=1 + offset)},
             )
         self.stdout.write(f"Demo class “{cohort.name}”: join code {cohort.join_code}")

@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Load the course outline and section notes (idempotent upsert by slug)."
 
     def add_arguments(self, parser):
-        parser.add_argument("path", nargs="?", type=Path, help="course.yaml (default: fixtures/course/course.yaml)")
+        parser.add_argument(
+            "path", nargs="?", type=Path, help="course.yaml (default: fixtures/course/course.yaml)"
+        )
 
     def handle(self, *args, path=None, **options):
         try:

@@ -7,8 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from course.models import Section
-from quizzes.banks import question_to_raw
 from interop.gift import gift_dump
+from quizzes.banks import question_to_raw
 from quizzes.models import Question
 
 

@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from course.models import Section
 from course.yamlio import Problem, load_file
-from quizzes.banks import BankError, LoadSummary, bank_load, dump_yaml
 from interop.gift import GiftRead, gift_read
+from quizzes.banks import BankError, LoadSummary, bank_load, dump_yaml
 
 
 def load_gift(read: GiftRead, *, path: str, dry_run: bool = False) -> LoadSummary:

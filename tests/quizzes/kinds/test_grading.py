@@ -5,8 +5,18 @@ from __future__ import annotations
 import pytest
 
 from quizzes import kinds
-from quizzes.kinds import EMPTY_RESPONSE, TAMPERED_RESPONSE, InvalidResponse, SpecError
-from quizzes.kinds import matching, multiple, ordering, short, single, truefalse
+from quizzes.kinds import (
+    EMPTY_RESPONSE,
+    TAMPERED_RESPONSE,
+    InvalidResponse,
+    SpecError,
+    matching,
+    multiple,
+    ordering,
+    short,
+    single,
+    truefalse,
+)
 
 UID = "test-q-1"
 
@@ -38,8 +48,12 @@ def test_single_wrong_choice_scores_zero_with_its_feedback():
 
 @pytest.mark.parametrize(
     ("form", "message"),
-    [({}, EMPTY_RESPONSE), ({"choice": [""]}, EMPTY_RESPONSE), ({"choice": ["nope"]}, TAMPERED_RESPONSE),
-     ({"choice": ["a", "b"]}, TAMPERED_RESPONSE)],
+    [
+        ({}, EMPTY_RESPONSE),
+        ({"choice": [""]}, EMPTY_RESPONSE),
+        ({"choice": ["nope"]}, TAMPERED_RESPONSE),
+        ({"choice": ["a", "b"]}, TAMPERED_RESPONSE),
+    ],
 )
 def test_single_rejects_malformed_responses(form, message):
     with pytest.raises(InvalidResponse) as error:
@@ -70,7 +84,9 @@ def test_single_spec_problems_are_named(choices):
 
 
 def test_choice_markdown_is_rendered_and_sanitised():
-    spec = single.build_spec({"choices": [{"text": "`po`", "correct": True}, "<script>alert(1)</script>"]}, uid=UID)
+    spec = single.build_spec(
+        {"choices": [{"text": "`po`", "correct": True}, "<script>alert(1)</script>"]}, uid=UID
+    )
     assert spec["choices"][0]["html"] == "<code>po</code>"
     assert "<script" not in spec["choices"][1]["html"]
 
@@ -78,7 +94,14 @@ def test_choice_markdown_is_rendered_and_sanitised():
 # --- multiple -------------------------------------------------------------------------------
 
 MULTIPLE = multiple.build_spec(
-    {"choices": [{"text": "kubelet", "correct": True}, {"text": "runtime", "correct": True}, "scheduler", "etcd"]},
+    {
+        "choices": [
+            {"text": "kubelet", "correct": True},
+            {"text": "runtime", "correct": True},
+            "scheduler",
+            "etcd",
+        ]
+    },
     uid=UID,
 )
 
@@ -131,8 +154,14 @@ SHORT = short.build_spec({"answers": ["ConfigMap", "config map", "configmaps"]},
 
 @pytest.mark.parametrize(
     ("text", "correct"),
-    [("configmap", True), ("  CONFIG   MAP ", True), ("ConfigMaps", True), ("cönfigmap", True),
-     ("config-map", False), ("secret", False)],
+    [
+        ("configmap", True),
+        ("  CONFIG   MAP ", True),
+        ("ConfigMaps", True),
+        ("cönfigmap", True),
+        ("config-map", False),
+        ("secret", False),
+    ],
 )
 def test_short_matching_ignores_case_accents_and_spacing_only(text, correct):
     verdict = short.grade(spec=SHORT, response=short.parse_response(SHORT, {"text": [text]}))
@@ -149,8 +178,14 @@ def test_short_rejects_empty_and_oversized_answers():
 # --- matching -------------------------------------------------------------------------------
 
 MATCHING = matching.build_spec(
-    {"pairs": [{"left": "cm", "right": "ConfigMap"}, {"left": "sts", "right": "StatefulSet"},
-               {"left": "sa", "right": "ServiceAccount"}], "distractors": ["Secret"]},
+    {
+        "pairs": [
+            {"left": "cm", "right": "ConfigMap"},
+            {"left": "sts", "right": "StatefulSet"},
+            {"left": "sa", "right": "ServiceAccount"},
+        ],
+        "distractors": ["Secret"],
+    },
     uid=UID,
 )
 
@@ -168,7 +203,9 @@ def test_matching_scores_each_pair():
     verdict = matching.grade(spec=MATCHING, response=matching.parse_response(MATCHING, _matching_form(full)))
     assert verdict.correct and verdict.score == 1.0
     partial = {"cm": "ConfigMap", "sts": "ServiceAccount", "sa": "Secret"}
-    verdict = matching.grade(spec=MATCHING, response=matching.parse_response(MATCHING, _matching_form(partial)))
+    verdict = matching.grade(
+        spec=MATCHING, response=matching.parse_response(MATCHING, _matching_form(partial))
+    )
     assert not verdict.correct and verdict.score == pytest.approx(1 / 3, abs=1e-4)
 
 
@@ -199,11 +236,13 @@ def _ordering_form(order: list[str]) -> dict[str, list[str]]:
 
 def test_ordering_right_and_partial():
     verdict = ordering.grade(
-        spec=ORDERING, response=ordering.parse_response(ORDERING, _ordering_form(["created", "running", "exited"]))
+        spec=ORDERING,
+        response=ordering.parse_response(ORDERING, _ordering_form(["created", "running", "exited"])),
     )
     assert verdict.correct and verdict.score == 1.0
     verdict = ordering.grade(
-        spec=ORDERING, response=ordering.parse_response(ORDERING, _ordering_form(["created", "exited", "running"]))
+        spec=ORDERING,
+        response=ordering.parse_response(ORDERING, _ordering_form(["created", "exited", "running"])),
     )
     assert not verdict.correct and verdict.score == pytest.approx(1 / 3, abs=1e-4)
 
@@ -230,7 +269,11 @@ ROUND_TRIP_EXAMPLES = {
     "ordering": {"items": ["one", "two"]},
     "flashcard": {"answer": "Le dos de la carte."},
     "command": {"answers": ["kubectl get pods -n kube-system"], "any_value": ["-n"]},
-    "yaml": {"kubernetes": True, "starter": "kind: Pod", "checks": [{"path": "kind", "equals": "Pod", "explain": "Pod."}]},
+    "yaml": {
+        "kubernetes": True,
+        "starter": "kind: Pod",
+        "checks": [{"path": "kind", "equals": "Pod", "explain": "Pod."}],
+    },
     "cloze": {"language": "yaml", "text": "kind: [[Pod]]\nmetadata: {}", "ignore_case": True},
 }
 

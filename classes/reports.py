@@ -28,10 +28,12 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber, TruncDate
 
-from course.models import Section
+from classes import stats
 from classes.models import Assignment, Cohort
-from review import scheduling
+from classes.stats import ItemStats
+from course.models import Section
 from quizzes.models import Answer, Attempt, Question
+from review import scheduling
 from review.models import Card, Review
 
 
@@ -97,7 +99,8 @@ def overview(cohort: Cohort, *, now: dt.datetime) -> Overview:
         cell = cells.get((row["student_id"], row["quiz_id"]))
         if cell is None:
             continue
-        cell.attempts, cell.best, cell.first, cell.last = row["attempts"], row["best"], row["first"], row["last"]
+        cell.attempts, cell.best = row["attempts"], row["best"]
+        cell.first, cell.last = row["first"], row["last"]
         cell.time, cell.first_finished, cell.in_progress = row["time"], row["first_finished"], row["open"] > 0
         cell.late = bool(cell.first_finished and cell.first_finished > due[row["quiz_id"]])
     for (_student, quiz_id), cell in cells.items():
@@ -163,7 +166,7 @@ def heatmap(
     )
     for row in answers:
         cell = cells.get((row["attempt__student_id"], row["question__section_id"]))
-        if cell:
+        if cell is not None:
             cell.answers, cell.correct = row["n"], row["right"]
     recall = (
         cards.values("student_id", "question__section_id")
@@ -172,7 +175,7 @@ def heatmap(
     )
     for row in recall:
         cell = cells.get((row["student_id"], row["question__section_id"]))
-        if cell:
+        if cell is not None:
             cell.cards, cell.recall = row["n"], row["recall"]
     return students, sections, cells
 
@@ -187,8 +190,9 @@ def tomorrow_morning(now: dt.datetime, tz: str = "Europe/Paris") -> dt.datetime:
 # --- activity ----------------------------------------------------------------------------------
 
 
-def activity(cohort: Cohort, *, since: dt.datetime, tz: str = "Europe/Paris",
-             student: User | None = None) -> list[dict]:
+def activity(
+    cohort: Cohort, *, since: dt.datetime, tz: str = "Europe/Paris", student: User | None = None
+) -> list[dict]:
     """Attempts finished and reviews done per local day since `since` (two queries)."""
     zone = ZoneInfo(tz)
     attempts = Attempt.objects.filter(finished_at__gte=since, student__enrolments__cohort=cohort)
@@ -196,8 +200,16 @@ def activity(cohort: Cohort, *, since: dt.datetime, tz: str = "Europe/Paris",
     if student is not None:
         attempts, reviews = attempts.filter(student=student), reviews.filter(student=student)
     per_day: dict[dt.date, dict] = {}
-    for name, queryset, column in (("attempts", attempts, "finished_at"), ("reviews", reviews, "reviewed_at")):
-        for row in queryset.annotate(day=TruncDate(column, tzinfo=zone)).values("day").annotate(n=Count("pk")).order_by():
+    for name, queryset, column in (
+        ("attempts", attempts, "finished_at"),
+        ("reviews", reviews, "reviewed_at"),
+    ):
+        for row in (
+            queryset.annotate(day=TruncDate(column, tzinfo=zone))
+            .values("day")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
             per_day.setdefault(row["day"], {"attempts": 0, "reviews": 0})[name] = row["n"]
     first = since.astimezone(zone).date()
     last = max([dt.datetime.now(zone).date(), *per_day])
@@ -238,14 +250,16 @@ CHOICE_KINDS = frozenset({"single", "multiple"})
 @dataclass
 class ItemRow:
     question: Question
-    stats: object  # classes.stats.ItemStats
+    stats: ItemStats
     choices: list[dict] = field(default_factory=list)  # text, count, correct
 
 
 def analysed_attempts(cohort: Cohort, quiz, which: str) -> QuerySet[Attempt]:
     """The cohort's finished attempts at a quiz: each student's first, last, or all of them.
     First and last are picked with a window function (one pass), not a subquery per attempt."""
-    finished = Attempt.objects.filter(quiz=quiz, finished_at__isnull=False, student__enrolments__cohort=cohort)
+    finished = Attempt.objects.filter(
+        quiz=quiz, finished_at__isnull=False, student__enrolments__cohort=cohort
+    )
     if which == "all":
         return finished
     order = F("finished_at").asc() if which == "first" else F("finished_at").desc()
@@ -257,17 +271,19 @@ def analysed_attempts(cohort: Cohort, quiz, which: str) -> QuerySet[Attempt]:
 
 def item_analysis(cohort: Cohort, quiz, *, which: str = "first"):
     """Moodle-style statistics of a quiz for a cohort (four queries whatever the class size)."""
-    from classes import stats
-
     questions = list(
-        Question.objects.filter(quiz_items__quiz=quiz).select_related("current_revision").order_by("quiz_items__position")
+        Question.objects.filter(quiz_items__quiz=quiz)
+        .select_related("current_revision")
+        .order_by("quiz_items__position")
     )
     column = {q.pk: i for i, q in enumerate(questions)}
     # The analysed attempts' scores are read from the covering (attempt, question, score) index,
     # without touching the answers' rows; the attempts are picked by a subquery (passing 2,000
     # ids as parameters cost more, on PostgreSQL above all, than ranking the attempts twice).
     # Decoding every response's JSON in Python (60,000 answers) was once most of this report's time.
-    answers = Answer.objects.filter(attempt_id__in=analysed_attempts(cohort, quiz, which).values("pk")).order_by()
+    answers = Answer.objects.filter(
+        attempt_id__in=analysed_attempts(cohort, quiz, which).values("pk")
+    ).order_by()
     rows: dict[int, list] = {}
     blank = [None] * len(questions)
     for attempt_id, question_id, score in answers.values_list("attempt_id", "question_id", "score"):
@@ -290,7 +306,9 @@ def item_analysis(cohort: Cohort, quiz, *, which: str = "first"):
     analysis = stats.analyse(
         scores=list(rows.values()),
         keys=[q.uid for q in questions],
-        random_guess_fractions=[stats.random_guess_fraction(kind=q.kind, spec=q.current_revision.spec) for q in questions],
+        random_guess_fractions=[
+            stats.random_guess_fraction(kind=q.kind, spec=q.current_revision.spec) for q in questions
+        ],
     )
     items = []
     for question, item in zip(questions, analysis.items, strict=True):
@@ -306,8 +324,12 @@ def item_analysis(cohort: Cohort, quiz, *, which: str = "first"):
             counts = stats.choice_distribution(ticks, choices=keys, weights=[n for _r, n in responses])
             by_key = {c["key"]: c for c in spec_choices}
             choices = [
-                {"html": by_key[k]["html"] if k in by_key else k, "text": by_key[k]["text"] if k in by_key else k,
-                 "count": n, "correct": bool(by_key.get(k, {}).get("correct"))}
+                {
+                    "html": by_key[k]["html"] if k in by_key else k,
+                    "text": by_key[k]["text"] if k in by_key else k,
+                    "count": n,
+                    "correct": bool(by_key.get(k, {}).get("correct")),
+                }
                 for k, n in counts.items()
             ]
         items.append(ItemRow(question=question, stats=item, choices=choices))

@@ -22,13 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from classes import access, cohorts
+from classes import access, cohorts, reports, stats
 from classes.forms import AssignmentForm, CohortForm
-from course.models import Course
 from classes.spreadsheet import csv_response, wants_csv
-from classes import reports, stats
-from review.charts import bar_chart
+from course.models import Course
 from quizzes.models import Quiz
+from review.charts import bar_chart
 
 
 def trainer_required(view: Callable) -> Callable:
@@ -79,7 +78,9 @@ def _assignment_form(cohort, data=None) -> AssignmentForm:
 @trainer_required
 def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = access.cohort_for_trainer(request.user, pk)
-    return render(request, "classes/cohort_detail.html", _detail_context(request, cohort, _assignment_form(cohort)))
+    return render(
+        request, "classes/cohort_detail.html", _detail_context(request, cohort, _assignment_form(cohort))
+    )
 
 
 def _detail_context(request: HttpRequest, cohort, form) -> dict:
@@ -100,7 +101,9 @@ def assignment_add(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = access.cohort_for_trainer(request.user, pk)
     form = _assignment_form(cohort, request.POST)
     if not form.is_valid():
-        return render(request, "classes/cohort_detail.html", _detail_context(request, cohort, form), status=400)
+        return render(
+            request, "classes/cohort_detail.html", _detail_context(request, cohort, form), status=400
+        )
     cohorts.assignment_set(cohort=cohort, **form.cleaned_data)
     messages.success(request, _("Quiz assigned."))
     return redirect(cohort)
@@ -137,6 +140,17 @@ def trainer_add(request: HttpRequest, pk: int) -> HttpResponse:
 SORTS = {"name", "best", "attempts"}
 
 
+def _status(cell: reports.Cell) -> str:
+    """The overview CSV's status column (in English: a column for spreadsheets, not people)."""
+    if cell.missing:
+        return "missing"
+    if cell.late:
+        return "late"
+    if cell.not_started:
+        return "not started"
+    return "done" if cell.attempts else "in progress"
+
+
 @require_GET
 @trainer_required
 def report_overview(request: HttpRequest, pk: int) -> HttpResponse:
@@ -151,9 +165,15 @@ def report_overview(request: HttpRequest, pk: int) -> HttpResponse:
         for student in data.students:
             row = [student.get_username()]
             for cell in data.row(student):
-                status = "missing" if cell.missing else "late" if cell.late else "not started" if cell.not_started else "done" if cell.attempts else "in progress"
                 minutes = round(cell.time.total_seconds() / 60, 1) if cell.time else None
-                row += [_pct(cell.best), _pct(cell.first), _pct(cell.last), cell.attempts, minutes, status]
+                row += [
+                    _pct(cell.best),
+                    _pct(cell.first),
+                    _pct(cell.last),
+                    cell.attempts,
+                    minutes,
+                    _status(cell),
+                ]
             rows.append(row)
         return csv_response(request, f"overview-{cohort.pk}.csv", header, rows)
     sort = request.GET.get("sort", "name")
@@ -167,7 +187,11 @@ def report_overview(request: HttpRequest, pk: int) -> HttpResponse:
 
         students = sorted(students, key=sort_key)
     table = [(student, data.row(student)) for student in students]
-    return render(request, "classes/report_overview.html", {"cohort": cohort, "data": data, "table": table, "sort": sort})
+    return render(
+        request,
+        "classes/report_overview.html",
+        {"cohort": cohort, "data": data, "table": table, "sort": sort},
+    )
 
 
 @require_GET
@@ -179,17 +203,26 @@ def report_heatmap(request: HttpRequest, pk: int) -> HttpResponse:
     at = reports.tomorrow_morning(now) if tomorrow else now
     students, sections, cells = reports.heatmap(cohort, at=at)
     if wants_csv(request):
-        header = ["student"] + [f"{s.slug}:correct_pct" for s in sections] + [f"{s.slug}:recall_pct" for s in sections]
+        header = (
+            ["student"]
+            + [f"{s.slug}:correct_pct" for s in sections]
+            + [f"{s.slug}:recall_pct" for s in sections]
+        )
         rows = [
             [st.get_username()]
             + [_pct(cells[(st.pk, s.pk)].share_correct) for s in sections]
             + [_pct(cells[(st.pk, s.pk)].recall) for s in sections]
             for st in students
         ]
-        return csv_response(request, f"heatmap-{cohort.pk}{'-tomorrow' if tomorrow else ''}.csv", header, rows)
+        return csv_response(
+            request, f"heatmap-{cohort.pk}{'-tomorrow' if tomorrow else ''}.csv", header, rows
+        )
     table = [(st, [cells[(st.pk, s.pk)] for s in sections]) for st in students]
-    return render(request, "classes/report_heatmap.html",
-                  {"cohort": cohort, "sections": sections, "table": table, "tomorrow": tomorrow, "at": at})
+    return render(
+        request,
+        "classes/report_heatmap.html",
+        {"cohort": cohort, "sections": sections, "table": table, "tomorrow": tomorrow, "at": at},
+    )
 
 
 @require_GET
@@ -200,22 +233,50 @@ def report_student(request: HttpRequest, pk: int, student_id: int) -> HttpRespon
     attempts = list(reports.student_attempts(student))
     if wants_csv(request):
         rows = [
-            [a.quiz.slug, a.started_at.isoformat(), a.finished_at.isoformat() if a.finished_at else None,
-             answer.position + 1, answer.question.uid, answer.revision.number, answer.correct, answer.score,
-             answer.response]
-            for a in attempts for answer in a.answers.all()
+            [
+                a.quiz.slug,
+                a.started_at.isoformat(),
+                a.finished_at.isoformat() if a.finished_at else None,
+                answer.position + 1,
+                answer.question.uid,
+                answer.revision.number,
+                answer.correct,
+                answer.score,
+                answer.response,
+            ]
+            for a in attempts
+            for answer in a.answers.all()
         ]
-        header = ["quiz", "started_at", "finished_at", "position", "uid", "revision", "correct", "score", "response"]
+        header = [
+            "quiz",
+            "started_at",
+            "finished_at",
+            "position",
+            "uid",
+            "revision",
+            "correct",
+            "score",
+            "response",
+        ]
         return csv_response(request, f"student-{cohort.pk}-{student.pk}.csv", header, rows)
-    since = timezone.now() - dt.timedelta(days=29)
-    days = reports.activity(cohort, since=since, student=student)
-    _students, sections, cells = reports.heatmap(cohort, at=timezone.now(), student=student)
-    studied = [(s, cells[(student.pk, s.pk)]) for s in sections if cells[(student.pk, s.pk)].answers or cells[(student.pk, s.pk)].cards]
+    now = timezone.now()
+    days = reports.activity(cohort, since=now - dt.timedelta(days=29), student=student)
+    _students, sections, cells = reports.heatmap(cohort, at=now, student=student)
+    row = [(s, cells[(student.pk, s.pk)]) for s in sections]
+    studied = [(section, cell) for section, cell in row if cell.answers or cell.cards]
     weakest = sorted(studied, key=lambda pair: pair[1].weakness)[:3]
     chart = bar_chart([(d["day"].strftime("%d/%m"), d["reviews"]) for d in days], title=_("Reviews per day"))
-    return render(request, "classes/report_student.html", {
-        "cohort": cohort, "student": student, "attempts": attempts, "chart": chart, "weakest": weakest,
-    })
+    return render(
+        request,
+        "classes/report_student.html",
+        {
+            "cohort": cohort,
+            "student": student,
+            "attempts": attempts,
+            "chart": chart,
+            "weakest": weakest,
+        },
+    )
 
 
 @require_GET
@@ -225,11 +286,19 @@ def report_activity(request: HttpRequest, pk: int) -> HttpResponse:
     since = timezone.now() - dt.timedelta(days=29)
     days = reports.activity(cohort, since=since)
     if wants_csv(request):
-        return csv_response(request, f"activity-{cohort.pk}.csv", ["day", "attempts", "reviews"],
-                            [[d["day"].isoformat(), d["attempts"], d["reviews"]] for d in days])
+        return csv_response(
+            request,
+            f"activity-{cohort.pk}.csv",
+            ["day", "attempts", "reviews"],
+            [[d["day"].isoformat(), d["attempts"], d["reviews"]] for d in days],
+        )
     charts = {
-        "attempts": bar_chart([(d["day"].strftime("%d/%m"), d["attempts"]) for d in days], title=_("Quiz attempts per day")),
-        "reviews": bar_chart([(d["day"].strftime("%d/%m"), d["reviews"]) for d in days], title=_("Reviews per day")),
+        "attempts": bar_chart(
+            [(d["day"].strftime("%d/%m"), d["attempts"]) for d in days], title=_("Quiz attempts per day")
+        ),
+        "reviews": bar_chart(
+            [(d["day"].strftime("%d/%m"), d["reviews"]) for d in days], title=_("Reviews per day")
+        ),
     }
     return render(request, "classes/report_activity.html", {"cohort": cohort, "days": days, "charts": charts})
 
@@ -240,8 +309,13 @@ def report_errata(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = access.cohort_for_trainer(request.user, pk)
     questions = list(reports.errata(cohort.course))
     if wants_csv(request):
-        rows = [[q.section.slug, q.uid, q.erratum["claim"], q.erratum["fact"], q.erratum["source"]] for q in questions]
-        return csv_response(request, f"errata-{cohort.pk}.csv", ["section", "uid", "claim", "fact", "source"], rows)
+        rows = [
+            [q.section.slug, q.uid, q.erratum["claim"], q.erratum["fact"], q.erratum["source"]]
+            for q in questions
+        ]
+        return csv_response(
+            request, f"errata-{cohort.pk}.csv", ["section", "uid", "claim", "fact", "source"], rows
+        )
     return render(request, "classes/report_errata.html", {"cohort": cohort, "questions": questions})
 
 
@@ -257,12 +331,24 @@ def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     if wants_csv(request):
         header = ["uid", "prompt", *stats.ITEM_COLUMNS, "flags"]
         rows = [
-            [row.question.uid, row.question.current_revision.prompt,
-             *[getattr(row.stats, column) for column in stats.ITEM_COLUMNS],
-             " | ".join(str(_(flag.reason)) for flag in row.stats.flags)]
+            [
+                row.question.uid,
+                row.question.current_revision.prompt,
+                *[getattr(row.stats, column) for column in stats.ITEM_COLUMNS],
+                " | ".join(str(_(flag.reason)) for flag in row.stats.flags),
+            ]
             for row in items
         ]
         return csv_response(request, f"items-{cohort.pk}-{quiz.slug}-{which}.csv", header, rows)
-    return render(request, "classes/report_items.html",
-                  {"cohort": cohort, "quiz": quiz, "test": test, "items": items, "which": which,
-                   "choices": reports.ATTEMPT_CHOICES})
+    return render(
+        request,
+        "classes/report_items.html",
+        {
+            "cohort": cohort,
+            "quiz": quiz,
+            "test": test,
+            "items": items,
+            "which": which,
+            "choices": reports.ATTEMPT_CHOICES,
+        },
+    )

@@ -4,15 +4,19 @@ query counts with 1 and 30 students, and every URL refused to the wrong people."
 from __future__ import annotations
 
 import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from classes.models import Assignment
 from classes import reports
-from review import cards as review
+from classes.models import Assignment
+from course.templatetags.rappel import pct
 from quizzes.models import Answer, Attempt, Question, Quiz
+from review import cards as review
 from review.models import Card
 from review.scheduling import CardState
 from review.scheduling import review as fsrs_review
@@ -21,14 +25,31 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.now()
 
 
-def finished_attempt(student, quiz, *, scores: list[float], finished: dt.datetime, minutes: int = 5) -> Attempt:
-    questions = list(Question.objects.filter(quiz_items__quiz=quiz).order_by("quiz_items__position"))[: len(scores)]
-    attempt = Attempt.objects.create(student=student, quiz=quiz, question_ids=[q.pk for q in questions], seed=1,
-                                     score=sum(scores) / len(scores), finished_at=finished)
+def finished_attempt(
+    student, quiz, *, scores: list[float], finished: dt.datetime, minutes: int = 5
+) -> Attempt:
+    questions = list(Question.objects.filter(quiz_items__quiz=quiz).order_by("quiz_items__position"))[
+        : len(scores)
+    ]
+    attempt = Attempt.objects.create(
+        student=student,
+        quiz=quiz,
+        question_ids=[q.pk for q in questions],
+        seed=1,
+        score=sum(scores) / len(scores),
+        finished_at=finished,
+    )
     Attempt.objects.filter(pk=attempt.pk).update(started_at=finished - dt.timedelta(minutes=minutes))
     for position, (question, score) in enumerate(zip(questions, scores, strict=True)):
-        Answer.objects.create(attempt=attempt, question=question, revision=question.current_revision,
-                              position=position, response={}, correct=score == 1.0, score=score)
+        Answer.objects.create(
+            attempt=attempt,
+            question=question,
+            revision=question.current_revision,
+            position=position,
+            response={},
+            correct=score == 1.0,
+            score=score,
+        )
     return attempt
 
 
@@ -65,15 +86,18 @@ def test_overview_page_and_csv(classroom, trainer_client):
     response = trainer_client.get(url, {"format": "csv", "sep": "semicolon"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     text = response.content.decode("utf-8")
-    assert text.startswith("\ufeffstudent;alpha:best;alpha:first;alpha:last;alpha:attempts;alpha:minutes;alpha:status\r\n")
+    assert text.startswith(
+        "\ufeffstudent;alpha:best;alpha:first;alpha:last;alpha:attempts;alpha:minutes;alpha:status\r\n"
+    )
     assert "ann;100;33.3;100;2;10;late\r\n" in text
     assert "bob;;;;0;;missing" in text
 
 
 def test_sorting_the_overview_by_best_score(classroom, trainer_client):
     cohort, ann, bob, alpha = classroom
-    html = trainer_client.get(reverse("trainer:report-overview", args=[cohort.pk]),
-                              {"sort": "best", "quiz": alpha.pk}).content.decode()
+    html = trainer_client.get(
+        reverse("trainer:report-overview", args=[cohort.pk]), {"sort": "best", "quiz": alpha.pk}
+    ).content.decode()
     assert html.index(">ann<") < html.index(">bob<")
 
 
@@ -81,9 +105,17 @@ def test_heatmap_shares_and_recall_now_and_tomorrow(classroom, trainer_client):
     cohort, ann, bob, alpha = classroom
     question = Question.objects.get(uid="alpha-single-1")
     card = Card.objects.create(student=ann, question=question, due=NOW)
-    state = fsrs_review(card_id=card.pk, state=CardState(), rating=4, now=NOW - dt.timedelta(days=2), fuzz=False)
-    Card.objects.filter(pk=card.pk).update(state=state.state, step=state.step, stability=state.stability,
-                                           difficulty=state.difficulty, due=state.due, last_review=state.last_review)
+    state = fsrs_review(
+        card_id=card.pk, state=CardState(), rating=4, now=NOW - dt.timedelta(days=2), fuzz=False
+    )
+    Card.objects.filter(pk=card.pk).update(
+        state=state.state,
+        step=state.step,
+        stability=state.stability,
+        difficulty=state.difficulty,
+        due=state.due,
+        last_review=state.last_review,
+    )
     card.refresh_from_db()
     students, sections, cells = reports.heatmap(cohort, at=NOW)
     alpha_section = next(s for s in sections if s.slug == "alpha")
@@ -91,7 +123,9 @@ def test_heatmap_shares_and_recall_now_and_tomorrow(classroom, trainer_client):
     assert (cell.answers, cell.correct) == (6, 4)  # 1+0+0 and 1+1+1
     from review.scheduling import retrievability
 
-    assert cell.recall == pytest.approx(retrievability(card_id=card.pk, state=review.card_state(card), now=NOW), rel=1e-9)
+    assert cell.recall == pytest.approx(
+        retrievability(card_id=card.pk, state=review.card_state(card), now=NOW), rel=1e-9
+    )
     tomorrow = reports.tomorrow_morning(NOW)
     _s, _sec, later = reports.heatmap(cohort, at=tomorrow)
     expected = retrievability(card_id=card.pk, state=review.card_state(card), now=tomorrow)
@@ -99,17 +133,104 @@ def test_heatmap_shares_and_recall_now_and_tomorrow(classroom, trainer_client):
     _s, _sec, next_week = reports.heatmap(cohort, at=NOW + dt.timedelta(days=7))
     assert next_week[(ann.pk, alpha_section.pk)].recall < cell.recall
     assert cells[(bob.pk, alpha_section.pk)].share_correct is None
-    page = trainer_client.get(reverse("trainer:report-heatmap", args=[cohort.pk]), {"at": "tomorrow"}).content.decode()
+    page = trainer_client.get(
+        reverse("trainer:report-heatmap", args=[cohort.pk]), {"at": "tomorrow"}
+    ).content.decode()
     assert "Demain 09:00" in page and "67 %" in page
-    csv_text = trainer_client.get(reverse("trainer:report-heatmap", args=[cohort.pk]), {"format": "csv"}).content.decode()
+    csv_text = trainer_client.get(
+        reverse("trainer:report-heatmap", args=[cohort.pk]), {"format": "csv"}
+    ).content.decode()
     assert "alpha:correct_pct" in csv_text and "ann,66.7,,96.8," in csv_text
+
+
+class HeatmapRows(HTMLParser):
+    """The heatmap table's body: for each row, the student's name and each cell's classes and
+    its two figures as (title, text) pairs."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.rows: dict[str, list[dict]] = {}
+        self.in_table = self.in_body = False
+        self.row: list[dict] | None = None
+        self.name = ""
+        self.span: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "table" and "heatmap" in (attributes.get("class") or "").split():
+            self.in_table = True
+        elif self.in_table and tag == "tbody":
+            self.in_body = True
+        elif self.in_body and tag == "tr":
+            self.row, self.name = [], ""
+        elif self.row is not None and tag == "td":
+            self.row.append({"class": (attributes.get("class") or "").split(), "figures": []})
+        elif self.row and tag == "span":
+            self.span = [attributes.get("title") or "", ""]
+
+    def handle_data(self, data):
+        if self.span is not None:
+            self.span[1] += data
+        elif self.row == [] and data.strip():
+            self.name += data.strip()
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self.span is not None:
+            self.row[-1]["figures"].append(tuple(self.span))
+            self.span = None
+        elif tag == "tr" and self.row is not None:
+            self.rows[self.name], self.row = self.row, None
+        elif tag == "table":
+            self.in_table = self.in_body = False
+
+
+def test_heatmap_cells_show_the_share_and_the_recall_shaded_by_level(classroom, trainer_client):
+    cohort, ann, bob, alpha = classroom
+    question = Question.objects.get(uid="alpha-single-1")
+    state = fsrs_review(card_id=0, state=CardState(), rating=4, now=NOW - dt.timedelta(days=2), fuzz=False)
+    Card.objects.create(
+        student=ann,
+        question=question,
+        state=state.state,
+        step=state.step,
+        stability=state.stability,
+        difficulty=state.difficulty,
+        due=state.due,
+        last_review=state.last_review,
+    )
+    html = trainer_client.get(reverse("trainer:report-heatmap", args=[cohort.pk])).content.decode()
+    rows = HeatmapRows(html).rows
+    _students, sections, cells = reports.heatmap(cohort, at=timezone.now())
+    assert list(rows) == ["ann", "bob"] and all(len(row) == len(sections) for row in rows.values())
+    alpha_index = next(i for i, s in enumerate(sections) if s.slug == "alpha")
+    recall = cells[(ann.pk, sections[alpha_index].pk)].recall
+    assert recall > 0.85  # the cell's shade follows the weaker figure, 4 right answers of 6
+    assert rows["ann"][alpha_index] == {
+        "class": ["heat", "heat-1"],
+        "figures": [("bonnes réponses", "67 %"), ("rappel prédit", pct(recall))],
+    }
+    for cell in rows["bob"]:
+        assert cell == {
+            "class": ["heat", "heat-none"],
+            "figures": [("bonnes réponses", "—"), ("rappel prédit", "—")],
+        }
+
+
+def test_heatmap_with_nobody_enrolled_says_so(trainer_client, trainer, cohort_factory, loaded_banks):
+    cohort = cohort_factory(trainer=trainer, students=[])
+    html = trainer_client.get(reverse("trainer:report-heatmap", args=[cohort.pk])).content.decode()
+    assert HeatmapRows(html).rows == {"": [{"class": [], "figures": []}]}
+    assert "Personne n" in html
 
 
 def test_student_detail_lists_every_answer_with_its_revision(classroom, trainer_client):
     cohort, ann, bob, alpha = classroom
     html = trainer_client.get(reverse("trainer:report-student", args=[cohort.pk, ann.pk])).content.decode()
     assert html.count("alpha-single-1") == 2 and "r1" in html
-    csv_text = trainer_client.get(reverse("trainer:report-student", args=[cohort.pk, ann.pk]), {"format": "csv"}).content.decode()
+    csv_text = trainer_client.get(
+        reverse("trainer:report-student", args=[cohort.pk, ann.pk]), {"format": "csv"}
+    ).content.decode()
     assert csv_text.count("\r\n") == 1 + 6
 
 
@@ -121,10 +242,50 @@ def test_activity_and_errata(classroom, trainer_client):
     assert "cm est juste." in html and "alpha-single-1" in html
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def charts_of(html: str) -> list[ET.Element]:
+    return [ET.fromstring(svg) for svg in re.findall(r"<svg\b.*?</svg>", html, flags=re.DOTALL)]
+
+
+def test_activity_charts_print_every_value_and_describe_themselves(classroom, trainer_client):
+    cohort, *_ = classroom
+    days = reports.activity(cohort, since=timezone.now() - dt.timedelta(days=29))
+    html = trainer_client.get(reverse("trainer:report-activity", args=[cohort.pk])).content.decode()
+    attempts_chart, reviews_chart = charts_of(html)
+    titles = [chart.find(f"{SVG}title") for chart in (attempts_chart, reviews_chart)]
+    assert [t.text for t in titles] == ["Tentatives de quiz par jour", "Révisions par jour"]
+    assert [chart.get("aria-labelledby") for chart in (attempts_chart, reviews_chart)] == [
+        t.get("id") for t in titles
+    ]
+    assert titles[0].get("id") != titles[1].get("id")
+    expected = [(d["day"].strftime("%d/%m"), d["attempts"]) for d in days]
+    assert attempts_chart.get("role") == "img"
+    assert attempts_chart.find(f"{SVG}desc").text == ", ".join(f"{label}: {n}" for label, n in expected)
+    assert [t.text for t in attempts_chart.iter(f"{SVG}text") if t.get("class") == "value"] == [
+        str(n) for _l, n in expected
+    ]
+    assert [t.text for t in attempts_chart.iter(f"{SVG}text") if t.get("class") == "label"] == [
+        lb for lb, _n in expected
+    ]
+    bars = list(attempts_chart.iter(f"{SVG}rect"))
+    xs, heights = [float(b.get("x")) for b in bars], [float(b.get("height")) for b in bars]
+    assert xs == sorted(xs) and len(set(xs)) == len(bars)
+    peak = max(n for _l, n in expected)
+    assert peak > 0 and heights == [pytest.approx(max(heights) * n / peak, abs=0.1) for _l, n in expected]
+    assert all(
+        float(b.get("y")) + h == pytest.approx(float(bars[0].get("y")) + heights[0], abs=0.1)
+        for b, h in zip(bars, heights, strict=True)
+    )  # every bar stands on the same baseline
+
+
 def test_csv_cells_that_look_like_formulas_are_neutralised(classroom, trainer_client, user_factory):
     cohort, *_ = classroom
     cohort.enrolments.create(student=user_factory(username="=cmd"))
-    text = trainer_client.get(reverse("trainer:report-overview", args=[cohort.pk]), {"format": "csv"}).content.decode()
+    text = trainer_client.get(
+        reverse("trainer:report-overview", args=[cohort.pk]), {"format": "csv"}
+    ).content.decode()
     assert "\r\n'=cmd," in text
 
 
@@ -156,14 +317,24 @@ def test_a_trainer_of_another_class_gets_404_everywhere(classroom, user_factory,
         assert client.get(url).status_code == 404, url
     assert client.post(reverse("trainer:student-remove", args=[cohort.pk, ann.pk])).status_code == 404
     assert client.post(reverse("trainer:assignment-add", args=[cohort.pk]), {}).status_code == 404
-    assert client.post(reverse("trainer:trainer-add", args=[cohort.pk]), {"username": "other-trainer"}).status_code == 404
+    assert (
+        client.post(
+            reverse("trainer:trainer-add", args=[cohort.pk]), {"username": "other-trainer"}
+        ).status_code
+        == 404
+    )
     assert cohort.enrolments.count() == 2
 
 
-def test_a_student_of_another_class_is_404_even_for_the_right_trainer(classroom, trainer_client, user_factory):
+def test_a_student_of_another_class_is_404_even_for_the_right_trainer(
+    classroom, trainer_client, user_factory
+):
     cohort, *_ = classroom
     outsider = user_factory(username="outsider")
-    assert trainer_client.get(reverse("trainer:report-student", args=[cohort.pk, outsider.pk])).status_code == 404
+    assert (
+        trainer_client.get(reverse("trainer:report-student", args=[cohort.pk, outsider.pk])).status_code
+        == 404
+    )
 
 
 def test_students_get_403_on_every_trainer_page(classroom, client):
@@ -191,8 +362,9 @@ def test_the_trainer_sees_only_their_classes(classroom, trainer_client, user_fac
 
 
 @pytest.mark.parametrize("name", ["report-overview", "report-heatmap", "report-activity", "report-errata"])
-def test_report_query_counts_do_not_grow_with_the_class(loaded_banks, trainer, trainer_client, user_factory,
-                                                        cohort_factory, django_assert_max_num_queries, name):
+def test_report_query_counts_do_not_grow_with_the_class(
+    loaded_banks, trainer, trainer_client, user_factory, cohort_factory, django_assert_max_num_queries, name
+):
     alpha = Quiz.objects.get(slug="alpha")
     counts = []
     for size in (1, 30):
@@ -223,7 +395,9 @@ def test_item_analysis_uses_first_last_or_all_attempts(classroom, trainer_client
     expected = stats.analyse(scores=[[1, 0, 0], [0, 0, 1]])
     assert test.attempts == 2 and test.mean == pytest.approx(expected.test.mean)
     assert [i.stats.facility_index for i in items] == [e.facility_index for e in expected.items]
-    assert items[0].question.uid == "alpha-single-1" and items[0].stats.random_guess_score == pytest.approx(100 / 3)
+    assert items[0].question.uid == "alpha-single-1" and items[0].stats.random_guess_score == pytest.approx(
+        100 / 3
+    )
     last, _items = reports.item_analysis(cohort, alpha, which="last")
     assert last.mean == pytest.approx(stats.analyse(scores=[[1, 1, 1], [0, 0, 1]]).test.mean)
     every, _items = reports.item_analysis(cohort, alpha, which="all")
@@ -253,8 +427,10 @@ def test_item_analysis_counts_the_choices_picked(classroom, trainer_client):
     html = trainer_client.get(url, {"attempts": "all"}).content.decode()
     assert "Indice de facilité" in html and "alpha-single-1" in html
     text = trainer_client.get(url, {"format": "csv"}).content.decode()
-    assert text.startswith("\ufeffuid,prompt,attempts,facility_index,standard_deviation,random_guess_score,"
-                           "discrimination_index,discriminative_efficiency")
+    assert text.startswith(
+        "\ufeffuid,prompt,attempts,facility_index,standard_deviation,random_guess_score,"
+        "discrimination_index,discriminative_efficiency"
+    )
     assert trainer_client.get(url, {"attempts": "bogus"}).status_code == 200
 
 
@@ -268,7 +444,9 @@ def test_item_analysis_permissions_and_unknown_quiz(classroom, trainer_client, u
     assert client.get(url).status_code == 403
 
 
-def test_item_analysis_query_count_does_not_grow(loaded_banks, trainer, trainer_client, user_factory, cohort_factory):
+def test_item_analysis_query_count_does_not_grow(
+    loaded_banks, trainer, trainer_client, user_factory, cohort_factory
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -6,11 +6,12 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from course.models import Course
+from quizzes.models import Attempt
 
 
 def new_join_code() -> str:
@@ -71,6 +72,21 @@ class Enrolment(models.Model):
         constraints = [models.UniqueConstraint(fields=["cohort", "student"], name="enrolment_once")]
 
 
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def for_student_home(self, student) -> AssignmentQuerySet:
+        """The work assigned to the student's cohorts, by due date, as the student's home lists
+        it: with its cohort, its quiz and the quiz's section (but its study notes), and
+        `done_at`, when the student first finished that quiz (None if not yet)."""
+        finished = Attempt.objects.filter(student=student, quiz=OuterRef("quiz"), finished_at__isnull=False)
+        return (
+            self.filter(cohort__enrolments__student=student)
+            .select_related("cohort", "quiz__section")
+            .defer("quiz__section__notes", "quiz__section__notes_html")
+            .annotate(done_at=Subquery(finished.order_by("finished_at").values("finished_at")[:1]))
+            .order_by("due_at", "pk")
+        )
+
+
 class Assignment(models.Model):
     """A quiz a trainer set for a cohort, with the window to take it in."""
 
@@ -78,6 +94,8 @@ class Assignment(models.Model):
     quiz = models.ForeignKey("quizzes.Quiz", on_delete=models.CASCADE, related_name="assignments")
     opens_at = models.DateTimeField(_("opens at"))
     due_at = models.DateTimeField(_("due at"))
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_at", "pk"]

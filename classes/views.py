@@ -8,16 +8,16 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from classes import cohorts
-from classes import home as home_rows
 from classes.forms import JoinForm, SignupForm
+from classes.models import Assignment
+from quizzes.models import Quiz
 
 
 @require_http_methods(["GET", "POST"])
@@ -40,7 +40,9 @@ def signup(request: HttpRequest) -> HttpResponse:
 def join(request: HttpRequest, code: str = "") -> HttpResponse:
     """Join a class with its code: typed in a form, or from the link a trainer shared."""
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('signup')}?code={cohorts.normalise_code(code)}" if code else reverse("login"))
+        return redirect(
+            f"{reverse('signup')}?code={cohorts.normalise_code(code)}" if code else reverse("login")
+        )
     form = JoinForm(request.POST or None, initial={"code": code})
     if request.method == "POST" and form.is_valid():
         try:
@@ -57,14 +59,10 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The student's quizzes and assigned work: their rows are made by `classes.home`, in the
-    language of the request."""
-    quizzes, assigned = home_rows.student_home(request.user)
-    # One token for all the page's forms, as the `csrf` context processor's would be (it is
-    # made once per page: masking it again would cost another 25 µs).
-    csrf_token = get_token(request)
-    csrf_input = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
-    quiz_rows, assigned_items = home_rows.home_lists(quizzes, assigned, csrf_input)
-    return render(request, "quizzes/home.html", {
-        "quiz_rows": quiz_rows, "assigned_items": assigned_items, "csrf_token": csrf_token,
-    })
+    """The student's quizzes beside the work their trainers assigned."""
+    context = {
+        "quizzes": Quiz.objects.for_student(request.user),
+        "assignments": Assignment.objects.for_student_home(request.user),
+        "now": timezone.now(),
+    }
+    return render(request, "classes/home.html", context)

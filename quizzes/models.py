@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +11,26 @@ from course.models import Section
 from quizzes import kinds
 
 
-class QuestionManager(models.Manager["Question"]):
+def _aggregate(rows: QuerySet, key: str, aggregate) -> Subquery:
+    """`aggregate` over `rows`, all of which share one value of `key` (rows filtered on an
+    `OuterRef`), as a subquery to annotate with: Django's "aggregates within a Subquery" idiom.
+    NULL when there are no rows, even for a count."""
+    return Subquery(rows.order_by().values(key).annotate(value=aggregate).values("value"))
+
+
+class QuestionQuerySet(models.QuerySet["Question"]):
+    def for_question_page(self, attempt: Attempt) -> QuestionQuerySet:
+        """The questions as the question page of `attempt` shows them: with their section (but
+        its study notes) and their current revision, and `answered`, how many of the attempt's
+        questions have an answer."""
+        return (
+            self.select_related("section", "current_revision")
+            .defer("section__notes", "section__notes_html")
+            .annotate(answered=Coalesce(_aggregate(attempt.answers.all(), "attempt", Count("pk")), 0))
+        )
+
+
+class QuestionManager(models.Manager.from_queryset(QuestionQuerySet)):
     def get_by_natural_key(self, uid: str) -> Question:
         return self.get(uid=uid)
 
@@ -70,12 +89,44 @@ class Revision(models.Model):
         ordering = ["question", "number"]
         verbose_name = _("revision")
         verbose_name_plural = _("revisions")
-        constraints = [
-            models.UniqueConstraint(fields=["question", "number"], name="revision_unique_number")
-        ]
+        constraints = [models.UniqueConstraint(fields=["question", "number"], name="revision_unique_number")]
 
     def __str__(self) -> str:
         return f"{self.question_id} r{self.number}"
+
+
+class QuizQuerySet(models.QuerySet["Quiz"]):
+    def for_student(self, student) -> QuizQuerySet:
+        """The quizzes a student can take (those with questions), in order, as the home and the
+        quiz page show them: with their section (but its study notes), `question_count`, and the
+        student's figures, worked out by the database from the attempt index (a student may have
+        hundreds of attempts):
+
+        - `best_score` and `last_score` (that of the attempt finished last; of two finished at
+          the same time, the one started first), None before a finished attempt;
+        - `last_finished`, when that was, and `attempt_count`, the finished attempts;
+        - `open_attempt`, the pk of the unfinished attempt started last, or None.
+        """
+        own = Attempt.objects.filter(student=student, quiz=OuterRef("pk"))
+        finished = own.filter(finished_at__isnull=False)
+        items = QuizItem.objects.filter(quiz=OuterRef("pk"))
+        return (
+            self.select_related("section")
+            .defer("section__notes", "section__notes_html")
+            .annotate(
+                question_count=_aggregate(items, "quiz", Count("pk")),
+                best_score=_aggregate(finished, "quiz", Max("score")),
+                last_finished=_aggregate(finished, "quiz", Max("finished_at")),
+                attempt_count=Coalesce(_aggregate(finished, "quiz", Count("pk")), 0),
+                last_score=Subquery(
+                    finished.order_by("-finished_at", "started_at", "pk").values("score")[:1]
+                ),
+                open_attempt=Subquery(
+                    own.filter(finished_at__isnull=True).order_by("-started_at", "-pk").values("pk")[:1]
+                ),
+            )
+            .filter(question_count__gt=0)
+        )
 
 
 class Quiz(models.Model):
@@ -92,6 +143,7 @@ class Quiz(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     questions = models.ManyToManyField(Question, through="QuizItem", related_name="quizzes")
 
+    objects = QuizQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "slug"]
@@ -112,9 +164,7 @@ class QuizItem(models.Model):
 
     class Meta:
         ordering = ["quiz", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["quiz", "question"], name="quizitem_unique_question")
-        ]
+        constraints = [models.UniqueConstraint(fields=["quiz", "question"], name="quizitem_unique_question")]
 
 
 class AttemptQuerySet(models.QuerySet["Attempt"]):
@@ -124,13 +174,20 @@ class AttemptQuerySet(models.QuerySet["Attempt"]):
             return self.none()
         return self.filter(student=user)
 
+    def for_attempt_pages(self, user) -> AttemptQuerySet:
+        """The user's own attempts as the attempt's pages (question, result) show them: with the
+        quiz and its section (but its study notes), which their headings name."""
+        return (
+            self.visible_to(user)
+            .select_related("quiz__section")
+            .defer("quiz__section__notes", "quiz__section__notes_html")
+        )
+
 
 class Attempt(models.Model):
     """One student's go at a quiz. Its question list is fixed when it starts."""
 
-    student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
-    )
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
     question_ids = models.JSONField(default=list)
     seed = models.PositiveIntegerField()
@@ -186,14 +243,14 @@ class Answer(models.Model):
         verbose_name_plural = _("answers")
         constraints = [
             models.UniqueConstraint(fields=["attempt", "question"], name="answer_once_per_attempt"),
-            models.CheckConstraint(
-                condition=Q(score__gte=0) & Q(score__lte=1), name="answer_score_in_range"
-            ),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=1), name="answer_score_in_range"),
         ]
         # Item analysis reads the scores and the picked choices of thousands of attempts from
         # this index alone, and the heatmap the right answers of a class: whatever the order of
         # the table's rows (PostgreSQL scanned the whole table for the heatmap once they were
         # no longer in attempt order).
         indexes = [
-            models.Index(fields=["attempt", "question", "score", "picked", "correct"], name="answer_attempt_covering")
+            models.Index(
+                fields=["attempt", "question", "score", "picked", "correct"], name="answer_attempt_covering"
+            )
         ]

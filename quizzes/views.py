@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from quizzes import attempts, kinds
-from classes import home as home_rows
 from quizzes.models import Attempt, Quiz
 
 
@@ -27,9 +24,7 @@ class HtmxHttpRequest(HttpRequest):
 @require_GET
 @login_required
 def quiz_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    quiz = attempts.student_quiz(request.user, slug)
-    if quiz is None:
-        raise Http404("No such quiz.")
+    quiz = get_object_or_404(Quiz.objects.for_student(request.user), slug=slug)
     return render(request, "quizzes/quiz_detail.html", {"quiz": quiz})
 
 
@@ -93,10 +88,7 @@ def attempt_question(request: HtmxHttpRequest, pk: int, number: int) -> HttpResp
 
 def _attempt_for_page(request: HtmxHttpRequest, pk: int) -> Attempt:
     # The heading names the quiz's section: fetched with the attempt, not in a query of its own.
-    attempt = attempts.own_attempt(request.user, pk)
-    if attempt is None:
-        raise Http404("No such attempt.")
-    return attempt
+    return get_object_or_404(Attempt.objects.for_attempt_pages(request.user), pk=pk)
 
 
 def _answer(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:

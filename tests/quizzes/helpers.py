@@ -1,9 +1,27 @@
-"""Build a right (or wrong) form post for any question, as a student's browser would."""
+"""Taking a quiz through the test client: start it, name a question's page, build a right (or
+wrong) form post for any question, as a student's browser would."""
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from quizzes import kinds
-from quizzes.models import Revision
+from quizzes.models import Attempt, Question, Revision
+
+
+def start(client, slug: str) -> Attempt:
+    """Start (or resume) the quiz `slug` as the client's student: the attempt."""
+    response = client.post(reverse("quizzes:quiz-start", args=[slug]))
+    assert response.status_code == 302
+    return Attempt.objects.latest("started_at")
+
+
+def question_url(attempt: Attempt, number: int) -> str:
+    return reverse("quizzes:attempt-question", args=[attempt.pk, number])
+
+
+def current_revision(attempt: Attempt, number: int) -> Revision:
+    return Question.objects.get(pk=attempt.question_ids[number - 1]).current_revision
 
 
 def answer_form(revision: Revision, *, right: bool = True) -> dict[str, object]:

@@ -7,29 +7,13 @@ import re
 import pytest
 from django.urls import reverse
 
-from classes import home
-from classes.models import Assignment
-from quizzes import attempts
 from quizzes.models import Answer, Attempt, Question, Quiz
-from tests.quizzes.helpers import answer_form
+from quizzes.revisions import revision_apply
+from tests.quizzes.helpers import answer_form, current_revision, question_url, start
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def start(client, slug: str) -> Attempt:
-    response = client.post(reverse("quizzes:quiz-start", args=[slug]))
-    assert response.status_code == 302
-    return Attempt.objects.latest("started_at")
-
-
-def question_url(attempt: Attempt, number: int) -> str:
-    return reverse("quizzes:attempt-question", args=[attempt.pk, number])
-
-
-def current_revision(attempt: Attempt, number: int):
-    return Question.objects.get(pk=attempt.question_ids[number - 1]).current_revision
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain-posts", "htmx"])
@@ -73,24 +57,13 @@ def test_a_student_takes_a_whole_quiz(student_client, loaded_banks, htmx):
 def test_feedback_shows_the_verdict_the_right_answer_and_the_explanation(student_client, loaded_banks):
     attempt = start(student_client, "alpha")
     revision = current_revision(attempt, 1)
-    html = student_client.post(question_url(attempt, 1), answer_form(revision, right=False), **HTMX).content.decode()
+    html = student_client.post(
+        question_url(attempt, 1), answer_form(revision, right=False), **HTMX
+    ).content.decode()
     assert "Pas tout à fait" in html
     assert "bonne réponse" in html
     assert revision.explanation_html in html
     assert "Son nom court est <code>crd</code>" in html  # the picked choice's own feedback
-
-
-def test_an_interrupted_attempt_resumes_where_it_stopped(student_client, loaded_banks):
-    attempt = start(student_client, "alpha")
-    student_client.post(question_url(attempt, 1), answer_form(current_revision(attempt, 1)))
-    # Leave, come back through the quiz list: the same attempt resumes at question 2.
-    home = student_client.get(reverse("home")).content.decode()
-    assert "Reprendre" in home
-    assert start(student_client, "alpha").pk == attempt.pk
-    response = student_client.get(reverse("quizzes:attempt-detail", args=[attempt.pk]))
-    assert response.url == question_url(attempt, 2)
-    # Skipping ahead is not possible: question 3 sends back to question 2.
-    assert student_client.get(question_url(attempt, 3)).url == question_url(attempt, 2)
 
 
 def choice_order(html: bytes) -> list[str]:
@@ -102,84 +75,6 @@ def test_choice_order_is_stable_on_reload(student_client, loaded_banks):
     first = choice_order(student_client.get(question_url(attempt, 1)).content)
     assert len(first) == 3
     assert choice_order(student_client.get(question_url(attempt, 1)).content) == first
-
-
-def test_home_lists_best_and_last_scores(student_client, loaded_banks, student):
-    quiz = Quiz.objects.get(slug="alpha")
-    Attempt.objects.create(student=student, quiz=quiz, question_ids=[], seed=1, score=0.9,
-                           finished_at="2026-01-01T10:00:00Z")
-    Attempt.objects.create(student=student, quiz=quiz, question_ids=[], seed=2, score=0.4,
-                           finished_at="2026-01-02T10:00:00Z")
-    html = student_client.get(reverse("home")).content.decode()
-    row = html[html.index(reverse("quizzes:quiz-detail", args=["alpha"])):]
-    row = row[: row.index("</tr>")]
-    assert "90 %" in row and "40 %" in row
-    assert f'action="{reverse("quizzes:quiz-start", args=["alpha"])}"' in row
-    assert "Évaluation" in html
-
-
-def test_home_figures_are_those_of_the_quiz_page(student_client, loaded_banks, student, other_student):
-    """Best and last score, finished attempts and the open one: the student's own attempts only,
-    the same on the home and on the quiz page; empty quizzes are not listed."""
-    alpha, beta = Quiz.objects.get(slug="alpha"), Quiz.objects.get(slug="beta")
-    Quiz.objects.create(slug="empty", title="Vide", kind=Quiz.Kind.ASSESSMENT)
-    for score, finished_at in [(0.9, "2026-01-01T10:00:00Z"), (0.4, "2026-01-02T10:00:00Z"), (None, None)]:
-        Attempt.objects.create(student=student, quiz=alpha, question_ids=[], seed=1, score=score,
-                               finished_at=finished_at)
-    Attempt.objects.create(student=student, quiz=beta, question_ids=[], seed=1)
-    Attempt.objects.create(student=other_student, quiz=beta, question_ids=[], seed=1, score=1.0,
-                           finished_at="2026-01-01T10:00:00Z")
-
-    def figures(quiz):
-        return (quiz.slug, quiz.question_count, quiz.best_score, quiz.last_score, quiz.last_finished,
-                quiz.attempt_count, quiz.open_attempt)
-
-    quizzes, _ = home.student_home(student)
-    by_slug = {quiz.slug: quiz for quiz in quizzes}
-    assert "empty" not in by_slug
-    assert (by_slug["alpha"].best_score, by_slug["alpha"].last_score, by_slug["alpha"].attempt_count) == (0.9, 0.4, 2)
-    assert by_slug["alpha"].open_attempt is not None
-    assert (by_slug["beta"].best_score, by_slug["beta"].attempt_count) == (None, 0)
-    assert by_slug["beta"].open_attempt is not None
-    for quiz in quizzes:
-        page = student_client.get(reverse("quizzes:quiz-detail", args=[quiz.slug]))
-        assert figures(page.context["quiz"]) == figures(quiz)
-    assert student_client.get(reverse("quizzes:quiz-detail", args=["empty"])).status_code == 404
-
-
-def test_home_last_score_is_that_of_the_attempt_finished_last(student_client, loaded_banks, student):
-    """Not of the one started last; the quiz page agrees."""
-    alpha = Quiz.objects.get(slug="alpha")
-    for score, finished_at in [(0.3, "2026-01-05T10:00:00Z"), (0.8, "2026-01-02T10:00:00Z")]:
-        Attempt.objects.create(student=student, quiz=alpha, question_ids=[], seed=1, score=score,
-                               finished_at=finished_at)
-    quiz = {quiz.slug: quiz for quiz in home.student_home(student)[0]}["alpha"]
-    assert (quiz.best_score, quiz.last_score, quiz.attempt_count, quiz.open_attempt) == (0.8, 0.3, 2, None)
-    page = student_client.get(reverse("quizzes:quiz-detail", args=["alpha"])).context["quiz"]
-    assert (page.last_score, page.last_finished) == (quiz.last_score, quiz.last_finished)
-    row = student_client.get(reverse("home")).content.decode()
-    row = row[row.index(reverse("quizzes:quiz-detail", args=["alpha"])):]
-    assert "80 %</td>" in row[: row.index("</tr>")] and "30 %</td>" in row[: row.index("</tr>")]
-
-
-def test_home_shows_when_assigned_work_was_first_done_in_four_queries(
-    student_client, loaded_banks, student, trainer, cohort_factory, django_assert_num_queries
-):
-    cohort = cohort_factory(trainer=trainer, students=[student])
-    alpha = Quiz.objects.get(slug="alpha")
-    empty = Quiz.objects.create(slug="empty", title="Quiz vide", kind=Quiz.Kind.ASSESSMENT)
-    for quiz in (alpha, empty):
-        Assignment.objects.create(cohort=cohort, quiz=quiz, opens_at="2026-01-01T08:00:00Z",
-                                  due_at="2026-01-02T08:00:00Z")
-    for finished_at in ("2026-01-03T10:00:00Z", "2026-01-01T10:00:00Z"):  # late, then on time
-        Attempt.objects.create(student=student, quiz=alpha, question_ids=[], seed=1, score=0.5,
-                               finished_at=finished_at)
-    # session, user, quizzes (with their question counts and the student's figures), assignments
-    with django_assert_num_queries(4):
-        html = student_client.get(reverse("home")).content.decode()
-    assigned = html[html.index('<ul class="assigned">'):html.index("</ul>")]
-    assert "✓ fait" in assigned and "fait en retard" not in assigned
-    assert "Quiz vide" in assigned and html.count("Quiz vide") == 1  # assigned, but not in the table
 
 
 # --- bad input -----------------------------------------------------------------------------
@@ -268,7 +163,10 @@ def test_out_of_range_question_numbers_are_404(student_client, attempt, number):
 
 def test_malformed_posts_never_500(student_client, attempt):
     url = question_url(attempt, 1)
-    for form in ({"choice": ["a", "b"], "revision": current_revision(attempt, 1).pk}, {"revision": ["1", "2"]}):
+    for form in (
+        {"choice": ["a", "b"], "revision": current_revision(attempt, 1).pk},
+        {"revision": ["1", "2"]},
+    ):
         assert student_client.post(url, form).status_code in {400, 422}
     assert student_client.post(reverse("quizzes:quiz-start", args=["no-such-quiz"])).status_code == 404
     assert student_client.get(reverse("quizzes:quiz-start", args=["alpha"])).status_code == 405
@@ -293,9 +191,14 @@ def test_another_students_attempt_is_404_everywhere(client, attempt, other_stude
 
 @pytest.mark.parametrize(
     "name_args",
-    [("home", []), ("quizzes:quiz-detail", ["alpha"]), ("course:syllabus", []),
-     ("course:section", ["alpha"]), ("quizzes:attempt-detail", [1]), ("quizzes:attempt-result", [1]),
-     ("quizzes:attempt-question", [1, 1])],
+    [
+        ("quizzes:quiz-detail", ["alpha"]),
+        ("course:syllabus", []),
+        ("course:section", ["alpha"]),
+        ("quizzes:attempt-detail", [1]),
+        ("quizzes:attempt-result", [1]),
+        ("quizzes:attempt-question", [1, 1]),
+    ],
 )
 def test_anonymous_users_are_sent_to_login(client, loaded_banks, name_args):
     name, args = name_args
@@ -314,28 +217,52 @@ def test_anonymous_posts_are_sent_to_login(client, loaded_banks):
 # --- query budget --------------------------------------------------------------------------
 
 
-def test_question_page_query_count_does_not_grow_with_answers(student_client, loaded_banks, django_assert_num_queries):
+def test_question_page_query_count_does_not_grow_with_answers(
+    student_client, loaded_banks, django_assert_num_queries
+):
     attempt = start(student_client, "assessment")
-    # session, user, attempt, the question (+section, revision, its answer, the answered count)
+    # session, user, the attempt (+quiz, its section), the question (+section, current revision,
+    # the answered count), its answer in the attempt (+the revision it was given)
     for number in range(1, attempt.total + 1):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             assert student_client.get(question_url(attempt, number)).status_code == 200
         student_client.post(question_url(attempt, number), answer_form(current_revision(attempt, number)))
-    # an answered question comes with its answer and the revision it was given, in the same query
-    with django_assert_num_queries(4):
+    # an answered question: the same five, whatever the number of answers
+    with django_assert_num_queries(5):
         student_client.get(question_url(attempt, 1))
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain-posts", "htmx"])
-def test_answering_takes_seven_queries(student_client, loaded_banks, django_assert_num_queries, htmx):
+def test_answering_takes_eight_queries(student_client, loaded_banks, django_assert_num_queries, htmx):
     attempt = start(student_client, "assessment")
     for number in range(1, attempt.total + 1):
         form = answer_form(current_revision(attempt, number), right=number % 2 == 0)
-        # session, user, savepoint, attempt (locked), question (as its page reads it), insert, release:
-        # the feedback card shows what was just saved, nothing is read again to render it
-        with django_assert_num_queries(7):
+        # session, user, savepoint, the attempt (locked), the question (+section, current revision,
+        # the answered count), its answer if any, the insert, release: the feedback card shows
+        # what was just saved, nothing is read again to render it
+        with django_assert_num_queries(8):
             response = student_client.post(question_url(attempt, number), form, **(HTMX if htmx else {}))
         assert response.status_code == (200 if htmx else 302)
+
+
+def test_a_form_shown_before_the_question_changed_is_graded_against_what_it_showed(
+    student_client, attempt, django_assert_num_queries
+):
+    shown = current_revision(attempt, 1)
+    form = answer_form(shown)  # right for the revision shown
+    question = shown.question
+    flipped = [{**choice, "correct": not choice["correct"]} for choice in shown.spec["choices"]]
+    spec = {**shown.spec, "choices": flipped}
+    assert revision_apply(question=question, prompt="Changée", explanation=shown.explanation, spec=spec)
+    # the eight queries of an answer, and the revision shown, which is no longer the current one
+    with django_assert_num_queries(9):
+        response = student_client.post(question_url(attempt, 1), form, **HTMX)
+    assert response.status_code == 200
+    answer = Answer.objects.get()
+    assert (answer.revision, answer.correct) == (shown, True)
+    # and its page shows it as it was answered, not as it reads now
+    html = student_client.get(question_url(attempt, 1)).content.decode()
+    assert shown.prompt_html in html and "Changée" not in html
 
 
 def test_the_result_page_takes_five_queries(student_client, loaded_banks, django_assert_num_queries):
@@ -369,7 +296,34 @@ def test_a_section_quizs_question_page_gets_the_section_with_the_attempt(
     student_client, loaded_banks, django_assert_num_queries
 ):
     attempt = start(student_client, "alpha")
-    # session, user, attempt (+quiz, its section), question
-    with django_assert_num_queries(4):
+    # session, user, attempt (+quiz, its section), question (+its section), its answer
+    with django_assert_num_queries(5):
         html = student_client.get(question_url(attempt, 1)).content.decode()
     assert '<h1 class="quiz-title">Alpha</h1>' in html
+
+
+@pytest.mark.parametrize("attempts", [1, 30])
+def test_the_quiz_page_takes_three_queries_whatever_the_attempts(
+    student_client, loaded_banks, student, django_assert_num_queries, attempts
+):
+    alpha = Quiz.objects.get(slug="alpha")
+    for day in range(1, attempts + 1):
+        Attempt.objects.create(
+            student=student,
+            quiz=alpha,
+            question_ids=[],
+            seed=1,
+            score=day / 100,
+            finished_at=f"2026-01-{day:02d}T10:00:00Z",
+        )
+    # session, user, the quiz (+its section, its question count and the student's figures)
+    with django_assert_num_queries(3):
+        page = student_client.get(reverse("quizzes:quiz-detail", args=["alpha"]))
+    quiz = page.context["quiz"]
+    assert (quiz.question_count, quiz.attempt_count, quiz.best_score, quiz.last_score) == (
+        3,
+        attempts,
+        attempts / 100,
+        attempts / 100,
+    )
+    assert f"<strong>{attempts} %</strong>" in page.content.decode()  # the best score

@@ -22,9 +22,8 @@ from django.db import transaction
 from course.models import Section
 from course.yamlio import LineDict, LineList, Problem, load_file, plain
 from quizzes import kinds, revisions
-from review import progress
-from quizzes.revisions import revision_apply
 from quizzes.models import Answer, Question, Quiz, QuizItem
+from quizzes.revisions import revision_apply
 
 COMMON_FIELDS = frozenset(
     {"uid", "kind", "section", "prompt", "explanation", "difficulty", "tags", "erratum"}
@@ -292,7 +291,11 @@ def bank_read(paths: Iterable[Path | str], *, sections: set[str]) -> BankRead:
             first = seen.get(question.uid)
             if first is not None:
                 out.problems.append(
-                    Problem(name, question.line, f"duplicate uid {question.uid!r} (first at {first.path}:{first.line})")
+                    Problem(
+                        name,
+                        question.line,
+                        f"duplicate uid {question.uid!r} (first at {first.path}:{first.line})",
+                    )
                 )
                 continue
             seen[question.uid] = question
@@ -327,10 +330,14 @@ def _check_against_database(read: BankRead, existing: dict[str, Question], *, fu
     section_slugs = set(Section.objects.values_list("slug", flat=True))
     for quiz in read.quizzes:
         if quiz.slug in section_slugs:
-            problems.append(Problem(quiz.path, quiz.line, f"quiz slug {quiz.slug!r} is taken by a section quiz"))
+            problems.append(
+                Problem(quiz.path, quiz.line, f"quiz slug {quiz.slug!r} is taken by a section quiz")
+            )
         for uid in quiz.uids:
             if uid not in known:
-                problems.append(Problem(quiz.path, quiz.line, f"quiz {quiz.slug!r} names unknown question {uid!r}"))
+                problems.append(
+                    Problem(quiz.path, quiz.line, f"quiz {quiz.slug!r} names unknown question {uid!r}")
+                )
         if len(set(quiz.uids)) != len(quiz.uids):
             problems.append(Problem(quiz.path, quiz.line, f"quiz {quiz.slug!r} lists a question twice"))
     return problems
@@ -347,10 +354,8 @@ def _sync_items(quiz: Quiz, question_ids: list[int]) -> None:
 
 def questions_changed() -> None:
     """What follows any change to which questions are active, and in which section: each
-    section's quiz is synced, and the students' progress snapshots, which count cards by
-    section of active questions, are dropped (each student's next page rebuilds theirs)."""
+    section's quiz is synced."""
     sync_section_quizzes()
-    progress.forget()
 
 
 def sync_section_quizzes() -> None:
@@ -382,14 +387,14 @@ def sync_section_quizzes() -> None:
 def bank_load(paths: Iterable[Path | str] | None = None, *, dry_run: bool = False) -> LoadSummary:
     """Validate every file, then upsert everything in one transaction (or nothing)."""
     full = paths is None
-    read = bank_read(default_paths() if full else paths, sections=set(Section.objects.values_list("slug", flat=True)))
+    read = bank_read(
+        default_paths() if full else paths, sections=set(Section.objects.values_list("slug", flat=True))
+    )
     if read.problems:
         raise BankError(read.problems)
     summary = LoadSummary()
     with transaction.atomic():
-        existing = {
-            q.uid: q for q in Question.objects.select_related("current_revision", "section")
-        }
+        existing = {q.uid: q for q in Question.objects.select_related("current_revision", "section")}
         problems = _check_against_database(read, existing, full=full)
         if problems:
             raise BankError(problems)
@@ -407,13 +412,17 @@ def bank_load(paths: Iterable[Path | str] | None = None, *, dry_run: bool = Fals
             }
             if question is None:
                 question = Question.objects.create(uid=bank.uid, **fields)
-                revision_apply(question=question, prompt=bank.prompt, explanation=bank.explanation, spec=bank.spec)
+                revision_apply(
+                    question=question, prompt=bank.prompt, explanation=bank.explanation, spec=bank.spec
+                )
                 summary.created.append(bank.uid)
                 continue
             meta_changed = any(getattr(question, key) != value for key, value in fields.items())
             for key, value in fields.items():
                 setattr(question, key, value)  # the kind first: the content hash includes it
-            if revision_apply(question=question, prompt=bank.prompt, explanation=bank.explanation, spec=bank.spec):
+            if revision_apply(
+                question=question, prompt=bank.prompt, explanation=bank.explanation, spec=bank.spec
+            ):
                 summary.revised.append(bank.uid)
             elif meta_changed:
                 summary.updated.append(bank.uid)
@@ -450,8 +459,10 @@ def bank_plan(paths: Iterable[Path | str], *, display_name: str | None = None) -
     read = bank_read(paths, sections=set(Section.objects.values_list("slug", flat=True)))
     problems = list(read.problems)
     existing = {
-        q.uid: q for q in Question.objects.filter(uid__in=[b.uid for b in read.questions])
-        .select_related("current_revision", "section")
+        q.uid: q
+        for q in Question.objects.filter(uid__in=[b.uid for b in read.questions]).select_related(
+            "current_revision", "section"
+        )
     }
     if not problems:
         problems = _check_against_database(read, existing, full=False)
@@ -463,16 +474,33 @@ def bank_plan(paths: Iterable[Path | str], *, display_name: str | None = None) -
         if question is None:
             new.append(bank)
             continue
-        before = {"section": question.section.slug, "difficulty": question.difficulty, "tags": question.tags,
-                  **revisions.revision_fields(question.current_revision, question.kind)}
-        after = {"section": bank.section, "difficulty": bank.difficulty, "tags": bank.tags,
-                 "prompt": bank.prompt, "explanation": bank.explanation,
-                 **kinds.get(bank.kind).to_raw(bank.spec)}
+        before = {
+            "section": question.section.slug,
+            "difficulty": question.difficulty,
+            "tags": question.tags,
+            **revisions.revision_fields(question.current_revision, question.kind),
+        }
+        after = {
+            "section": bank.section,
+            "difficulty": bank.difficulty,
+            "tags": bank.tags,
+            "prompt": bank.prompt,
+            "explanation": bank.explanation,
+            **kinds.get(bank.kind).to_raw(bank.spec),
+        }
         if before == after and question.kind == bank.kind and question.erratum == bank.erratum:
             unchanged.append(bank)
             continue
-        diff = "\n".join(difflib.unified_diff(
-            dump_yaml(before).splitlines(), dump_yaml(after).splitlines(), "current", "file", lineterm="", n=2))
+        diff = "\n".join(
+            difflib.unified_diff(
+                dump_yaml(before).splitlines(),
+                dump_yaml(after).splitlines(),
+                "current",
+                "file",
+                lineterm="",
+                n=2,
+            )
+        )
         changed.append({"question": bank, "diff": diff or "(erratum)"})
     return {"new": new, "changed": changed, "unchanged": unchanged, "problems": sorted(problems)}
 

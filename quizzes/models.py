@@ -61,9 +61,6 @@ class Question(models.Model):
         ordering = ["section__position", "position", "uid"]
         verbose_name = _("question")
         verbose_name_plural = _("questions")
-        # The few retired questions, found without reading the others: the review queue counts
-        # a student's cards from the card index alone, then takes off those of these questions.
-        indexes = [models.Index(fields=["id"], condition=Q(active=False), name="question_inactive")]
 
     def __str__(self) -> str:
         return self.uid

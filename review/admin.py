@@ -1,9 +1,8 @@
 """The review log, cards, daily rollups and settings in the admin: read-only records."""
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy
 
-from review.models import Card, ProgressSection, ProgressSnapshot, Review, ReviewDay, ReviewSettings
+from review.models import Card, Review, ReviewDay, ReviewSettings
 
 
 @admin.register(Card)
@@ -34,8 +33,7 @@ class ReviewAdmin(admin.ModelAdmin):
 
 
 class _KeptByTheApp(admin.ModelAdmin):
-    """Rows the app keeps in step by itself: readable, never added or edited by hand (deleting
-    a snapshot is safe: the student's next progress page rebuilds it)."""
+    """Rows the app keeps in step by itself: readable, never added or edited by hand."""
 
     list_select_related = ("student",)
     search_fields = ("student__username",)
@@ -53,17 +51,6 @@ class ReviewDayAdmin(_KeptByTheApp):
 
     list_display = ("student", "day", "reviews", "new_cards", "recall_reviews", "recall_passed")
     date_hierarchy = "day"
-
-
-@admin.register(ProgressSnapshot)
-class ProgressSnapshotAdmin(_KeptByTheApp):
-    list_display = ("student", "day", "time_zone", "reviews", "cards", "streak_before", "built_at")
-
-
-@admin.register(ProgressSection)
-class ProgressSectionAdmin(_KeptByTheApp):
-    list_display = ("student", "section", "new", "learning", "review", "relearning", "recall_count", "applied")
-    list_select_related = ("student", "section")
 
 
 @admin.register(ReviewSettings)

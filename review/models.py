@@ -2,14 +2,154 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Avg, Case, Count, F, Max, Min, Q, Sum, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from course.models import Section
 from quizzes.models import Question, Revision
+from review import scheduling
+
+# New cards have never been reviewed; studied ones have, once at least.
+NEW = Q(last_review__isnull=True)
+STUDIED = Q(last_review__isnull=False)
+
+#: Long columns the review pages do not show (they show the rendered HTML, not the Markdown).
+UNSHOWN = (
+    "question__tags",
+    "question__erratum",
+    "question__section__notes",
+    "question__section__notes_html",
+    "question__current_revision__prompt",
+    "question__current_revision__explanation",
+)
+
+
+def learning_due(now: dt.datetime) -> Q:
+    """Studied cards in learning or relearning whose next step is due now."""
+    return STUDIED & Q(state__in=[Card.State.LEARNING, Card.State.RELEARNING], due__lte=now)
+
+
+def review_due(day_end: dt.datetime) -> Q:
+    """Studied cards in review state due before the review day ends."""
+    return STUDIED & Q(state=Card.State.REVIEW, due__lt=day_end)
+
+
+class CardQuerySet(models.QuerySet):
+    def of_active_questions(self, student) -> CardQuerySet:
+        """A student's cards, but for those of retired questions (kept, never shown)."""
+        return self.filter(student=student, question__active=True)
+
+    def for_review_page(self) -> CardQuerySet:
+        """With what a review page shows of a card: its question, section and current revision."""
+        return self.select_related("question__section", "question__current_revision").defer(*UNSHOWN)
+
+    def for_review_queue(
+        self, *, student, now: dt.datetime, day_end: dt.datetime, reviews_allowed: bool, new_allowed: bool
+    ) -> CardQuerySet:
+        """The cards the review page may show now, in the order it shows them.
+
+        Due cards first, the longest due first: learning ones due now, review ones due before the
+        day ends (while `reviews_allowed`: the day's maximum is not reached). Then, while
+        `new_allowed` (the day has room for a new card), new cards: missed in a quiz first, then
+        in the order they were added.
+        """
+        shown = learning_due(now)
+        if reviews_allowed:
+            shown |= review_due(day_end)
+        if new_allowed:
+            shown |= NEW
+        return (
+            self.of_active_questions(student)
+            .filter(shown)
+            .for_review_page()
+            .order_by(
+                Case(When(NEW, then=Value(1)), default=Value(0)),  # due cards, then new ones
+                Case(When(STUDIED, then=F("due"))),  # due cards by due time
+                Case(When(NEW, then=F("source"))),  # new cards: missed ones first, then
+                Case(When(NEW, then=F("created_at"))),  # in the order added
+                "pk",
+            )
+        )
+
+    def due_counts(self, *, student, now: dt.datetime, day_end: dt.datetime) -> dict[str, int]:
+        """The review page's counts of cards left: `learning` (due now), `review` (due before the
+        day ends) and `new`, before the day's limits."""
+        return (
+            self.of_active_questions(student)
+            .filter(Q(due__lt=day_end) | NEW)
+            .aggregate(
+                learning=Count("pk", filter=learning_due(now)),
+                review=Count("pk", filter=review_due(day_end)),
+                new=Count("pk", filter=NEW),
+            )
+        )
+
+    def next_due(self, *, student) -> dt.datetime | None:
+        """When the student's next studied card is due (the review page, once nothing is left)."""
+        return self.of_active_questions(student).filter(STUDIED).aggregate(next_due=Min("due"))["next_due"]
+
+    def for_progress(
+        self, *, student, now: dt.datetime, day_ends: list[dt.datetime], desired_retention: float
+    ) -> dict[int, dict]:
+        """The progress page's figures of a student's cards, by section id: cards by state
+        (`new`, `learning`, `review`, `relearning`), the mean predicted `recall` now of the
+        studied ones (None if none), and `due_0`, `due_1`... the studied cards due on each review
+        day ending at `day_ends` (`due_0`, today's, counts the overdue ones too)."""
+        recall = scheduling.retrievability_expression(now=now, desired_retention=desired_retention)
+        forecast = {}
+        for index, end in enumerate(day_ends):
+            due = STUDIED & Q(due__lt=end)
+            if index:
+                due &= Q(due__gte=day_ends[index - 1])
+            forecast[f"due_{index}"] = Count("pk", filter=due)
+        rows = (
+            self.of_active_questions(student)
+            .values("question__section_id")
+            .annotate(
+                new=Count("pk", filter=NEW),
+                learning=Count("pk", filter=STUDIED & Q(state=Card.State.LEARNING)),
+                review=Count("pk", filter=Q(state=Card.State.REVIEW)),
+                relearning=Count("pk", filter=Q(state=Card.State.RELEARNING)),
+                recall=Avg(recall),  # NULL for new cards: only studied ones count
+                **forecast,
+            )
+            .order_by()
+        )
+        return {row.pop("question__section_id"): row for row in rows}
+
+
+class ReviewQuerySet(models.QuerySet):
+    def session_summary(self, *, student, since: dt.datetime) -> dict:
+        """The review page's summary of the reviews from `since` on: how many (`reviewed`), how
+        many remembered (`correct`: not rated Again), their time (`time_ms`, None if none) and
+        the moment of the `last` one."""
+        return self.filter(student=student, reviewed_at__gte=since).aggregate(
+            reviewed=Count("pk"),
+            correct=Count("pk", filter=Q(rating__gt=1)),
+            time_ms=Sum("duration_ms"),
+            last=Max("reviewed_at"),
+        )
+
+
+class ReviewDayQuerySet(models.QuerySet):
+    def studied_on(self, *, student, day: dt.date) -> dict[str, int]:
+        """What the review page's daily limits count on one review day: `new` cards studied and
+        `reviews` of cards in review state (0 and 0 before the day's first review)."""
+        row = self.filter(student=student, day=day).values("new_cards", "recall_reviews").first()
+        return (
+            {"new": row["new_cards"], "reviews": row["recall_reviews"]} if row else {"new": 0, "reviews": 0}
+        )
+
+    def for_progress(self, *, student, first: dt.date, last: dt.date) -> ReviewDayQuerySet:
+        """The progress page's days, after `first` up to `last`: (day, reviews, recall reviews,
+        recall passed) tuples."""
+        return self.filter(student=student, day__gt=first, day__lte=last).values_list(
+            "day", "reviews", "recall_reviews", "recall_passed"
+        )
 
 
 class ReviewSettings(models.Model):
@@ -22,9 +162,7 @@ class ReviewSettings(models.Model):
         _("desired retention"),
         default=0.9,
         validators=[MinValueValidator(0.70), MaxValueValidator(0.97)],
-        help_text=_(
-            "Higher retention means you forget less but review more often; 0.90 is a good balance."
-        ),
+        help_text=_("Higher retention means you forget less but review more often; 0.90 is a good balance."),
     )
     new_per_day = models.PositiveSmallIntegerField(
         _("new cards per day"), default=20, validators=[MaxValueValidator(500)]
@@ -63,17 +201,17 @@ class Card(models.Model):
     version = models.PositiveIntegerField(default=0, help_text=_("bumped on every rating"))
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = CardQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("card")
         verbose_name_plural = _("cards")
-        constraints = [
-            models.UniqueConstraint(fields=["student", "question"], name="card_once_per_question")
-        ]
+        constraints = [models.UniqueConstraint(fields=["student", "question"], name="card_once_per_question")]
         indexes = [
             # due cards of a student, and new (never reviewed) cards in queue order
             models.Index(fields=["student", "due"], name="card_student_due"),
             models.Index(fields=["student", "last_review", "source", "created_at"], name="card_student_new"),
-            # progress figures: every card of a student read from the index alone, not the table
+            # progress figures: a student's cards, their states and dues from the index alone
             models.Index(
                 fields=["student", "question", "state", "last_review", "due", "stability"],
                 name="card_student_progress",
@@ -104,6 +242,8 @@ class Review(models.Model):
     state_before = models.JSONField()
     state_after = models.JSONField()
 
+    objects = ReviewQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
@@ -120,13 +260,17 @@ class ReviewDay(models.Model):
     daily limits, the streak and true retention read a row a day instead of every review.
     """
 
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_days")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_days"
+    )
     day = models.DateField()
     reviews = models.PositiveIntegerField(default=0)
     new_cards = models.PositiveIntegerField(default=0, help_text=_("cards studied for the first time"))
     recall_reviews = models.PositiveIntegerField(default=0, help_text=_("reviews of cards in review state"))
     recall_passed = models.PositiveIntegerField(default=0, help_text=_("of those, not rated Again"))
     duration_ms = models.PositiveBigIntegerField(default=0)
+
+    objects = ReviewDayQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("review day")
@@ -135,65 +279,3 @@ class ReviewDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} {self.day}: {self.reviews}"
-
-
-FORECAST_DAYS = 14  # the progress page's forecast: reviews due on each of the next 14 review days
-
-
-class ProgressSnapshot(models.Model):
-    """What one student's progress page shows, worked out once a review day (`review.progress`).
-
-    The card figures live in one `ProgressSection` row a section, which `review_record` moves in
-    step with each rating; this row says what the snapshot was built for and from, so that a
-    page can tell whether it still holds: the same review day and settings, as many cards, and
-    every review of the day counted (those at build time plus those the ratings applied since).
-    """
-
-    student = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="progress_snapshot"
-    )
-    day = models.DateField(help_text=_("the review day it was built for"))
-    time_zone = models.CharField(max_length=64)
-    desired_retention = models.FloatField()
-    reviews = models.PositiveIntegerField(help_text=_("the day's reviews when it was built"))
-    cards = models.PositiveIntegerField(help_text=_("the student's cards when it was built"))
-    streak_before = models.PositiveIntegerField(help_text=_("review days in a row up to yesterday"))
-    windows = models.JSONField(help_text=_("[days, reviews, passed] of true retention, before today"))
-    built_at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = _("progress snapshot")
-        verbose_name_plural = _("progress snapshots")
-
-    def __str__(self) -> str:
-        return f"{self.student} {self.day}"
-
-
-class ProgressSection(models.Model):
-    """One student's cards of one section (of active questions), summed for the progress page:
-    cards by state, the sum and count of their predicted recall by the end of the snapshot's
-    review day, and the studied ones due on each of the next `FORECAST_DAYS` review days
-    (`due_0` is today's, overdue cards included). `applied` counts the ratings added since the
-    snapshot was built."""
-
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
-    new = models.IntegerField(default=0)
-    learning = models.IntegerField(default=0)
-    review = models.IntegerField(default=0)
-    relearning = models.IntegerField(default=0)
-    recall_sum = models.FloatField(default=0.0)
-    recall_count = models.IntegerField(default=0)
-    applied = models.IntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("progress by section")
-        verbose_name_plural = _("progress by section")
-        constraints = [models.UniqueConstraint(fields=["student", "section"], name="progress_section_once")]
-
-
-# due_0 … due_13: one column a forecast day, so that a rating moves a card between two days in
-# the same UPDATE that moves it between two states.
-for _day in range(FORECAST_DAYS):
-    ProgressSection.add_to_class(f"due_{_day}", models.IntegerField(default=0))
-del _day

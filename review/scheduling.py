@@ -20,7 +20,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DAY_STARTS_AT = dt.time(4, 0)
 RATINGS = (1, 2, 3, 4)  # Again, Hard, Good, Easy
 
@@ -109,13 +109,21 @@ def next_intervals(
     """How long until the card is due again for each rating (without fuzz, as a preview)."""
     out = {}
     for rating in RATINGS:
-        after = review(card_id=card_id, state=state, rating=rating, now=now,
-                       desired_retention=desired_retention, fuzz=False)
+        after = review(
+            card_id=card_id,
+            state=state,
+            rating=rating,
+            now=now,
+            desired_retention=desired_retention,
+            fuzz=False,
+        )
         out[rating] = after.due - to_utc(now)
     return out
 
 
-def retrievability(*, card_id: int, state: CardState, now: dt.datetime, desired_retention: float = 0.9) -> float:
+def retrievability(
+    *, card_id: int, state: CardState, now: dt.datetime, desired_retention: float = 0.9
+) -> float:
     """Predicted probability of recall at `now` (0 for a card never reviewed)."""
     if state.last_review is None or state.stability is None:
         return 0.0

@@ -6,7 +6,6 @@ Every step is also a plain form post that redirects, so reviewing works without 
 from __future__ import annotations
 
 import datetime as dt
-from html import escape
 
 from django import forms
 from django.contrib import messages
@@ -15,26 +14,28 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import localize
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from course.links import slug_url
 from course.models import Section
-from quizzes import kinds
-from review import cards as review, scheduling
-from review.charts import bar_chart
-from review.progress import figures as progress_figures
-from quizzes.models import Question, Quiz
-from review.models import Card, ReviewSettings
 from course.templatetags.rappel import pct
+from quizzes import kinds
+from quizzes.models import Question, Quiz
 from quizzes.views import HtmxHttpRequest
+from review import cards, scheduling
+from review.charts import bar_chart
+from review.models import Card, ReviewSettings
+from review.progress import figures as progress_figures
 
 SESSION_KEY = "review_session_start"
 SESSION_IDLE = dt.timedelta(hours=1)
-RATING_LABELS = {1: gettext_lazy("Again"), 2: gettext_lazy("Hard"), 3: gettext_lazy("Good"), 4: gettext_lazy("Easy")}
+RATING_LABELS = {
+    1: gettext_lazy("Again"),
+    2: gettext_lazy("Hard"),
+    3: gettext_lazy("Good"),
+    4: gettext_lazy("Easy"),
+}
 
 
 def _session_start(request: HtmxHttpRequest) -> dt.datetime | None:
@@ -42,8 +43,9 @@ def _session_start(request: HtmxHttpRequest) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(stamp, tz=dt.UTC) if stamp else None
 
 
-def _session_summary(request: HtmxHttpRequest, now: dt.datetime, start: dt.datetime | None,
-                     reviews: dict | None) -> dict:
+def _session_summary(
+    request: HtmxHttpRequest, now: dt.datetime, start: dt.datetime | None, reviews: dict | None
+) -> dict:
     """Reviews of the current session (`reviews`: those since `start`, counted with the queue):
     since the first visit, and anew after an hour idle.
 
@@ -58,8 +60,15 @@ def _session_summary(request: HtmxHttpRequest, now: dt.datetime, start: dt.datet
     return {**reviews, "time_label": f"{minutes} min {seconds:02d} s"}
 
 
-def _card_context(card: Card, *, prefs: ReviewSettings, now: dt.datetime, stage: str,
-                  graded: dict | None = None, error: str = "") -> dict:
+def _card_context(
+    card: Card,
+    *,
+    prefs: ReviewSettings,
+    now: dt.datetime,
+    stage: str,
+    graded: dict | None = None,
+    error: str = "",
+) -> dict:
     question = card.question
     revision = question.current_revision
     kind = kinds.get(question.kind)
@@ -72,7 +81,7 @@ def _card_context(card: Card, *, prefs: ReviewSettings, now: dt.datetime, stage:
         "present": kind.present(revision.spec, seed=f"{card.pk}-{card.version}"),
         "stage": stage,  # "front": ask or show the front; "back": verdict or answer, then rate
         "error": error,
-        "token": review.card_token(card, shown_at=now, graded=graded),
+        "token": cards.card_token(card, shown_at=now, graded=graded),
     }
     if stage == "back":
         response = (graded or {}).get("response") or {}
@@ -80,16 +89,22 @@ def _card_context(card: Card, *, prefs: ReviewSettings, now: dt.datetime, stage:
         context["response"] = response
         context["graded"] = graded
         suggested = (
-            scheduling.suggest_rating(correct=graded["correct"], score=graded["score"], seconds=graded.get("seconds"))
+            scheduling.suggest_rating(
+                correct=graded["correct"], score=graded["score"], seconds=graded.get("seconds")
+            )
             if graded
             else None  # a flashcard: the student judges their own recall
         )
         intervals = scheduling.next_intervals(
-            card_id=card.pk, state=review.card_state(card), now=now, desired_retention=prefs.desired_retention
+            card_id=card.pk, state=cards.card_state(card), now=now, desired_retention=prefs.desired_retention
         )
         context["ratings"] = [
-            {"value": r, "label": RATING_LABELS[r], "interval": scheduling.format_interval(intervals[r]),
-             "suggested": r == suggested}
+            {
+                "value": r,
+                "label": RATING_LABELS[r],
+                "interval": scheduling.format_interval(intervals[r]),
+                "suggested": r == suggested,
+            }
             for r in scheduling.RATINGS
         ]
     return context
@@ -99,9 +114,9 @@ def _render_queue(
     request: HtmxHttpRequest, *, notice: str = "", status: int = 200, prefs: ReviewSettings | None = None
 ) -> HttpResponse:
     now = timezone.now()
-    prefs = prefs or review.settings_for(request.user)
+    prefs = prefs or cards.settings_for(request.user)
     start = _session_start(request)
-    queue = review.next_card(student=request.user, now=now, prefs=prefs, since=start)
+    queue = cards.next_card(student=request.user, now=now, prefs=prefs, since=start)
     summary = _session_summary(request, now, start, queue.since)
     context = {"queue": queue, "summary": summary, "notice": notice, "prefs": prefs}
     if queue.card is not None:
@@ -117,9 +132,9 @@ def session(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _own_card(request: HtmxHttpRequest, pk: int) -> Card:
-    card = review.own_card(request.user, pk)
+    card = cards.own_card(request.user, pk)
     if card is None:
-        raise Http404(review.NO_SUCH_CARD)
+        raise Http404(cards.NO_SUCH_CARD)
     return card
 
 
@@ -129,10 +144,10 @@ def card_reveal(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Flashcard: show the back and the rating buttons (nothing is saved)."""
     card = _own_card(request, pk)
     try:
-        review.read_token(request.POST.get("token", ""), card_id=card.pk)
-    except review.ReviewError as error:
+        cards.read_token(request.POST.get("token", ""), card_id=card.pk)
+    except cards.ReviewError as error:
         return _render_queue(request, notice=error.message, status=400)
-    prefs = review.settings_for(request.user)
+    prefs = cards.settings_for(request.user)
     context = _card_context(card, prefs=prefs, now=timezone.now(), stage="back")
     context.update(queue=None, summary=None)
     template = "review/session.html#card" if request.htmx else "review/session.html"
@@ -146,15 +161,15 @@ def card_answer(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     card = _own_card(request, pk)
     now = timezone.now()
     try:
-        data = review.read_token(request.POST.get("token", ""), card_id=card.pk)
-    except review.ReviewError as error:
+        data = cards.read_token(request.POST.get("token", ""), card_id=card.pk)
+    except cards.ReviewError as error:
         return _render_queue(request, notice=error.message, status=400)
-    prefs = review.settings_for(request.user)
+    prefs = cards.settings_for(request.user)
     template = "review/session.html#card" if request.htmx else "review/session.html"
     if data.get("v") != card.version:
-        return _render_queue(request, notice=review.STALE_FORM, status=409)
+        return _render_queue(request, notice=cards.STALE_FORM, status=409)
     try:
-        graded = review.answer_grade(card=card, form=dict(request.POST.lists()))
+        graded = cards.answer_grade(card=card, form=dict(request.POST.lists()))
     except kinds.InvalidResponse as error:
         context = _card_context(card, prefs=prefs, now=now, stage="front", error=str(error))
         context.update(queue=None, summary=None)
@@ -168,13 +183,16 @@ def card_answer(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def card_rate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    prefs = review.settings_for(request.user)
+    prefs = cards.settings_for(request.user)
     try:
-        review.review_record(
-            student=request.user, card_id=pk, rating=request.POST.get("rating"),
-            token=request.POST.get("token", ""), prefs=prefs,
+        cards.review_record(
+            student=request.user,
+            card_id=pk,
+            rating=request.POST.get("rating"),
+            token=request.POST.get("token", ""),
+            prefs=prefs,
         )
-    except review.ReviewError as error:
+    except cards.ReviewError as error:
         return _render_queue(request, notice=error.message, status=error.status, prefs=prefs)
     if request.htmx:
         return _render_queue(request, prefs=prefs)
@@ -198,10 +216,12 @@ def cards_add(request: HtmxHttpRequest) -> HttpResponse:
         questions = questions.filter(section=get_object_or_404(Section, slug=slug))
     elif scope == "quiz":
         questions = questions.filter(quizzes=get_object_or_404(Quiz, slug=slug))
-    added = review.cards_add(student=request.user, questions=review.reviewable(questions))
+    added = cards.cards_add(student=request.user, questions=cards.reviewable(questions))
     messages.success(
         request,
-        _("%(n)d new cards added to your review.") % {"n": added} if added else _("These questions are already in your review."),
+        _("%(n)d new cards added to your review.") % {"n": added}
+        if added
+        else _("These questions are already in your review."),
     )
     return redirect(request.POST.get("next") if _safe_next(request) else reverse("review:session"))
 
@@ -213,31 +233,13 @@ def _safe_next(request: HtmxHttpRequest) -> bool:
     return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
 
 
-def _mastery_rows(sections: list[Section]) -> SafeString:
-    """The rows of the mastery table: a string a row, every value escaped (a template loop cost
-    more than the figures did; quizzes/home.py says why)."""
-    section_url = slug_url("course:section")
-    rows = []
-    for section in sections:
-        if section.recall is None:
-            recall = '<span class="muted">—</span>'
-        else:
-            recall = (f'<meter min="0" max="1" low="0.7" high="0.9" optimum="1" value="{section.recall:.2f}"></meter>'
-                      f" {escape(pct(section.recall))}")
-        rows.append(
-            f'<tr><th scope="row"><a href="{escape(section_url(section.slug))}">{escape(section.display_title)}</a></th>'
-            f'<td class="num">{localize(section.cards)}</td>\n        <td>{recall}</td></tr>'
-        )
-    return mark_safe("\n".join(rows))  # every value above is escaped
-
-
 @require_GET
 @login_required
 def progress(request: HtmxHttpRequest) -> HttpResponse:
-    prefs = review.settings_for(request.user)
+    prefs = cards.settings_for(request.user)
     figures = progress_figures(student=request.user, now=timezone.now(), prefs=prefs)
-    cards, history = figures.cards, figures.days
-    days = cards.forecast
+    history = figures.days
+    days = figures.cards.forecast
     chart = bar_chart(
         [(d["day"].strftime("%d/%m"), d["count"]) for d in days],
         title=_("Reviews due over the next 14 days"),
@@ -245,14 +247,14 @@ def progress(request: HtmxHttpRequest) -> HttpResponse:
     retention = [{**r, "percent": pct(r["rate"]) if r["rate"] is not None else ""} for r in history.retention]
     context = {
         "prefs": prefs,
-        "states": cards.states,
+        "states": figures.cards.states,
         "forecast": days,
         "chart": chart,
         "today": days[0]["count"],
         "tomorrow": days[1]["count"],
         "retention": retention,
         "streak": history.streak,
-        "mastery_rows": _mastery_rows(cards.mastery),
+        "mastery": figures.cards.mastery,
     }
     return render(request, "review/progress.html", context)
 
@@ -261,7 +263,9 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = ReviewSettings
         fields = ["desired_retention", "new_per_day", "max_reviews_per_day", "time_zone"]
-        widgets = {"desired_retention": forms.NumberInput(attrs={"step": "0.01", "min": "0.70", "max": "0.97"})}
+        widgets = {
+            "desired_retention": forms.NumberInput(attrs={"step": "0.01", "min": "0.70", "max": "0.97"})
+        }
 
     def clean_time_zone(self) -> str:
         from zoneinfo import available_timezones
@@ -275,7 +279,7 @@ class SettingsForm(forms.ModelForm):
 @require_http_methods(["GET", "POST"])
 @login_required
 def settings_view(request: HtmxHttpRequest) -> HttpResponse:
-    prefs = review.settings_for(request.user)
+    prefs = cards.settings_for(request.user)
     form = SettingsForm(request.POST or None, instance=prefs)
     if request.method == "POST":
         if form.is_valid():

@@ -144,10 +144,6 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=('question', 'number'), name='revision_unique_number'),
         ),
         migrations.AddIndex(
-            model_name='question',
-            index=models.Index(condition=models.Q(('active', False)), fields=['id'], name='question_inactive'),
-        ),
-        migrations.AddIndex(
             model_name='answer',
             index=models.Index(fields=['attempt', 'question', 'score', 'picked', 'correct'], name='answer_attempt_covering'),
         ),

@@ -14,15 +14,17 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from review import progress, cards as review
 from quizzes.models import Answer, Attempt, Question
+from review import cards, progress
 from review.models import Card, Review, ReviewDay
 from tests.quizzes.helpers import answer_form
-from tests.review.test_progress import from_scratch, shown
+from tests.review.test_progress import assert_same, shown, worked_out
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks (CI's second run)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL row locks (CI's second run)"
+    ),
 ]
 WORKERS = 6
 
@@ -57,12 +59,14 @@ def logged_in(user) -> Client:
 
 
 def test_the_same_rating_posted_at_once_is_recorded_once(loaded_banks, student):
-    review.cards_add(student=student, questions=Question.objects.all())
+    cards.cards_add(student=student, questions=Question.objects.all())
     client = logged_in(student)
     page = client.get(reverse("review:session"))
     card, token = page.context["card"], page.context["token"]
     url = reverse("review:card-rate", args=[card.pk])
-    statuses = run_together(lambda: client.post(url, {"rating": "3", "token": token}, HTTP_HX_REQUEST="true").status_code)
+    statuses = run_together(
+        lambda: client.post(url, {"rating": "3", "token": token}, HTTP_HX_REQUEST="true").status_code
+    )
     assert statuses == [200] * WORKERS
     assert Review.objects.filter(card=card).count() == 1
     assert Card.objects.get(pk=card.pk).version == 1
@@ -70,16 +74,20 @@ def test_the_same_rating_posted_at_once_is_recorded_once(loaded_banks, student):
 
 def test_the_days_first_ratings_at_once_are_all_counted_in_the_rollup(loaded_banks, student):
     """Different cards rated at the same moment, none yet today: one ReviewDay row counts them all."""
-    review.cards_add(student=student, questions=Question.objects.all())
-    cards = list(Card.objects.filter(student=student).order_by("pk")[:WORKERS])
-    assert len(cards) == WORKERS
-    forms = iter([(c.pk, review.card_token(c, shown_at=c.due)) for c in cards])
+    cards.cards_add(student=student, questions=Question.objects.all())
+    deck = list(Card.objects.filter(student=student).order_by("pk")[:WORKERS])
+    assert len(deck) == WORKERS
+    forms = iter([(c.pk, cards.card_token(c, shown_at=c.due)) for c in deck])
     lock = threading.Lock()
 
     def rate_one() -> int:
         with lock:
             card_id, token = next(forms)
-        return logged_in(student).post(reverse("review:card-rate", args=[card_id]), {"rating": "3", "token": token}).status_code
+        return (
+            logged_in(student)
+            .post(reverse("review:card-rate", args=[card_id]), {"rating": "3", "token": token})
+            .status_code
+        )
 
     assert run_together(rate_one) == [302] * WORKERS
     day = ReviewDay.objects.get(student=student)
@@ -104,7 +112,10 @@ def test_two_tabs_finishing_the_same_attempt_finish_it_once(loaded_banks, studen
     attempt = Attempt.objects.get()
     for number, qid in enumerate(attempt.question_ids, start=1):
         question = Question.objects.get(pk=qid)
-        client.post(reverse("quizzes:attempt-question", args=[attempt.pk, number]), answer_form(question.current_revision))
+        client.post(
+            reverse("quizzes:attempt-question", args=[attempt.pk, number]),
+            answer_form(question.current_revision),
+        )
     url = reverse("quizzes:attempt-finish", args=[attempt.pk])
     statuses = run_together(lambda: client.post(url).status_code)
     assert statuses == [302] * WORKERS
@@ -114,12 +125,11 @@ def test_two_tabs_finishing_the_same_attempt_finish_it_once(loaded_banks, studen
 
 
 def test_progress_pages_and_ratings_at_once_end_with_the_cards_figures(loaded_banks, student):
-    """Half the workers rate cards while the other half open the progress page (each of which may
-    rebuild the snapshot as a rating commits): no 500, and the next page shows what the cards say,
-    whichever way the race went."""
-    review.cards_add(student=student, questions=Question.objects.all())
-    cards = list(Card.objects.filter(student=student).order_by("pk")[: WORKERS // 2])
-    forms = iter([(c.pk, review.card_token(c, shown_at=c.due)) for c in cards])
+    """Half the workers rate cards while the other half open the progress page: no 500, and the
+    next page shows what the cards say."""
+    cards.cards_add(student=student, questions=Question.objects.all())
+    deck = list(Card.objects.filter(student=student).order_by("pk")[: WORKERS // 2])
+    forms = iter([(c.pk, cards.card_token(c, shown_at=c.due)) for c in deck])
     jobs = iter(["rate", "page"] * (WORKERS // 2))
     lock = threading.Lock()
 
@@ -129,11 +139,13 @@ def test_progress_pages_and_ratings_at_once_end_with_the_cards_figures(loaded_ba
             form = next(forms) if job == "rate" else None
         client = logged_in(student)
         if form:
-            return client.post(reverse("review:card-rate", args=[form[0]]), {"rating": "3", "token": form[1]}).status_code
+            return client.post(
+                reverse("review:card-rate", args=[form[0]]), {"rating": "3", "token": form[1]}
+            ).status_code
         return client.get(reverse("review:progress")).status_code
 
     assert sorted(run_together(rate_or_look)) == [200] * (WORKERS // 2) + [302] * (WORKERS // 2)
     now = timezone.now()
-    figures = progress.figures(student=student, now=now, prefs=review.settings_for(student))
-    assert shown(figures) == from_scratch(student, now)
+    figures = progress.figures(student=student, now=now, prefs=cards.settings_for(student))
+    assert_same(shown(figures), worked_out(student, now))
     assert figures.cards.states["new"] == Card.objects.filter(student=student).count() - WORKERS // 2

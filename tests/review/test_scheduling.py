@@ -25,8 +25,9 @@ SCENARIOS = {
 def replay_with_rappel(ratings: list[int], retention: float) -> list[dt.datetime]:
     state, now, dues = CardState(), START, []
     for rating in ratings:
-        state = scheduling.review(card_id=7, state=state, rating=rating, now=now,
-                                  desired_retention=retention, fuzz=False)
+        state = scheduling.review(
+            card_id=7, state=state, rating=rating, now=now, desired_retention=retention, fuzz=False
+        )
         dues.append(state.due)
         now = state.due  # review exactly when due
     return dues
@@ -34,7 +35,7 @@ def replay_with_rappel(ratings: list[int], retention: float) -> list[dt.datetime
 
 def replay_with_library(ratings: list[int], retention: float) -> list[dt.datetime]:
     lib = fsrs.Scheduler(desired_retention=retention, enable_fuzzing=False)
-    card, now, dues = fsrs.Card(card_id=7), START.astimezone(dt.timezone.utc), []
+    card, now, dues = fsrs.Card(card_id=7), START.astimezone(dt.UTC), []
     card.due = now
     for rating in ratings:
         card, _log = lib.review_card(card, fsrs.Rating(rating), review_datetime=now)
@@ -57,7 +58,7 @@ def test_higher_retention_means_shorter_intervals():
 
 def test_states_are_returned_in_utc_and_naive_datetimes_are_refused():
     state = scheduling.review(card_id=1, state=CardState(), rating=3, now=START, fuzz=False)
-    assert state.due.tzinfo is dt.timezone.utc and state.last_review.tzinfo is dt.timezone.utc
+    assert state.due.tzinfo is dt.UTC and state.last_review.tzinfo is dt.UTC
     with pytest.raises(ValueError):
         scheduling.review(card_id=1, state=CardState(), rating=3, now=dt.datetime(2026, 1, 1), fuzz=False)
     with pytest.raises(ValueError):
@@ -74,8 +75,14 @@ def test_new_card_intervals_match_the_learning_steps():
 
 @pytest.mark.parametrize(
     ("delta", "label"),
-    [(dt.timedelta(minutes=10), "10 min"), (dt.timedelta(hours=5), "5 h"), (dt.timedelta(days=2), "2 j"),
-     (dt.timedelta(days=11), "11 j"), (dt.timedelta(days=95), "3 mois"), (dt.timedelta(days=548), "1,5 an")],
+    [
+        (dt.timedelta(minutes=10), "10 min"),
+        (dt.timedelta(hours=5), "5 h"),
+        (dt.timedelta(days=2), "2 j"),
+        (dt.timedelta(days=11), "11 j"),
+        (dt.timedelta(days=95), "3 mois"),
+        (dt.timedelta(days=548), "1,5 an"),
+    ],
 )
 def test_interval_labels(delta, label):
     assert scheduling.format_interval(delta) == label
@@ -83,8 +90,15 @@ def test_interval_labels(delta, label):
 
 @pytest.mark.parametrize(
     ("correct", "score", "seconds", "rating"),
-    [(False, 0.0, 3, 1), (False, 0.5, 20, 2), (True, 1.0, 5, 4), (True, 1.0, 20, 3), (True, 1.0, 60, 2),
-     (True, 1.0, None, 3), (None, None, None, 3)],
+    [
+        (False, 0.0, 3, 1),
+        (False, 0.5, 20, 2),
+        (True, 1.0, 5, 4),
+        (True, 1.0, 20, 3),
+        (True, 1.0, 60, 2),
+        (True, 1.0, None, 3),
+        (None, None, None, 3),
+    ],
 )
 def test_suggested_rating(correct, score, seconds, rating):
     assert scheduling.suggest_rating(correct=correct, score=score, seconds=seconds) == rating
@@ -100,15 +114,22 @@ def test_review_day_starts_at_four_local_time():
     assert start == after and end - start == dt.timedelta(days=1)
     # Across the spring DST change the day is 23 hours long, still 04:00 to 04:00.
     start, end = scheduling.day_bounds(dt.date(2026, 3, 28), paris)
-    assert end.astimezone(dt.timezone.utc) - start.astimezone(dt.timezone.utc) == dt.timedelta(hours=23)
+    assert end.astimezone(dt.UTC) - start.astimezone(dt.UTC) == dt.timedelta(hours=23)
 
 
 def test_retrievability_matches_the_library():
     state = scheduling.review(card_id=3, state=CardState(), rating=4, now=START, fuzz=False)
     later = START + dt.timedelta(days=9, hours=5)
     lib = fsrs.Scheduler(enable_fuzzing=False)
-    card = fsrs.Card(card_id=3, state=fsrs.State(state.state), step=state.step, stability=state.stability,
-                     difficulty=state.difficulty, due=state.due, last_review=state.last_review)
-    expected = lib.get_card_retrievability(card, current_datetime=later.astimezone(dt.timezone.utc))
+    card = fsrs.Card(
+        card_id=3,
+        state=fsrs.State(state.state),
+        step=state.step,
+        stability=state.stability,
+        difficulty=state.difficulty,
+        due=state.due,
+        last_review=state.last_review,
+    )
+    expected = lib.get_card_retrievability(card, current_datetime=later.astimezone(dt.UTC))
     assert scheduling.retrievability(card_id=3, state=state, now=later) == pytest.approx(expected, rel=1e-12)
     assert scheduling.retrievability(card_id=3, state=CardState(), now=later) == 0.0

@@ -33,9 +33,10 @@ import time
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import genanki
+from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
@@ -49,7 +50,6 @@ ROOT_DECK_ID = 1_868_471_202
 MODEL_NAME = "Rappel (Docker & Kubernetes)"
 DECK_ROOT = "Rappel"
 FIELDS = ("Front", "Back", "Section", "Uid")
-BLANK = "[...]"
 
 PYGMENTS_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "pygments.css"
 
@@ -104,14 +104,6 @@ mark.rappel-fill { color: #0b5d1e; background: #dff5e3; font-weight: bold; }
 }
 """
 
-_TEMPLATES = [
-    {
-        "name": "Rappel",
-        "qfmt": '<div class="rappel-section">{{Section}}</div>\n{{Front}}',
-        "afmt": '{{FrontSide}}\n<hr id="answer">\n{{Back}}',
-    }
-]
-
 
 @functools.cache
 def card_css() -> str:
@@ -124,7 +116,13 @@ def note_model() -> genanki.Model:
         MODEL_ID,
         MODEL_NAME,
         fields=[{"name": name} for name in FIELDS],
-        templates=[dict(t) for t in _TEMPLATES],
+        templates=[
+            {
+                "name": "Rappel",
+                "qfmt": render_to_string("interop/anki/card.html#question"),
+                "afmt": render_to_string("interop/anki/card.html#answer"),
+            }
+        ],
         css=card_css(),
         sort_field_index=FIELDS.index("Uid"),
     )
@@ -157,28 +155,39 @@ def anki_tags(question: Question) -> list[str]:
 
 
 # --- front and back, per kind ------------------------------------------------------------------
+# The markup is templates/interop/anki/note.html; here is what it shows, per kind.
+
+NOTE_TEMPLATE = "interop/anki/note.html"
+LABELS = {
+    "right_answer": RIGHT_ANSWER,
+    "right_answers": RIGHT_ANSWERS,
+    "accepted_answers": ACCEPTED_ANSWERS,
+    "accepted_commands": ACCEPTED_COMMANDS,
+    "common_mistakes": COMMON_MISTAKES,
+    "choice_notes": CHOICE_NOTES,
+    "right_order": RIGHT_ORDER,
+    "model_answer": MODEL_ANSWER,
+    "checks": CHECKS,
+}
+_SECTION_MARK = "\x00"  # where the section's title (or link) goes in the translated SOURCE
+
+
+class Lettered(NamedTuple):
+    """A choice or a matching option as the front letters it (its HTML is stored, sanitised)."""
+
+    letter: str
+    html: str
+
+
+class Numbered(NamedTuple):
+    """A left item of a matching, numbered as the front shows it."""
+
+    number: int
+    html: str
 
 
 def _letter(index: int) -> str:
     return string.ascii_uppercase[index] if index < len(string.ascii_uppercase) else str(index + 1)
-
-
-def _hint(text: Any) -> str:
-    return f'<p class="rappel-hint">{escape(text)}</p>'
-
-
-def _heading(text: Any) -> str:
-    return f"<p><strong>{escape(text)}</strong></p>"
-
-
-def _code_block(html: str, *, language: str = "") -> str:
-    """Code we escape ourselves, in the same box and colours as Pygments' blocks."""
-    kind = f' data-language="{escape(language)}"' if language else ""
-    return f'<div class="highlight"{kind}><pre><code>{html}</code></pre></div>'
-
-
-def _list(items: Iterable[str]) -> str:
-    return '<ul class="rappel-list">' + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 
 def _lettered_choices(spec: Mapping[str, Any], uid: str) -> list[tuple[str, dict]]:
@@ -205,120 +214,103 @@ def _matching_layout(
     return lefts, options
 
 
-def _front_extra(kind: str, spec: Mapping[str, Any], uid: str) -> str:
+def _cloze_pieces(spec: Mapping[str, Any]) -> list[tuple[str, str | None]]:
+    """The cloze's code as (text, first accepted answer of the blank after it) pieces; the last
+    text has no blank after it (``None``)."""
+    fills = [blank["answers"][0] for blank in spec["blanks"]]  # one fewer than parts
+    return list(itertools.zip_longest(spec["parts"], fills))
+
+
+def _front_context(kind: str, spec: Mapping[str, Any], uid: str) -> dict[str, Any]:
+    """What the front shows after the prompt: a hint and what the kind needs to ask it."""
     if kind in {"single", "multiple"}:
-        hint = PICK_ONE if kind == "single" else TICK_EVERY
-        rows = [
-            f'<span class="rappel-letter">{letter}.</span> {c["html"]}'
-            for letter, c in _lettered_choices(spec, uid)
-        ]
-        return _hint(hint) + _list(rows)
+        choices = [Lettered(letter, c["html"]) for letter, c in _lettered_choices(spec, uid)]
+        return {"hint": PICK_ONE if kind == "single" else TICK_EVERY, "choices": choices}
     if kind == "truefalse":
-        return _hint(TRUE_OR_FALSE)
+        return {"hint": TRUE_OR_FALSE}
     if kind == "matching":
         lefts, options = _matching_layout(spec, uid)
-        rows = "".join(
-            f"<tr><td>{left}</td><td>{right}</td></tr>"
-            for left, right in itertools.zip_longest(
-                (f"{n}. {p['left_html']}" for n, p in lefts),
-                (
-                    f'<span class="rappel-letter">{letter}.</span> {html}'
-                    for letter, (_key, html) in options.items()
-                ),
-                fillvalue="",
-            )
+        # Two columns side by side; every pair brings its partner, so only the left one runs out.
+        rows = itertools.zip_longest(
+            [Numbered(n, p["left_html"]) for n, p in lefts],
+            [Lettered(letter, html) for letter, (_key, html) in options.items()],
         )
-        return _hint(MATCH_ITEMS) + f'<table class="rappel-table">{rows}</table>'
+        return {"hint": MATCH_ITEMS, "rows": list(rows)}
     if kind == "ordering":
         items = _shuffled_items(spec["items"], f"anki-{uid}")
-        return _hint(PUT_IN_ORDER) + _list(f"• {item['html']}" for item in items)
+        return {"hint": PUT_IN_ORDER, "items": [item["html"] for item in items]}
     if kind == "cloze":
-        html = f'<span class="rappel-blank">{BLANK}</span>'.join(escape(part) for part in spec["parts"])
-        return _hint(FILL_BLANKS) + _code_block(html, language=spec["language"])
+        return {"hint": FILL_BLANKS, "cloze": _cloze_pieces(spec), "language": spec["language"]}
     if kind == "yaml" and spec.get("starter"):
-        return _hint(STARTER) + _code_block(escape(spec["starter"]), language="yaml")
-    return ""  # short, command, flashcard, yaml without starter: the prompt says it all
+        return {"hint": STARTER, "code": spec["starter"], "language": "yaml"}
+    return {}  # short, command, flashcard, yaml without starter: the prompt says it all
 
 
-def _back_answer(kind: str, spec: Mapping[str, Any], uid: str) -> str:
+def _back_context(kind: str, spec: Mapping[str, Any], uid: str) -> dict[str, Any]:
+    """The right answer, with the letters and numbers the front gave."""
     if kind in {"single", "multiple"}:
         lettered = _lettered_choices(spec, uid)
-        right = [
-            f'<span class="rappel-letter">{letter}.</span> {c["html"]}'
-            for letter, c in lettered
-            if c["correct"]
-        ]
-        title = RIGHT_ANSWER if len(right) == 1 else RIGHT_ANSWERS
-        out = _heading(title) + _list(right)
-        notes = [
-            f'<span class="rappel-letter">{letter}.</span> {c["feedback_html"]}'
-            for letter, c in lettered
-            if c.get("feedback_html")
-        ]
-        return out + (_heading(CHOICE_NOTES) + _list(notes) if notes else "")
+        return {
+            "right": [Lettered(letter, c["html"]) for letter, c in lettered if c["correct"]],
+            "notes": [
+                Lettered(letter, c["feedback_html"]) for letter, c in lettered if c.get("feedback_html")
+            ],
+        }
     if kind == "truefalse":
-        return _heading(RIGHT_ANSWER) + f"<p>{escape(TRUE if spec['answer'] else FALSE)}</p>"
+        return {"answer": TRUE if spec["answer"] else FALSE}
     if kind == "short":
-        return _heading(ACCEPTED_ANSWERS) + _list(f"<code>{escape(a)}</code>" for a in spec["answers"])
+        return {"answers": spec["answers"]}
     if kind == "matching":
         lefts, options = _matching_layout(spec, uid)
-        letters = {key: letter for letter, (key, _html) in options.items()}
-        rows = "".join(
-            f"<tr><td>{n}. {p['left_html']}</td>"
-            f'<td><span class="rappel-letter">{letters[p["right_key"]]}.</span> {p["right_html"]}</td></tr>'
-            for n, p in lefts
-        )
-        return _heading(RIGHT_ANSWERS) + f'<table class="rappel-table">{rows}</table>'
+        partners = {key: Lettered(letter, html) for letter, (key, html) in options.items()}
+        return {"rows": [(Numbered(n, p["left_html"]), partners[p["right_key"]]) for n, p in lefts]}
     if kind == "ordering":
-        return (
-            _heading(RIGHT_ORDER) + "<ol>" + "".join(f"<li>{i['html']}</li>" for i in spec["items"]) + "</ol>"
-        )
+        return {"items": [item["html"] for item in spec["items"]]}
     if kind == "cloze":
-        pieces: list[str] = []
-        for part, blank in zip(spec["parts"], spec["blanks"], strict=False):
-            pieces += [escape(part), f'<mark class="rappel-fill">{escape(blank["answers"][0])}</mark>']
-        pieces.append(escape(spec["parts"][-1]))
-        out = _heading(RIGHT_ANSWER) + _code_block("".join(pieces), language=spec["language"])
         variants = [
-            f"{escape(BLANK_NUMBER % {'n': n})} — "
-            + ", ".join(f"<code>{escape(a)}</code>" for a in blank["answers"])
+            (BLANK_NUMBER % {"n": n}, blank["answers"])
             for n, blank in enumerate(spec["blanks"], start=1)
             if len(blank["answers"]) > 1
         ]
-        return out + (_heading(ACCEPTED_ANSWERS) + _list(variants) if variants else "")
+        return {"cloze": _cloze_pieces(spec), "language": spec["language"], "variants": variants}
     if kind == "command":
-        out = _heading(ACCEPTED_COMMANDS) + "".join(
-            _code_block(escape(a), language="bash") for a in spec["answers"]
-        )
-        mistakes = [
-            f"<code>{escape(m['command'])}</code> — {m['feedback_html']}" for m in spec.get("mistakes", [])
-        ]
-        return out + (_heading(COMMON_MISTAKES) + _list(mistakes) if mistakes else "")
+        return {"answers": spec["answers"], "language": "bash", "mistakes": spec.get("mistakes", [])}
     if kind == "flashcard":
-        return spec["answer_html"]
+        return {"answer_html": spec["answer_html"]}
     if kind == "yaml":
-        out = ""
-        if spec.get("solution"):
-            out += _heading(MODEL_ANSWER) + _code_block(escape(spec["solution"]), language="yaml")
-        checks = [f"<code>{escape(yaml_check_text(c))}</code> — {c['explain_html']}" for c in spec["checks"]]
-        if spec.get("kubernetes"):
-            checks.append(escape(SCHEMA_CHECKED % {"version": spec["kubernetes"].rsplit(".", 1)[0]}))
-        return out + (_heading(CHECKS) + _list(checks) if checks else "")
+        version = spec.get("kubernetes")
+        return {
+            "code": spec.get("solution") or "",
+            "language": "yaml",
+            "checks": [(yaml_check_text(c), c["explain_html"]) for c in spec["checks"]],
+            "schema": SCHEMA_CHECKED % {"version": version.rsplit(".", 1)[0]} if version else "",
+        }
     raise ValueError(f"unknown kind {kind!r}")
 
 
 def note_fields(question: Question, *, site_url: str = "") -> tuple[str, str, str, str]:
     """Front, Back, Section and Uid of a question's note (HTML, from its current revision)."""
     revision = question.current_revision
-    spec, uid, section = revision.spec, question.uid, question.section
-    front = revision.prompt_html + _front_extra(question.kind, spec, uid)
-    title = escape(section.title)
-    if site_url:
-        title = f'<a href="{escape(site_url.rstrip("/") + section.get_absolute_url())}">{title}</a>'
-    back = (
-        f'<div class="rappel-answer">{_back_answer(question.kind, spec, uid)}</div>'
-        f'<div class="rappel-explanation">{revision.explanation_html}</div>'
-        f'<p class="rappel-source">{escape(SOURCE) % {"section": title}}</p>'
+    kind, spec, uid, section = question.kind, revision.spec, question.uid, question.section
+    front = render_to_string(
+        f"{NOTE_TEMPLATE}#front",
+        {"kind": kind, "prompt_html": revision.prompt_html, **_front_context(kind, spec, uid)},
+    )
+    # SOURCE is translated here, with %; the template puts the title (a link if the site is known)
+    # between the text before and after it.
+    source_before, _, source_after = str(SOURCE % {"section": _SECTION_MARK}).partition(_SECTION_MARK)
+    back = render_to_string(
+        f"{NOTE_TEMPLATE}#back",
+        {
+            "kind": kind,
+            "labels": LABELS,
+            "explanation_html": revision.explanation_html,
+            "section_title": section.title,
+            "section_url": site_url.rstrip("/") + section.get_absolute_url() if site_url else "",
+            "source_before": source_before,
+            "source_after": source_after,
+            **_back_context(kind, spec, uid),
+        },
     )
     return front, back, escape(section.title), escape(uid)
 
@@ -363,6 +355,8 @@ def write_apkg(package: genanki.Package, stream: BinaryIO, *, timestamp: float |
         timestamp = time.time()
     connection = sqlite3.connect(":memory:")
     try:
+        # raw SQL: the Anki collection is an SQLite file that genanki fills through a DB-API cursor;
+        # it is no Django database, there is no ORM for it.
         package.write_to_db(connection.cursor(), timestamp, itertools.count(int(timestamp * 1000)))
         connection.commit()
         collection = connection.serialize()

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from course.models import Section
 from interop import anki
 from interop.exports import exportable_questions
+from quizzes.kinds import cloze
 from quizzes.models import Question
 from quizzes.revisions import revision_apply
 from tests.interop.export_helpers import load_gamma, read_apkg
@@ -178,6 +179,19 @@ def test_cloze_shows_blanks_on_the_front_and_the_filled_code_on_the_back(every_k
     assert 'apiVersion: <mark class="rappel-fill">v1</mark>' in note.back
     assert 'kind: <mark class="rappel-fill">Pod</mark>' in note.back
     assert "<code>Pod</code>, <code>pod</code>" in note.back  # every accepted spelling of blank 2
+
+
+def test_code_keeps_every_space_and_line_and_its_text_is_escaped(every_kind):
+    question = Question.objects.get(uid="gamma-cloze-1")
+    text = "a: <[[b&c]]>\n\n  d: [[e|f<g]] [[i]]\n  h: 1"
+    spec = cloze.build_spec({"text": text, "language": "yaml"}, uid=question.uid)
+    revision_apply(question=question, prompt="Complétez.", explanation="Voir.", spec=spec)
+    note = export().notes["gamma-cloze-1"]
+    blank = '<span class="rappel-blank">[...]</span>'
+    assert f"<pre><code>a: &lt;{blank}&gt;\n\n  d: {blank} {blank}\n  h: 1</code></pre>" in note.front
+    filled = [f'<mark class="rappel-fill">{fill}</mark>' for fill in ("b&amp;c", "e", "i")]
+    assert "<pre><code>a: &lt;{}&gt;\n\n  d: {} {}\n  h: 1</code></pre>".format(*filled) in note.back
+    assert "<code>e</code>, <code>f&lt;g</code>" in note.back
 
 
 def test_yaml_shows_the_starter_and_the_checks(every_kind):

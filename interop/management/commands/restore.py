@@ -39,8 +39,9 @@ class Command(BaseCommand):
                         count += 1
                     # Rows that referred forward (a question to its current revision) get their keys now.
                 connection.check_constraints()
-                # raw SQL: the backend's own statements that move each table's id sequence past the
-                # restored ids (as loaddata does); the ORM has no call for it.
+                # The backend's own statements move each table's id sequence past the restored ids,
+                # as loaddata does; the ORM has no call for it.
+                # raw SQL: statements the backend writes (sequence_reset_sql), run as they are.
                 with connection.cursor() as cursor:
                     for sql in connection.ops.sequence_reset_sql(self.style, models):
                         cursor.execute(sql)

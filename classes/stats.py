@@ -23,9 +23,9 @@ Units
     ``None``, never NaN and never an exception.
 
 Variances are sample variances (divided by n - 1), as in Moodle. Sums are compensated (Python
-3.12's ``sum``; ``math.sumprod`` for sums of products), and a list whose spread is within rounding noise (``ZERO_SPREAD``) counts as
-constant, so a column where everybody scored the same gives ``None`` rather than a correlation
-of rounding errors.
+3.12's ``sum``; ``math.sumprod`` for sums of products), and a list whose spread is within
+rounding noise (``ZERO_SPREAD``) counts as constant, so a column where everybody scored the same
+gives ``None`` rather than a correlation of rounding errors.
 """
 
 from __future__ import annotations
@@ -199,7 +199,9 @@ def choice_distribution(
     counted by the database: ``[["a", "c"]], weights=[40]`` is forty responses ``["a", "c"]``).
     """
     counts: Counter[str] = Counter()
-    for picked, weight in zip(responses, weights if weights is not None else itertools.repeat(1)):
+    for picked, weight in zip(
+        responses, weights if weights is not None else itertools.repeat(1), strict=False
+    ):
         for key in dict.fromkeys(picked):
             counts[key] += weight
     out = dict.fromkeys(choices, 0)

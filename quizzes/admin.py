@@ -50,7 +50,9 @@ class AnsweredFilter(admin.SimpleListFilter):
 
 
 class MoveForm(forms.Form):
-    section = forms.ModelChoiceField(queryset=Section.objects.order_by("position"), label=gettext_lazy("Section"))
+    section = forms.ModelChoiceField(
+        queryset=Section.objects.order_by("position"), label=gettext_lazy("Section")
+    )
 
 
 class ImportForm(forms.Form):
@@ -60,8 +62,17 @@ class ImportForm(forms.Form):
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     form = QuestionForm
-    list_display = ("uid", "prompt_start", "section", "kind", "difficulty", "active", "answer_count",
-                    "facility", "revision_number")
+    list_display = (
+        "uid",
+        "prompt_start",
+        "section",
+        "kind",
+        "difficulty",
+        "active",
+        "answer_count",
+        "facility",
+        "revision_number",
+    )
     list_filter = ("section", "kind", "difficulty", "active", AnsweredFilter)
     search_fields = ("uid", "current_revision__prompt", "current_revision__explanation")
     list_select_related = ("section", "current_revision")
@@ -73,8 +84,10 @@ class QuestionAdmin(admin.ModelAdmin):
     # --- list ----------------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            answer_total=Count("answers"), facility_value=Avg("answers__score")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(answer_total=Count("answers"), facility_value=Avg("answers__score"))
         )
 
     @admin.display(description=gettext_lazy("prompt"))
@@ -123,7 +136,9 @@ class QuestionAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         kind = self._kind(request, obj)
         context.update(kind=kind, kinds=kinds.CHOICES, kind_label=kinds.get(kind).LABEL)
-        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return ["uid"] if obj is not None and obj.answers.exists() else []
@@ -133,12 +148,17 @@ class QuestionAdmin(admin.ModelAdmin):
         obj.kind = form.kind_name
         super().save_model(request, obj, form, change)
         revision = revisions.revision_apply(
-            question=obj, prompt=form.cleaned_data["prompt"], explanation=form.cleaned_data["explanation"],
+            question=obj,
+            prompt=form.cleaned_data["prompt"],
+            explanation=form.cleaned_data["explanation"],
             spec=form.spec,
         )
         if revision is not None and revision.number > 1:
-            messages.info(request, _("Saved as revision %(n)s: past answers keep the revision they were given.")
-                          % {"n": revision.number})
+            messages.info(
+                request,
+                _("Saved as revision %(n)s: past answers keep the revision they were given.")
+                % {"n": revision.number},
+            )
         banks.questions_changed()
 
     # --- deleting: only questions nobody answered ----------------------------------------------
@@ -167,7 +187,9 @@ class QuestionAdmin(admin.ModelAdmin):
         banks.questions_changed()
         self.message_user(request, _("%(n)d questions deactivated.") % {"n": count})
 
-    @admin.action(description=gettext_lazy("Move the selected questions to a section"), permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Move the selected questions to a section"), permissions=["change"]
+    )
     def move_to_section(self, request, queryset):
         form = MoveForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -175,14 +197,23 @@ class QuestionAdmin(admin.ModelAdmin):
             banks.questions_changed()
             self.message_user(request, _("%(n)d questions moved.") % {"n": count})
             return None
-        return TemplateResponse(request, "admin/quizzes/question/move.html", {
-            **self.admin_site.each_context(request), "form": form, "questions": queryset,
-            "title": _("Move questions to a section"), "opts": self.model._meta,
-        })
+        return TemplateResponse(
+            request,
+            "admin/quizzes/question/move.html",
+            {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "questions": queryset,
+                "title": _("Move questions to a section"),
+                "opts": self.model._meta,
+            },
+        )
 
     @admin.action(description=gettext_lazy("Export the selected questions as YAML"), permissions=["view"])
     def export_yaml(self, request, queryset):
-        items = queryset.select_related("section", "current_revision").order_by("section__position", "position")
+        items = queryset.select_related("section", "current_revision").order_by(
+            "section__position", "position"
+        )
         data = {"questions": [{**banks.question_to_raw(q), "section": q.section.slug} for q in items]}
         response = HttpResponse(banks.dump_yaml(data), content_type="application/x-yaml; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="rappel-questions.yaml"'
@@ -192,13 +223,22 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         own = [
-            path("markdown-preview/", self.admin_site.admin_view(self.markdown_preview),
-                 name="quizzes_question_markdown_preview"),
+            path(
+                "markdown-preview/",
+                self.admin_site.admin_view(self.markdown_preview),
+                name="quizzes_question_markdown_preview",
+            ),
             path("import/", self.admin_site.admin_view(self.import_view), name="quizzes_question_import"),
-            path("<int:pk>/preview/", self.admin_site.admin_view(self.student_preview),
-                 name="quizzes_question_preview"),
-            path("<int:pk>/revisions/", self.admin_site.admin_view(self.revisions_view),
-                 name="quizzes_question_revisions"),
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.student_preview),
+                name="quizzes_question_preview",
+            ),
+            path(
+                "<int:pk>/revisions/",
+                self.admin_site.admin_view(self.revisions_view),
+                name="quizzes_question_revisions",
+            ),
         ]
         return own + super().get_urls()
 
@@ -216,9 +256,16 @@ class QuestionAdmin(admin.ModelAdmin):
             return HttpResponseBadRequest()
         revision = question.current_revision
         kind = kinds.get(question.kind)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": question,
-                   "question": question, "revision": revision, "kind_template": kind.TEMPLATE,
-                   "present": kind.present(revision.spec, seed="preview"), "title": _("Preview as a student")}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": question,
+            "question": question,
+            "revision": revision,
+            "kind_template": kind.TEMPLATE,
+            "present": kind.present(revision.spec, seed="preview"),
+            "title": _("Preview as a student"),
+        }
         if request.method == "POST" and kinds.is_graded(question.kind):
             try:
                 response = kind.parse_response(revision.spec, dict(request.POST.lists()))
@@ -237,22 +284,38 @@ class QuestionAdmin(admin.ModelAdmin):
         question = get_object_or_404(Question.objects.select_related("current_revision"), pk=pk)
         if not self.has_view_permission(request, question):
             return HttpResponseBadRequest()
-        history = list(question.revisions.annotate(answer_count=Count("answers"), review_count=Count("reviews", distinct=True)).order_by("-number"))
+        history = list(
+            question.revisions.annotate(
+                answer_count=Count("answers"), review_count=Count("reviews", distinct=True)
+            ).order_by("-number")
+        )
         compare = next((r for r in history if str(r.number) == request.GET.get("compare")), None)
         diff = revisions.revision_diff(compare, question.current_revision, question.kind) if compare else ""
-        return TemplateResponse(request, "admin/quizzes/question/revisions.html", {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "original": question,
-            "question": question, "history": history, "compare": compare, "diff": diff,
-            "title": _("Revision history of %(uid)s") % {"uid": question.uid},
-        })
+        return TemplateResponse(
+            request,
+            "admin/quizzes/question/revisions.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": question,
+                "question": question,
+                "history": history,
+                "compare": compare,
+                "diff": diff,
+                "title": _("Revision history of %(uid)s") % {"uid": question.uid},
+            },
+        )
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Upload a YAML bank: a dry run lists new, changed (with a diff), unchanged and invalid
         questions; nothing is written until the editor confirms, then the import is atomic."""
         if not self.has_change_permission(request):
             return HttpResponseBadRequest()
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
-                   "title": _("Import a question bank")}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import a question bank"),
+        }
         if request.method == "POST" and "confirm" in request.POST:
             try:
                 payload = signing.loads(request.POST.get("payload", ""), salt=IMPORT_SALT, max_age=3600)
@@ -264,7 +327,9 @@ class QuestionAdmin(admin.ModelAdmin):
                     summary = banks.bank_load([bank_path])
                 except banks.BankError as error:
                     context.update(form=ImportForm(), problems=error.problems)
-                    return TemplateResponse(request, "admin/quizzes/question/import.html", context, status=400)
+                    return TemplateResponse(
+                        request, "admin/quizzes/question/import.html", context, status=400
+                    )
             messages.success(request, _("Bank imported: %(summary)s.") % {"summary": summary})
             return redirect("admin:quizzes_question_changelist")
         form = ImportForm(request.POST or None, request.FILES or None)
@@ -285,12 +350,16 @@ class QuestionAdmin(admin.ModelAdmin):
                         questions, problems = reader(text, name)
                         if problems:
                             context.update(problems=problems, new=[], changed=[], unchanged=[])
-                            return TemplateResponse(request, "admin/quizzes/question/import.html", context, status=400)
+                            return TemplateResponse(
+                                request, "admin/quizzes/question/import.html", context, status=400
+                            )
                         text, name = banks.dump_yaml({"questions": questions}), f"{name}.yaml"
                     with _bank_file(name, text) as bank_path:
                         context.update(banks.bank_plan([bank_path], display_name=name))
                     if not context["problems"]:
-                        context["payload"] = signing.dumps({"name": name, "text": text}, salt=IMPORT_SALT, compress=True)
+                        context["payload"] = signing.dumps(
+                            {"name": name, "text": text}, salt=IMPORT_SALT, compress=True
+                        )
             status = 400 if form.errors or context.get("problems") else 200
             return TemplateResponse(request, "admin/quizzes/question/import.html", context, status=status)
         return TemplateResponse(request, "admin/quizzes/question/import.html", context)
@@ -367,8 +436,6 @@ class AnswerAdmin(admin.ModelAdmin):
     list_filter = ("correct", "question__section")
     list_select_related = ("attempt__student", "attempt__quiz", "question", "revision")
     raw_id_fields = ("attempt", "question", "revision")
-
-
 
 
 @admin.register(QuizItem)

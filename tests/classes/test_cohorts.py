@@ -16,8 +16,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_trainer_creates_a_class_and_gets_a_join_code(trainer_client, trainer, course):
-    response = trainer_client.post(reverse("trainer:cohort-create"),
-                                   {"name": "Promo novembre", "starts_on": "2026-11-23", "ends_on": "2026-11-27"})
+    response = trainer_client.post(
+        reverse("trainer:cohort-create"),
+        {"name": "Promo novembre", "starts_on": "2026-11-23", "ends_on": "2026-11-27"},
+    )
     cohort = Cohort.objects.get()
     assert response.status_code == 302 and response.url == cohort.get_absolute_url()
     assert list(cohort.trainers.all()) == [trainer]
@@ -27,26 +29,37 @@ def test_a_trainer_creates_a_class_and_gets_a_join_code(trainer_client, trainer,
 
 
 def test_a_class_cannot_end_before_it_starts(trainer_client, course):
-    response = trainer_client.post(reverse("trainer:cohort-create"),
-                                   {"name": "X", "starts_on": "2026-11-27", "ends_on": "2026-11-23"})
+    response = trainer_client.post(
+        reverse("trainer:cohort-create"), {"name": "X", "starts_on": "2026-11-27", "ends_on": "2026-11-23"}
+    )
     assert response.status_code == 400 and not Cohort.objects.exists()
 
 
 def test_a_student_joins_at_signup_with_the_code(client, trainer, cohort_factory):
     cohort = cohort_factory(trainer=trainer)
-    response = client.post(reverse("signup"), {
-        "username": "lea", "password1": "un-long-mot-de-passe-42", "password2": "un-long-mot-de-passe-42",
-        "join_code": cohort.join_code.lower(),
-    })
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "lea",
+            "password1": "un-long-mot-de-passe-42",
+            "password2": "un-long-mot-de-passe-42",
+            "join_code": cohort.join_code.lower(),
+        },
+    )
     assert response.status_code == 302
     assert Enrolment.objects.filter(cohort=cohort, student__username="lea").exists()
 
 
 def test_signup_with_a_wrong_code_creates_nobody(client, db):
-    response = client.post(reverse("signup"), {
-        "username": "lea", "password1": "un-long-mot-de-passe-42", "password2": "un-long-mot-de-passe-42",
-        "join_code": "NOPE1234",
-    })
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "lea",
+            "password1": "un-long-mot-de-passe-42",
+            "password2": "un-long-mot-de-passe-42",
+            "join_code": "NOPE1234",
+        },
+    )
     assert response.status_code == 400 and not User.objects.exists()
 
 
@@ -55,7 +68,9 @@ def test_a_student_joins_later_by_code_or_link(student_client, student, trainer,
     assert student_client.get(reverse("join-code", args=[cohort.join_code])).status_code == 200
     response = student_client.post(reverse("join"), {"code": f" {cohort.join_code} "})
     assert response.status_code == 302
-    assert student_client.post(reverse("join"), {"code": cohort.join_code}).status_code == 302  # twice: harmless
+    assert (
+        student_client.post(reverse("join"), {"code": cohort.join_code}).status_code == 302
+    )  # twice: harmless
     assert Enrolment.objects.filter(cohort=cohort, student=student).count() == 1
     assert student_client.post(reverse("join"), {"code": "ZZZZZZZZ"}).status_code == 400
     client.logout()
@@ -67,18 +82,26 @@ def test_the_trainer_removes_a_student(trainer_client, trainer, student, cohort_
     cohort = cohort_factory(trainer=trainer, students=[student])
     response = trainer_client.post(reverse("trainer:student-remove", args=[cohort.pk, student.pk]))
     assert response.status_code == 302 and not cohort.enrolments.exists()
-    assert trainer_client.post(reverse("trainer:student-remove", args=[cohort.pk, student.pk])).status_code == 404
+    assert (
+        trainer_client.post(reverse("trainer:student-remove", args=[cohort.pk, student.pk])).status_code
+        == 404
+    )
 
 
-def test_assigned_work_shows_on_the_students_home_with_its_deadline(trainer_client, trainer, student, student_client,
-                                                                     cohort_factory, loaded_banks):
+def test_assigned_work_shows_on_the_students_home_with_its_deadline(
+    trainer_client, trainer, student, student_client, cohort_factory, loaded_banks
+):
     cohort = cohort_factory(trainer=trainer, students=[student])
     quiz = Quiz.objects.get(slug="alpha")
     now = timezone.now()
-    response = trainer_client.post(reverse("trainer:assignment-add", args=[cohort.pk]), {
-        "quiz": quiz.pk, "opens_at": (now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-        "due_at": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
-    })
+    response = trainer_client.post(
+        reverse("trainer:assignment-add", args=[cohort.pk]),
+        {
+            "quiz": quiz.pk,
+            "opens_at": (now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "due_at": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
     assert response.status_code == 302
     assert Assignment.objects.filter(cohort=cohort, quiz=quiz).exists()
     html = student_client.get(reverse("home")).content.decode()
@@ -87,8 +110,14 @@ def test_assigned_work_shows_on_the_students_home_with_its_deadline(trainer_clie
 
 def test_an_assignment_due_before_it_opens_is_refused(trainer_client, trainer, cohort_factory, loaded_banks):
     cohort = cohort_factory(trainer=trainer)
-    response = trainer_client.post(reverse("trainer:assignment-add", args=[cohort.pk]), {
-        "quiz": Quiz.objects.get(slug="alpha").pk, "opens_at": "2026-11-27T10:00", "due_at": "2026-11-27T09:00"})
+    response = trainer_client.post(
+        reverse("trainer:assignment-add", args=[cohort.pk]),
+        {
+            "quiz": Quiz.objects.get(slug="alpha").pk,
+            "opens_at": "2026-11-27T10:00",
+            "due_at": "2026-11-27T09:00",
+        },
+    )
     assert response.status_code == 400 and not Assignment.objects.exists()
 
 

@@ -17,8 +17,33 @@ from pathlib import Path
 import pytest
 
 from classes import stats
+from classes.stats import (
+    EASY_FACILITY_ABOVE,
+    HARD_FACILITY_BELOW,
+    LOW_DISCRIMINATION,
+    LOW_DISCRIMINATION_BELOW,
+    LOW_EFFICIENCY,
+    LOW_EFFICIENCY_BELOW,
+    NEGATIVE_DISCRIMINATION,
+    TOO_EASY,
+    TOO_HARD,
+    analyse,
+    choice_distribution,
+    cronbach_alpha,
+    discrimination_index,
+    discriminative_efficiency,
+    error_ratio,
+    item_flags,
+    kurtosis,
+    mean,
+    median,
+    random_guess_fraction,
+    sample_variance,
+    skewness,
+    standard_deviation,
+    standard_error,
+)
 from quizzes.kinds import matching, multiple, ordering, single, truefalse
-from classes.stats import EASY_FACILITY_ABOVE, HARD_FACILITY_BELOW, LOW_DISCRIMINATION, LOW_DISCRIMINATION_BELOW, LOW_EFFICIENCY, LOW_EFFICIENCY_BELOW, NEGATIVE_DISCRIMINATION, TOO_EASY, TOO_HARD, analyse, choice_distribution, cronbach_alpha, discrimination_index, discriminative_efficiency, error_ratio, item_flags, kurtosis, mean, median, random_guess_fraction, sample_variance, skewness, standard_deviation, standard_error
 
 approx = pytest.approx
 
@@ -579,4 +604,4 @@ def test_discrimination_matches_an_independent_correlation_and_efficiency_bounds
             # the index and is at least as large; a positive one is at most 100%.
             di, de = item.discrimination_index, item.discriminative_efficiency
             assert abs(de) >= abs(di) - 1e-9
-            assert (0 <= di and de <= 100 + 1e-9) or (di < 0 and de < 0)
+            assert (di >= 0 and de <= 100 + 1e-9) or (di < 0 and de < 0)

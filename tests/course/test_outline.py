@@ -32,7 +32,9 @@ def test_reordering_sections_does_not_hit_the_unique_position(tmp_path):
 
 def test_a_broken_outline_names_its_line_and_loads_nothing(tmp_path, capsys):
     path = tmp_path / "course.yaml"
-    path.write_text("course: {slug: c, title: C}\nsections:\n  - {slug: a, title: A}\n  - {slug: 'Bad Slug'}\n")
+    path.write_text(
+        "course: {slug: c, title: C}\nsections:\n  - {slug: a, title: A}\n  - {slug: 'Bad Slug'}\n"
+    )
     with pytest.raises(OutlineError) as error:
         outline_load(path)
     assert f"{path}:4: invalid section slug" in str(error.value)

@@ -47,8 +47,11 @@ def test_compiled_catalogue_matches_its_source(language):
 
 def test_format_placeholders_agree():
     for language in ("fr", "en"):
-        result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(LOCALE / language / "LC_MESSAGES" / "django.po")],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["msgfmt", "--check", "-o", "/dev/null", str(LOCALE / language / "LC_MESSAGES" / "django.po")],
+            capture_output=True,
+            text=True,
+        )
         assert result.returncode == 0, result.stderr
 
 
@@ -61,8 +64,14 @@ def test_the_catalogues_are_current_with_the_source(tmp_path):
         else:
             shutil.copy(source, tmp_path / name)
     shutil.copytree(LOCALE, tmp_path / "locale")
-    subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-obsolete"],
-                   cwd=tmp_path, check=True, capture_output=True)
-    extracted = {(e.msgid, e.msgid_plural) for e in read_po(tmp_path / "locale" / "fr" / "LC_MESSAGES" / "django.po")}
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-obsolete"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    extracted = {
+        (e.msgid, e.msgid_plural) for e in read_po(tmp_path / "locale" / "fr" / "LC_MESSAGES" / "django.po")
+    }
     missing = extracted - set(catalogue("fr"))
     assert not missing, f"run `make messages` and translate: {sorted(missing)[:5]}"

@@ -25,7 +25,12 @@ def test_unknown_section_is_404(student_client, loaded_banks):
 def test_signup_logs_the_new_student_in(client, db):
     response = client.post(
         reverse("signup"),
-        {"username": "nouvelle", "email": "", "password1": "un-long-mot-de-passe-42", "password2": "un-long-mot-de-passe-42"},
+        {
+            "username": "nouvelle",
+            "email": "",
+            "password1": "un-long-mot-de-passe-42",
+            "password2": "un-long-mot-de-passe-42",
+        },
     )
     assert response.status_code == 302 and response.url == reverse("home")
     assert User.objects.filter(username="nouvelle").exists()
@@ -49,7 +54,11 @@ def test_login_and_logout(client, student):
 def test_password_change(student_client):
     response = student_client.post(
         reverse("password_change"),
-        {"old_password": "pass-word-123", "new_password1": "encore-plus-long-77", "new_password2": "encore-plus-long-77"},
+        {
+            "old_password": "pass-word-123",
+            "new_password1": "encore-plus-long-77",
+            "new_password2": "encore-plus-long-77",
+        },
     )
     assert response.status_code == 302
 
@@ -73,5 +82,9 @@ def test_every_model_is_in_the_admin():
     from django.apps import apps
     from django.contrib import admin
 
-    ours = [m for m in apps.get_models() if m._meta.app_label in {"course", "quizzes"} and not m._meta.auto_created]
+    ours = [
+        m
+        for m in apps.get_models()
+        if m._meta.app_label in {"course", "quizzes"} and not m._meta.auto_created
+    ]
     assert [m.__name__ for m in ours if not admin.site.is_registered(m)] == []

@@ -62,7 +62,14 @@ format: $(VENV)/.installed-dev ## Fix what ruff can fix and format the code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: $(VENV)/.installed-dev ## Measure speed at school scale (writes bench/results.md and .json)
+# Locust, the load generator, in a virtualenv of its own (gevent patches the standard library).
+LOCUST_VENV := bench/.venv-locust
+$(LOCUST_VENV)/.installed: bench/requirements-locust.txt | $(VENV)/bin/python
+	$(PY) -m venv --clear $(LOCUST_VENV)
+	$(LOCUST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements-locust.txt
+	@touch $@
+
+bench: $(VENV)/.installed-dev $(LOCUST_VENV)/.installed ## Measure speed at school scale, load test with Locust (writes bench/results.md and .json)
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 BACKUP ?= backups/rappel-$(shell date +%Y%m%d-%H%M%S).jsonl.gz

@@ -30,17 +30,29 @@ CASES: list[tuple[list[str], str]] = [
     (["kubectl get pods -n kube-system"], "kubectl get pods --namespaces kube-system"),
     (["kubectl get all -A", "kubectl get all --all-namespaces -o wide"], "kubectl get all"),
     (["kubectl describe node/k3s-server"], "kubectl describe no k3s-agent"),
-    (["kubectl run nginx-pod --image nginx:latest"],
-     "kubectl run --image=nginx nginx-pod --dry-run=client -o yaml"),
-    (["kubectl config set-context --current --namespace=formation"],
-     "kubectl config set-context --namespace formation --current"),
+    (
+        ["kubectl run nginx-pod --image nginx:latest"],
+        "kubectl run --image=nginx nginx-pod --dry-run=client -o yaml",
+    ),
+    (
+        ["kubectl config set-context --current --namespace=formation"],
+        "kubectl config set-context --namespace formation --current",
+    ),
     (["kubectl explain pod.spec.containers"], "kubectl explain po.spec.containers"),
     (["kubectl --kubeconfig=/etc/rancher/k3s/k3s.yaml get pods"], "sudo k3s kubectl get pods"),
     (["docker ps -a"], "docker container list --all"),
-    (['docker commit -m "Ajout de curl" web monimage:v2'],
-     "docker container commit --message 'Ajout' web monimage"),
-    (["docker run -it --rm ubuntu bash", "docker run -ti --rm ubuntu:22.04 bash", "docker run --rm ubuntu"],
-     "docker container run -e A=1 -p 8080:80 -v data:/data --name web -d nginx"),
+    (
+        ['docker commit -m "Ajout de curl" web monimage:v2'],
+        "docker container commit --message 'Ajout' web monimage",
+    ),
+    (
+        [
+            "docker run -it --rm ubuntu bash",
+            "docker run -ti --rm ubuntu:22.04 bash",
+            "docker run --rm ubuntu",
+        ],
+        "docker container run -e A=1 -p 8080:80 -v data:/data --name web -d nginx",
+    ),
     (["kubectl get po,svc"], "kubectl get services,pods,deployments -l app=web -w"),
 ]
 

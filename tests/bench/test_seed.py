@@ -11,13 +11,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
+from bench.management.commands import seed_school
 from classes.models import Cohort
 from quizzes import kinds
-from review import scheduling
-from bench.management.commands import seed_school
 from quizzes.models import Answer, Attempt, Question, Quiz
-from review.models import Card, Review, ReviewDay
+from review import scheduling
 from review.cards import card_state
+from review.models import Card, Review, ReviewDay
 from review.scheduling import CardState
 
 SCALE = 0.005
@@ -87,7 +87,9 @@ def _state(data: dict) -> CardState:
 @pytest.fixture
 def school(loaded_banks):
     out = io.StringIO()
-    call_command(seed_school.Command(), scale=SCALE, seed=3, questions=QUESTIONS, stdout=out, stderr=io.StringIO())
+    call_command(
+        seed_school.Command(), scale=SCALE, seed=3, questions=QUESTIONS, stdout=out, stderr=io.StringIO()
+    )
     return seed_school.plan_for(SCALE, questions=QUESTIONS), out.getvalue()
 
 
@@ -174,8 +176,11 @@ def test_the_seeded_daily_rollup_is_the_one_the_review_log_gives(school):
     from review.cards import review_days_rebuild
 
     def rows():
-        return list(ReviewDay.objects.order_by("student_id", "day").values_list(
-            "student_id", "day", "reviews", "new_cards", "recall_reviews", "recall_passed", "duration_ms"))
+        return list(
+            ReviewDay.objects.order_by("student_id", "day").values_list(
+                "student_id", "day", "reviews", "new_cards", "recall_reviews", "recall_passed", "duration_ms"
+            )
+        )
 
     seeded = rows()
     assert sum(r[2] for r in seeded) == Review.objects.count() > 0

@@ -44,12 +44,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import escape
 
+from classes.models import Assignment, Cohort, Enrolment
 from course.markdown import render
 from course.models import Course, Section
-from classes.models import Assignment, Cohort, Enrolment
 from quizzes import kinds
-from review import cards as review, scheduling
 from quizzes.models import Answer, Attempt, Question, Quiz, QuizItem, Revision
+from review import cards as review
+from review import scheduling
 from review.models import Card, Review, ReviewDay, ReviewSettings
 from review.scheduling import CardState
 
@@ -337,8 +338,17 @@ class Times:
 
 #: The Card columns written by the raw inserts (seeding here, and the bench's own cards).
 CARD_COLUMNS = [
-    "student", "question", "state", "step", "stability", "difficulty", "due", "last_review", "source",
-    "version", "created_at",
+    "student",
+    "question",
+    "state",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "source",
+    "version",
+    "created_at",
 ]
 
 
@@ -1069,7 +1079,7 @@ class Seeder:
         ]
         iso = times.iso
         rand = self.rng.random
-        utc_at = functools.partial(dt.datetime.fromtimestamp, tz=dt.timezone.utc)
+        utc_at = functools.partial(dt.datetime.fromtimestamp, tz=dt.UTC)
         chunk = 50_000
         log = []  # what the daily rollup needs of each review of a batch
         zone_of, default = review.review_zones()
@@ -1091,7 +1101,8 @@ class Seeder:
                     after = f'{step.head}{iso(created + step.due)}{step.middle}{iso(ts)}"}}'
                     graded = self.graded[question]
                     duration = 2000 + int(rand() * 40000)
-                    log.append((student, utc_at(ts), step.rating, duration, path[k - 1].state if k else 1, k or None))
+                    previous_state = path[k - 1].state if k else 1
+                    log.append((student, utc_at(ts), step.rating, duration, previous_state, k or None))
                     batch.append(
                         (
                             ids[(student, question)],
@@ -1131,7 +1142,8 @@ class Seeder:
         columns = ["student", "day", "reviews", "new_cards", "recall_reviews", "recall_passed", "duration_ms"]
         progress = self.stage("review days", len(totals))
         with transaction.atomic():
-            raw_insert(ReviewDay, columns, ((s, d.isoformat(), *(row[c] for c in columns[2:])) for (s, d), row in totals.items()))
+            rows = ((s, d.isoformat(), *(row[c] for c in columns[2:])) for (s, d), row in totals.items())
+            raw_insert(ReviewDay, columns, rows)
         progress.update(len(totals))
         progress.done()
         self.school.counts["review_days"] = len(totals)

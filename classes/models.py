@@ -6,12 +6,11 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from course.models import Course
-from quizzes.models import Attempt
 
 
 def new_join_code() -> str:
@@ -75,14 +74,11 @@ class Enrolment(models.Model):
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
     def for_student_home(self, student) -> AssignmentQuerySet:
         """The work assigned to the student's cohorts, by due date, as the student's home lists
-        it: with its cohort, its quiz and the quiz's section (but its study notes), and
-        `done_at`, when the student first finished that quiz (None if not yet)."""
-        finished = Attempt.objects.filter(student=student, quiz=OuterRef("quiz"), finished_at__isnull=False)
+        it: with its cohort, its quiz and the quiz's section (but its study notes)."""
         return (
             self.filter(cohort__enrolments__student=student)
             .select_related("cohort", "quiz__section")
             .defer("quiz__section__notes", "quiz__section__notes_html")
-            .annotate(done_at=Subquery(finished.order_by("finished_at").values("finished_at")[:1]))
             .order_by("due_at", "pk")
         )
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from classes import cohorts
 from classes.forms import JoinForm, SignupForm
 from classes.models import Assignment
-from quizzes.models import Quiz
+from quizzes import attempts
 
 
 @require_http_methods(["GET", "POST"])
@@ -59,10 +59,13 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The student's quizzes beside the work their trainers assigned."""
-    context = {
-        "quizzes": Quiz.objects.for_student(request.user),
-        "assignments": Assignment.objects.for_student_home(request.user),
-        "now": timezone.now(),
-    }
+    """The student's quizzes beside the work their trainers assigned, each assignment with
+    `done_at`, when the student first finished its quiz."""
+    quizzes, figures = attempts.student_quizzes(request.user)
+    assignments = list(Assignment.objects.for_student_home(request.user))
+    for assignment in assignments:
+        assignment.done_at = (
+            figures[assignment.quiz_id].first_finished if assignment.quiz_id in figures else None
+        )
+    context = {"quizzes": quizzes, "assignments": assignments, "now": timezone.now()}
     return render(request, "classes/home.html", context)

@@ -7,8 +7,9 @@ form or two tabs cannot answer the same question twice or finish an attempt twic
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
@@ -70,6 +71,63 @@ def attempt_start(*, student, quiz: Quiz) -> Attempt:
         return Attempt.objects.create(
             student=student, quiz=quiz, question_ids=question_ids, seed=secrets.randbelow(2**31)
         )
+
+
+@dataclass
+class QuizFigures:
+    """A student's figures on one quiz, as the home and the quiz page show them."""
+
+    best_score: float | None = None
+    last_score: float | None = None  # of the attempt finished last
+    first_finished: datetime | None = None
+    last_finished: datetime | None = None
+    attempt_count: int = 0  # finished attempts
+    open_attempt: int | None = None  # the pk of the unfinished attempt started last
+
+
+def quiz_figures(
+    attempts: Iterable[tuple[int, int, float | None, datetime, datetime | None]],
+) -> dict[int, QuizFigures]:
+    """Fold a student's attempts, given as (quiz id, pk, score, started_at, finished_at), into
+    their figures on each quiz. Of two attempts finished at the same time, the last score is that
+    of the one started first (then of the smaller pk); the open attempt is the unfinished one
+    started last (then the larger pk)."""
+    figures: dict[int, QuizFigures] = {}
+    last: dict[int, tuple] = {}  # the ordering key of the attempt whose score is the last one
+    opened: dict[int, tuple] = {}
+    for quiz_id, pk, score, started_at, finished_at in attempts:
+        quiz = figures.setdefault(quiz_id, QuizFigures())
+        if finished_at is None:
+            if quiz_id not in opened or (started_at, pk) > opened[quiz_id]:
+                quiz.open_attempt, opened[quiz_id] = pk, (started_at, pk)
+            continue
+        quiz.attempt_count += 1
+        if score is not None and (quiz.best_score is None or score > quiz.best_score):
+            quiz.best_score = score
+        if quiz.first_finished is None or finished_at < quiz.first_finished:
+            quiz.first_finished = finished_at
+        key = (finished_at, -started_at.timestamp(), -pk)
+        if quiz_id not in last or key > last[quiz_id]:
+            quiz.last_score, quiz.last_finished, last[quiz_id] = score, finished_at, key
+    return figures
+
+
+def student_quizzes(student, *, slug: str | None = None) -> tuple[list[Quiz], dict[int, QuizFigures]]:
+    """The quizzes the student can take (or the one of `slug`), in order, each with
+    `question_count` and the student's `QuizFigures` as attributes; and the figures on every quiz
+    the student has attempted, by quiz id (those without questions too). Two queries: the
+    quizzes, and the student's attempts (tens, at most hundreds), folded by `quiz_figures`.
+    """
+    quizzes = Quiz.objects.listed()
+    own = Attempt.objects.filter(student=student)
+    if slug is not None:
+        quizzes, own = quizzes.filter(slug=slug), own.filter(quiz__slug=slug)
+    figures = quiz_figures(own.order_by().values_list("quiz_id", "pk", "score", "started_at", "finished_at"))
+    listed = list(quizzes)
+    for quiz in listed:
+        for name, value in asdict(figures.get(quiz.pk, QuizFigures())).items():
+            setattr(quiz, name, value)
+    return listed, figures
 
 
 def answered_count(attempt: Attempt) -> int:

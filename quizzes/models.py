@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -93,35 +93,13 @@ class Revision(models.Model):
 
 
 class QuizQuerySet(models.QuerySet["Quiz"]):
-    def for_student(self, student) -> QuizQuerySet:
-        """The quizzes a student can take (those with questions), in order, as the home and the
-        quiz page show them: with their section (but its study notes), `question_count`, and the
-        student's figures, worked out by the database from the attempt index (a student may have
-        hundreds of attempts):
-
-        - `best_score` and `last_score` (that of the attempt finished last; of two finished at
-          the same time, the one started first), None before a finished attempt;
-        - `last_finished`, when that was, and `attempt_count`, the finished attempts;
-        - `open_attempt`, the pk of the unfinished attempt started last, or None.
-        """
-        own = Attempt.objects.filter(student=student, quiz=OuterRef("pk"))
-        finished = own.filter(finished_at__isnull=False)
-        items = QuizItem.objects.filter(quiz=OuterRef("pk"))
+    def listed(self) -> QuizQuerySet:
+        """The quizzes students can take (those with questions), in order, as the home and the
+        quiz page list them: with their section (but its study notes) and `question_count`."""
         return (
             self.select_related("section")
             .defer("section__notes", "section__notes_html")
-            .annotate(
-                question_count=_aggregate(items, "quiz", Count("pk")),
-                best_score=_aggregate(finished, "quiz", Max("score")),
-                last_finished=_aggregate(finished, "quiz", Max("finished_at")),
-                attempt_count=Coalesce(_aggregate(finished, "quiz", Count("pk")), 0),
-                last_score=Subquery(
-                    finished.order_by("-finished_at", "started_at", "pk").values("score")[:1]
-                ),
-                open_attempt=Subquery(
-                    own.filter(finished_at__isnull=True).order_by("-started_at", "-pk").values("pk")[:1]
-                ),
-            )
+            .annotate(question_count=Count("items"))
             .filter(question_count__gt=0)
         )
 

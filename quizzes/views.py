@@ -24,7 +24,10 @@ class HtmxHttpRequest(HttpRequest):
 @require_GET
 @login_required
 def quiz_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    quiz = get_object_or_404(Quiz.objects.for_student(request.user), slug=slug)
+    quizzes, _figures = attempts.student_quizzes(request.user, slug=slug)
+    quiz = quizzes[0] if quizzes else None
+    if quiz is None:
+        raise Http404("No such quiz.")
     return render(request, "quizzes/quiz_detail.html", {"quiz": quiz})
 
 

@@ -275,7 +275,7 @@ def test_each_assignment_says_whether_it_is_done_late_overdue_not_open_yet_or_to
 
 
 @pytest.mark.parametrize("rows", [1, 20])
-def test_home_shows_when_assigned_work_was_first_done_in_four_queries(
+def test_home_shows_when_assigned_work_was_first_done_in_five_queries(
     student_client, loaded_banks, student, trainer, cohort_factory, django_assert_num_queries, rows
 ):
     cohort = cohort_factory(trainer=trainer, students=[student])
@@ -286,9 +286,10 @@ def test_home_shows_when_assigned_work_was_first_done_in_four_queries(
         cohort.assignments.create(quiz=quiz, opens_at="2026-01-01T08:00:00Z", due_at="2026-01-02T08:00:00Z")
         for finished_at in ("2026-01-03T10:00:00Z", "2026-01-01T10:00:00Z"):  # late, then on time
             finished(student, quiz, score=0.5, at=finished_at)
-    # session, user, the quizzes (+their sections, question counts and the student's figures), the
-    # assignments (+cohort, quiz, its section and when the student first finished the quiz)
-    with django_assert_num_queries(4):
+    # session, user, the quizzes (+their sections and question counts), the student's attempts
+    # (folded into their figures and when they first finished each quiz), the assignments
+    # (+cohort, quiz and its section)
+    with django_assert_num_queries(5):
         html = student_client.get(reverse("home")).content.decode()
     assigned = html[html.index('<ul class="assigned">') : html.index("</ul>")]
     assert assigned.count("✓ fait") == rows + 1 and "fait en retard" not in assigned

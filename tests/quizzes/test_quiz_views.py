@@ -303,7 +303,7 @@ def test_a_section_quizs_question_page_gets_the_section_with_the_attempt(
 
 
 @pytest.mark.parametrize("attempts", [1, 30])
-def test_the_quiz_page_takes_three_queries_whatever_the_attempts(
+def test_the_quiz_page_takes_four_queries_whatever_the_attempts(
     student_client, loaded_banks, student, django_assert_num_queries, attempts
 ):
     alpha = Quiz.objects.get(slug="alpha")
@@ -316,8 +316,8 @@ def test_the_quiz_page_takes_three_queries_whatever_the_attempts(
             score=day / 100,
             finished_at=f"2026-01-{day:02d}T10:00:00Z",
         )
-    # session, user, the quiz (+its section, its question count and the student's figures)
-    with django_assert_num_queries(3):
+    # session, user, the quiz (+its section and question count), the student's attempts at it
+    with django_assert_num_queries(4):
         page = student_client.get(reverse("quizzes:quiz-detail", args=["alpha"]))
     quiz = page.context["quiz"]
     assert (quiz.question_count, quiz.attempt_count, quiz.best_score, quiz.last_score) == (

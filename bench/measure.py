@@ -564,7 +564,7 @@ def heatmap_variants(
                 Question.objects.filter(pk__in=ids[index :: len(sections)]).update(section=section)
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE quizzes_question")
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(Question._meta.db_table)}")
             existing = Card.objects.filter(student__enrolments__cohort=cohort).count()
             bench.page(
                 "heatmap, 24 sections",
@@ -623,7 +623,7 @@ def heatmap_variants(
             )
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE quizzes_card")
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(Card._meta.db_table)}")
             dense = Card.objects.filter(student__enrolments__cohort=cohort).count()
             bench.page(
                 "heatmap, 24 sections, dense class",

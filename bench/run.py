@@ -391,10 +391,18 @@ def _summary(runs: list[dict]) -> list[str]:
                     if check
                     else ""
                 )
-                lines.append(
-                    f"  - **students active at once with {derived['think_seconds']:g} s think time: "
-                    f"{derived['students']:,}**{checked} (how: see Load test)"
-                )
+                held = load.get("students_held")
+                if held is not None:  # the figure is the largest check that held
+                    lines.append(
+                        f"  - **students active at once with {derived['think_seconds']:g} s think time: "
+                        f"{held:,}**{checked}; Little's law at the best step's rate gives a ceiling of "
+                        f"{derived['students']:,} (how: see Load test)"
+                    )
+                else:
+                    lines.append(
+                        f"  - students active at once with {derived['think_seconds']:g} s think time: "
+                        f"{derived['students']:,} by Little's law{checked} (how: see Load test)"
+                    )
     growing = []
     for db in sorted({r["db"] for r in runs}):
         counts: dict[str, set] = {}
@@ -586,7 +594,9 @@ def _load_section(loaded: list[dict], r8: dict) -> list[str]:
             (f"capacity{' ← at target' if s['label'] == load['at_target'] else ''}", s)
             for s in load["capacity"]
         ]
-        rows += [("students thinking", load.get("check")), ("baseline view", load.get("baseline"))]
+        checks = load.get("checks") or ([load["check"]] if load.get("check") else [])
+        rows += [("students thinking", check) for check in checks]
+        rows += [("baseline view", load.get("baseline"))]
         for name, data in rows:
             if not data:
                 continue
@@ -608,7 +618,7 @@ def _load_section(loaded: list[dict], r8: dict) -> list[str]:
             continue
         check = load.get("check")
         lines.append(
-            f"- {run['db']} {run['scale']:g}: **{derived['students']:,} students**. At target the server "
+            f"- {run['db']} {run['scale']:g}: ceiling {derived['students']:,} students. At target the server "
             f"gave {derived['requests_per_second']} req/s; one action took {derived['requests_per_action']} "
             "requests on average (counted in the run: requests ÷ actions), so "
             f"{derived['actions_per_second']} actions/s. A student thinking {derived['think_seconds']:g} s "
@@ -617,7 +627,8 @@ def _load_section(loaded: list[dict], r8: dict) -> list[str]:
             f"action every {derived['think_seconds'] + derived['response_seconds_per_action']:.2f} s; by "
             f"Little's law {derived['actions_per_second']} × "
             f"{derived['think_seconds'] + derived['response_seconds_per_action']:.2f} = "
-            f"{derived['students']:,} students at once."
+            f"{derived['students']:,} students at once: a ceiling, the server then being as busy as in "
+            "that step."
             + (
                 f" Checked: {check['users']} students"
                 + (
@@ -627,7 +638,13 @@ def _load_section(loaded: list[dict], r8: dict) -> list[str]:
                 )
                 + f" thinking {check['think_seconds']:g} s (uniform {check['think_seconds'] / 2:g}–"
                 f"{check['think_seconds'] * 1.5:g} s) gave {check['total']['rps']} req/s, p95 "
-                f"{_num(check['total']['p95_ms'])} ms, {check['errors']} errors."
+                f"{_num(check['total']['p95_ms'])} ms, {check['errors']} errors"
+                + (
+                    f" (after {len(load.get('checks', []))} checks, each with a quarter fewer students"
+                    " than the one before while p95 missed the target)."
+                    if len(load.get("checks", [])) > 1
+                    else "."
+                )
                 if check
                 else ""
             )

@@ -128,8 +128,9 @@ def next_card(
     since: dt.datetime | None = None,
 ) -> Queue:
     """The next card to study, with what is left for today and, given `since`, the reviews from
-    then on. Three queries (the day's figures so far, the counts left, the card), one more
-    given `since` (the reviews since), one more when no card is left (when the next is due)."""
+    then on. Three queries: the day's figures so far, the counts left, and the card (the first
+    due one, else the first new one: the counts say which read can find it); one more given
+    `since` (the reviews since), one more when no card is left (when the next is due)."""
     now = now or timezone.now()
     prefs = prefs or settings_for(student)
     day = scheduling.review_day(now, prefs.time_zone)
@@ -138,9 +139,14 @@ def next_card(
     review_room = max(0, prefs.max_reviews_per_day - done["reviews"])
     new_room = max(0, prefs.new_per_day - done["new"])
     left = Card.objects.due_counts(student=student, now=now, day_end=end)
-    card = Card.objects.for_review_queue(
-        student=student, now=now, day_end=end, reviews_allowed=review_room > 0, new_allowed=new_room > 0
-    ).first()
+    # The counts say which of the two reads can find a card: only those are made.
+    card = None
+    if left["learning"] or (left["review"] and review_room > 0):
+        card = Card.objects.due_for_review(
+            student=student, now=now, day_end=end, reviews_allowed=review_room > 0
+        ).first()
+    if card is None and left["new"] and new_room > 0:
+        card = Card.objects.new_for_review(student=student).first()
     return Queue(
         card=card,
         due_left=left["learning"] + min(left["review"], review_room),

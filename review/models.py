@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Avg, Case, Count, F, Max, Min, Q, Sum, Value, When
+from django.db.models import Avg, Count, Max, Min, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from quizzes.models import Question, Revision
@@ -47,32 +47,23 @@ class CardQuerySet(models.QuerySet):
         """With what a review page shows of a card: its question, section and current revision."""
         return self.select_related("question__section", "question__current_revision").defer(*UNSHOWN)
 
-    def for_review_queue(
-        self, *, student, now: dt.datetime, day_end: dt.datetime, reviews_allowed: bool, new_allowed: bool
+    def due_for_review(
+        self, *, student, now: dt.datetime, day_end: dt.datetime, reviews_allowed: bool
     ) -> CardQuerySet:
-        """The cards the review page may show now, in the order it shows them.
+        """The due cards the review page may show now, the longest due first: learning ones due
+        now, and review ones due before the day ends while `reviews_allowed` (the day's maximum
+        is not reached). Read in due order from the (student, due) index."""
+        shown = learning_due(now) | review_due(day_end) if reviews_allowed else learning_due(now)
+        return self.of_active_questions(student).filter(shown).for_review_page().order_by("due", "pk")
 
-        Due cards first, the longest due first: learning ones due now, review ones due before the
-        day ends (while `reviews_allowed`: the day's maximum is not reached). Then, while
-        `new_allowed` (the day has room for a new card), new cards: missed in a quiz first, then
-        in the order they were added.
-        """
-        shown = learning_due(now)
-        if reviews_allowed:
-            shown |= review_due(day_end)
-        if new_allowed:
-            shown |= NEW
+    def new_for_review(self, *, student) -> CardQuerySet:
+        """The new cards in the order the review page introduces them, once no card is due:
+        missed in a quiz first, then in the order they were added."""
         return (
             self.of_active_questions(student)
-            .filter(shown)
+            .filter(NEW)
             .for_review_page()
-            .order_by(
-                Case(When(NEW, then=Value(1)), default=Value(0)),  # due cards, then new ones
-                Case(When(STUDIED, then=F("due"))),  # due cards by due time
-                Case(When(NEW, then=F("source"))),  # new cards: missed ones first, then
-                Case(When(NEW, then=F("created_at"))),  # in the order added
-                "pk",
-            )
+            .order_by("source", "created_at", "pk")
         )
 
     def due_counts(self, *, student, now: dt.datetime, day_end: dt.datetime) -> dict[str, int]:

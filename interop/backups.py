@@ -34,6 +34,7 @@ ORDER = [
     "classes.assignment",
     "quizzes.attempt",
     "quizzes.answer",
+    "quizzes.answerregrade",
     "review.reviewsettings",
     "review.card",
     "review.review",

@@ -3,7 +3,8 @@
 Editors (group `editors`, staff) edit questions with a form fitted to each kind, preview Markdown
 as they type and the whole question as a student sees it, read the revision history, import a
 YAML bank after a dry run, and export a selection. Saving changed content makes a new revision;
-a question that has answers can be deactivated, never deleted.
+a question that has answers can be deactivated, never deleted. After correcting a key, an editor
+regrades the question's past answers against it, again after a dry run (`quizzes.regrade`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Avg, Count
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
@@ -26,9 +29,9 @@ from django.utils.translation import gettext_lazy
 
 from course.markdown import render as render_markdown
 from course.models import Section
-from quizzes import banks, kinds, revisions
+from quizzes import banks, kinds, regrade, revisions
 from quizzes.admin_forms import QuestionForm
-from quizzes.models import Answer, Attempt, Question, Quiz, QuizItem, Revision
+from quizzes.models import Answer, AnswerRegrade, Attempt, Question, Quiz, QuizItem, Revision
 
 IMPORT_SALT = "rappel.admin.import"
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -239,6 +242,11 @@ class QuestionAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.revisions_view),
                 name="quizzes_question_revisions",
             ),
+            path(
+                "<int:pk>/regrade/",
+                self.admin_site.admin_view(self.regrade_view),
+                name="quizzes_question_regrade",
+            ),
         ]
         return own + super().get_urls()
 
@@ -306,6 +314,43 @@ class QuestionAdmin(admin.ModelAdmin):
             },
         )
 
+    def regrade_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Regrade the question's past answers against its current revision: a dry run (how many
+        answers and attempts change, old -> new score by student), then, on a POST of the
+        revision the dry run was made with, the regrade, logged in the question's history."""
+        question = get_object_or_404(Question.objects.select_related("current_revision"), pk=pk)
+        if not self.has_change_permission(request, question):
+            raise PermissionDenied
+        url = reverse("admin:quizzes_question_regrade", args=[question.pk])
+        if request.method == "POST":
+            with transaction.atomic():
+                # Locked here, so that the key the editor checked is the one graded against.
+                locked = Question.objects.select_for_update().get(pk=question.pk)
+                if request.POST.get("revision") != str(locked.current_revision_id):
+                    messages.warning(request, REGRADE_OUTDATED)
+                    return redirect(url)
+                report = regrade.answers_regrade(question=locked, user=request.user, dry_run=False)
+                if report.applied:
+                    self.log_change(request, locked, _regrade_summary(report))
+            if report.applied:
+                messages.success(request, _regrade_summary(report))
+            else:
+                messages.info(request, REGRADE_NOTHING)
+            return redirect("admin:quizzes_question_change", question.pk)
+        report = regrade.answers_regrade(question=question, user=request.user, dry_run=True)
+        return TemplateResponse(
+            request,
+            "admin/quizzes/question/regrade.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": question,
+                "question": question,
+                "report": report,
+                "title": _("Regrade the past answers to %(uid)s") % {"uid": question.uid},
+            },
+        )
+
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Upload a YAML bank: a dry run lists new, changed (with a diff), unchanged and invalid
         questions; nothing is written until the editor confirms, then the import is atomic."""
@@ -363,6 +408,24 @@ class QuestionAdmin(admin.ModelAdmin):
             status = 400 if form.errors or context.get("problems") else 200
             return TemplateResponse(request, "admin/quizzes/question/import.html", context, status=status)
         return TemplateResponse(request, "admin/quizzes/question/import.html", context)
+
+
+REGRADE_OUTDATED = gettext_lazy(
+    "The question changed since this dry run: check the new one before you confirm."
+)
+REGRADE_NOTHING = gettext_lazy("Nothing to regrade: every answer is graded against the current revision.")
+
+
+def _regrade_summary(report: regrade.RegradeReport) -> str:
+    return _(
+        "Past answers regraded against r%(revision)s. Answers with a new score: %(rescored)d; "
+        "attempts with a new score: %(attempts)d; answers changed in all: %(changed)d."
+    ) % {
+        "revision": report.revision_number,
+        "rescored": len(report.rescored),
+        "attempts": report.attempts_rescored,
+        "changed": len(report.changes),
+    }
 
 
 class _bank_file:
@@ -436,6 +499,51 @@ class AnswerAdmin(admin.ModelAdmin):
     list_filter = ("correct", "question__section")
     list_select_related = ("attempt__student", "attempt__quiz", "question", "revision")
     raw_id_fields = ("attempt", "question", "revision")
+
+
+@admin.register(AnswerRegrade)
+class AnswerRegradeAdmin(admin.ModelAdmin):
+    """The history of regrades: what each one replaced. Read only: it is written by a regrade."""
+
+    list_display = (
+        "regraded_at",
+        "question",
+        "student",
+        "old_revision",
+        "new_revision",
+        "old_score",
+        "new_score",
+        "old_attempt_score",
+        "new_attempt_score",
+        "regraded_by",
+    )
+    list_select_related = (
+        "answer__question",
+        "answer__attempt__student",
+        "old_revision",
+        "new_revision",
+        "regraded_by",
+    )
+    search_fields = ("answer__question__uid", "answer__attempt__student__username")
+    date_hierarchy = "regraded_at"
+    readonly_fields = [f.name for f in AnswerRegrade._meta.fields]
+
+    @admin.display(description=gettext_lazy("question"), ordering="answer__question__uid")
+    def question(self, obj: AnswerRegrade) -> str:
+        return obj.answer.question.uid
+
+    @admin.display(description=gettext_lazy("student"), ordering="answer__attempt__student__username")
+    def student(self, obj: AnswerRegrade) -> str:
+        return obj.answer.attempt.student.get_username()
+
+    def has_add_permission(self, request) -> bool:
+        return False  # rows come from a regrade
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a history is not edited
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(QuizItem)

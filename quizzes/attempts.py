@@ -42,9 +42,21 @@ class NoSuchQuestion(AttemptError):
     status = 404
 
 
+class StaleRevision(AttemptError):
+    """The form was shown with a revision of the question that is no longer the current one: the
+    answer is not taken, the question is shown again as it reads now (422, as for a response
+    that cannot be graded: htmx swaps it in place)."""
+
+    status = 422
+
+
 ATTEMPT_FINISHED = _("This attempt is finished: its answers can no longer change.")
 NOT_CURRENT = _("This is not the question to answer now.")
-STALE_REVISION = _("This form does not match the question shown. Reload the page and answer again.")
+STALE_REVISION = _(
+    "This question was corrected after it was shown to you. Here it is as it reads now: please answer "
+    "it again."
+)
+FOREIGN_REVISION = _("This form does not match the question shown. Reload the page and answer again.")
 NOT_ALL_ANSWERED = _("Answer every question before finishing.")
 EMPTY_QUIZ = _("This quiz has no questions yet.")
 
@@ -193,11 +205,13 @@ def answer_submit(
 
     The student's attempt `attempt_id` is read here, locked to the end of the transaction
     (`Attempt.DoesNotExist` when it is not theirs; SQLite has no row locks, but its write
-    transactions run one at a time). The answer is graded against the revision the form was
-    shown with (`revision_id`), if it is one of the question's. Returns the question with its
-    answer, the first one for a double submit. Four queries for a new answer: the attempt, the
-    question as `question_view` reads it (two), the insert; one more when the form was shown
-    with a revision that is no longer the current one.
+    transactions run one at a time). The answer is graded against the question's current
+    revision only, which the form must have been shown with (`revision_id`): a form shown
+    before the question was corrected raises `StaleRevision`, and one naming no revision of the
+    question `AttemptError`; nothing is saved. Returns the question with its answer, the first
+    one for a double submit. Four queries for a new answer: the attempt, the question as
+    `question_view` reads it (two), the insert; a stale form costs one more to tell it from a
+    tampered one.
     """
     with transaction.atomic():
         locked = Attempt.objects.visible_to(student).select_for_update().get(pk=attempt_id)
@@ -212,9 +226,7 @@ def answer_submit(
             return QuestionView(locked, position, question, answer.revision, answer, question.answered)
         if position != question.answered:
             raise AttemptError(NOT_CURRENT)
-        revision = _revision_shown(question, _pk(revision_id))
-        if revision is None:
-            raise AttemptError(STALE_REVISION)
+        revision = _revision_current(question, _pk(revision_id))
         kind = kinds.get(question.kind)
         response = kind.parse_response(revision.spec, form)
         verdict = kind.grade(spec=revision.spec, response=response)
@@ -231,12 +243,16 @@ def answer_submit(
     return QuestionView(locked, position, question, revision, answer, question.answered + 1)
 
 
-def _revision_shown(question: Question, revision_id: int) -> Revision | None:
-    """The question's revision `revision_id` (that of the form answered), or None when it is not
-    one of the question's. Nearly always the current one, read with the question already."""
-    if revision_id == question.current_revision_id:
+def _revision_current(question: Question, revision_id: int) -> Revision:
+    """The question's current revision, read with the question already, when the form answered
+    was shown with it (`revision_id`). An earlier revision of the question raises
+    `StaleRevision`: grading against a key since corrected would store a verdict the editor has
+    withdrawn. Any other id (none, another question's) raises `AttemptError`."""
+    if revision_id and revision_id == question.current_revision_id:
         return question.current_revision
-    return question.revisions.filter(pk=revision_id).first()
+    if revision_id and question.revisions.filter(pk=revision_id).exists():
+        raise StaleRevision(STALE_REVISION)
+    raise AttemptError(FOREIGN_REVISION)
 
 
 def _pk(value: str | int | None) -> int:
@@ -246,6 +262,12 @@ def _pk(value: str | int | None) -> int:
     except (TypeError, ValueError):
         return 0
     return pk if 0 < pk < 2**63 else 0
+
+
+def attempt_score(*, points: float | None, total: int) -> float:
+    """An attempt's score: the sum of its answers' scores over its number of questions, 0..1,
+    rounded to 4 places. Used when it is finished and when a regrade changes one of its answers."""
+    return round((points or 0.0) / total, 4)
 
 
 def attempt_finish(*, attempt: Attempt | QuerySet[Attempt]) -> Attempt:
@@ -262,7 +284,7 @@ def attempt_finish(*, attempt: Attempt | QuerySet[Attempt]) -> Attempt:
         totals = locked.answers.aggregate(n=Count("pk"), points=Sum("score"))
         if totals["n"] < locked.total:
             raise AttemptError(NOT_ALL_ANSWERED)
-        locked.score = round((totals["points"] or 0.0) / locked.total, 4)
+        locked.score = attempt_score(points=totals["points"], total=locked.total)
         locked.finished_at = timezone.now()
         locked.save(update_fields=["score", "finished_at"])
         # In the same transaction: the review app turns the missed questions into cards.

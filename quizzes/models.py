@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from course.models import Section
@@ -196,8 +197,30 @@ class Attempt(models.Model):
         return self.finished_at - self.started_at if self.finished_at else None
 
 
+class AnswerQuerySet(models.QuerySet["Answer"]):
+    def for_regrade(self, question: Question) -> AnswerQuerySet:
+        """Every answer to `question` as the regrade (`quizzes.regrade`) reads it: with its
+        attempt and student, `revision_number`, the number of the revision it was graded
+        against, and `other_points`, the sum of the scores of its attempt's other answers (0 when
+        there are none), from which the attempt's score is worked out again. By student, then
+        attempt. One query."""
+        others = Answer.objects.filter(attempt=OuterRef("attempt")).exclude(question=question)
+        return (
+            self.filter(question=question)
+            .select_related("attempt__student")
+            .annotate(
+                revision_number=F("revision__number"),
+                other_points=Coalesce(
+                    _aggregate(others, "attempt", Sum("score")), Value(0.0), output_field=FloatField()
+                ),
+            )
+            .order_by("attempt__student__username", "attempt__started_at", "pk")
+        )
+
+
 class Answer(models.Model):
-    """A graded response to one question of an attempt, against the revision that was shown."""
+    """A graded response to one question of an attempt, against the revision that was shown,
+    or, once the question is regraded (`quizzes.regrade`), against the revision current then."""
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
@@ -211,6 +234,8 @@ class Answer(models.Model):
     # `kinds.picked_json(response)`, kept by a pre_save signal (quizzes.signals), so that item
     # analysis counts the picks of thousands of answers from an index, not their responses.
     picked = models.TextField(null=True, blank=True, editable=False)
+
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         ordering = ["attempt", "position"]
@@ -229,3 +254,41 @@ class Answer(models.Model):
                 fields=["attempt", "question", "score", "picked", "correct"], name="answer_attempt_covering"
             )
         ]
+
+
+class AnswerRegrade(models.Model):
+    """What one regrade changed in one answer (`quizzes.regrade.answers_regrade`): the answer's
+    revision, verdict and feedback before and after, and its attempt's score. Append-only; the
+    rows of one regrade share `regraded_at`."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="regrades")
+    old_revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="+", verbose_name=_("old revision")
+    )
+    new_revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="+", verbose_name=_("new revision")
+    )
+    old_score = models.FloatField(_("old score"))
+    new_score = models.FloatField(_("new score"))
+    old_correct = models.BooleanField(_("correct before"))
+    new_correct = models.BooleanField(_("correct after"))
+    old_feedback = models.JSONField(default=list, blank=True)
+    old_attempt_score = models.FloatField(_("old attempt score"), null=True, blank=True)
+    new_attempt_score = models.FloatField(_("new attempt score"), null=True, blank=True)
+    regraded_at = models.DateTimeField(_("regraded at"), default=timezone.now)
+    regraded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("regraded by"),
+    )
+
+    class Meta:
+        ordering = ["-regraded_at", "answer"]
+        verbose_name = _("regraded answer")
+        verbose_name_plural = _("regraded answers")
+
+    def __str__(self) -> str:
+        return f"{self.answer_id}: {self.old_score:g} -> {self.new_score:g}"

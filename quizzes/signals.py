@@ -4,13 +4,13 @@ is finished."""
 
 from __future__ import annotations
 
-from django.db.models.signals import post_migrate, pre_save
+from django.db.models.signals import pre_save
 from django.dispatch import Signal, receiver
 
 from quizzes import kinds
 from quizzes.models import Answer
 
-EDITOR_MODELS = ("question", "revision", "quiz", "quizitem")
+EDITOR_MODELS = ("question", "revision", "quiz", "quizitem", "answerregrade")
 
 #: Sent with `attempt=` inside the transaction that finishes an attempt (`attempts.attempt_finish`),
 #: once per attempt: the review app makes cards of the questions it missed. Apps above quizzes
@@ -18,8 +18,9 @@ EDITOR_MODELS = ("question", "revision", "quiz", "quizitem")
 attempt_finished = Signal()
 
 
-@receiver(post_migrate)
 def grant_editor_permissions(sender, app_config=None, using="default", **kwargs) -> None:
+    """After migrate: give the editors group the rights on the bank's models. Connected by
+    `QuizzesConfig.ready`, after auth has connected the receiver that creates those rights."""
     if app_config is None or app_config.label != "quizzes":
         return
     from django.contrib.auth.models import Group, Permission

@@ -98,7 +98,8 @@ def _answer(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:
     """Answer a question: its feedback card for htmx, else a redirect to the question's page.
 
     answer_submit reads the attempt (locked) and returns what the card shows: nothing is read
-    again to render it. A response that cannot be graded shows the question again, with why.
+    again to render it. A response that cannot be graded, or a form shown before the question
+    was corrected, shows the question again (as it reads now), with why: 422, which htmx swaps.
     """
     try:
         view = attempts.answer_submit(
@@ -112,7 +113,7 @@ def _answer(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:
         raise Http404("No such attempt.") from None
     except attempts.NoSuchQuestion:
         raise Http404("No such question in this attempt.") from None
-    except kinds.InvalidResponse as error:
+    except (kinds.InvalidResponse, attempts.StaleRevision) as error:
         view = attempts.question_view(_attempt_for_page(request, pk), number - 1)
         context = _question_context(view, error=str(error))
         template = "quizzes/question.html#card" if request.htmx else "quizzes/question.html"

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from classes import reports
+from classes import reports, stats
 from classes.models import Assignment
 from course.templatetags.rappel import pct
 from quizzes.models import Answer, Attempt, Question, Quiz
@@ -462,3 +462,47 @@ def test_item_analysis_query_count_does_not_grow(
             trainer_client.get(reverse("trainer:report-items", args=[cohort.pk, "alpha"]))
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_item_analysis_flags_a_wrong_key_until_the_question_is_regraded(
+    loaded_banks, trainer, user_factory, cohort_factory
+):
+    from quizzes.regrade import answers_regrade
+    from tests.quizzes.helpers import set_key, take_quiz
+
+    question = Question.objects.get(uid="alpha-single-1")
+    set_key(question, "ClusterRole")  # the key is wrong: ConfigMap is right
+    strong = [user_factory(username=f"strong{n}") for n in range(4)]
+    middle = [user_factory(username=f"middle{n}") for n in range(2)]
+    weak = [user_factory(username=f"weak{n}") for n in range(4)]
+    cohort = cohort_factory(trainer=trainer, students=strong + middle + weak)
+    alpha = Quiz.objects.get(slug="alpha")
+    for student in strong:
+        take_quiz(student, "alpha", pick="ConfigMap", others_right=True)
+    for student in middle:
+        take_quiz(student, "alpha", pick="ConfigMap", others_right=False)
+    for student in weak:
+        take_quiz(student, "alpha", pick="ClusterRole", others_right=False)
+
+    def single_choice_row():
+        _test, items = reports.item_analysis(cohort, alpha, which="all")
+        return next(item for item in items if item.question == question)
+
+    # Those who did well on the rest did worse here: the report says to check the expected answer.
+    assert stats.NEGATIVE_DISCRIMINATION in single_choice_row().stats.flags
+    set_key(question, "ConfigMap")  # fixed, but the past answers keep the wrong key's scores
+    assert stats.NEGATIVE_DISCRIMINATION in single_choice_row().stats.flags
+
+    answers_regrade(question=question, user=None, dry_run=False)
+    row = single_choice_row()
+    assert row.stats.flags == ()
+    assert row.stats.facility_index == pytest.approx(60.0)
+    # the ✓ is beside the choice picked by exactly those the scores count right
+    ticked = {c["text"]: (c["count"], c["correct"]) for c in row.choices}
+    assert ticked == {
+        "ConfigMap": (6, True),
+        "CustomResourceDefinition": (0, False),
+        "ClusterRole": (4, False),
+    }
+    right = Answer.objects.filter(question=question, correct=True).count()
+    assert right == sum(count for count, correct in ticked.values() if correct)

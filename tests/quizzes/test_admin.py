@@ -6,12 +6,14 @@ import re
 
 import pytest
 import yaml
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from quizzes.banks import bank_read
-from quizzes.models import Answer, Attempt, Question, Quiz, Revision
-from tests.quizzes.helpers import answer_form
+from quizzes.models import Answer, AnswerRegrade, Attempt, Question, Quiz, Revision
+from tests.quizzes.helpers import answer_form, set_key, take_quiz
 
 pytestmark = pytest.mark.django_db
 
@@ -150,8 +152,12 @@ def change_single(editor_client, question, **extra):
     return editor_client.post(reverse("admin:quizzes_question_change", args=[question.pk]), data)
 
 
-def test_editing_mid_quiz_changes_nobodys_score(editor_client, student_client, loaded_banks):
-    """A student sees r1, an editor fixes the question (r2), the student answers: graded on r1."""
+def test_editing_mid_quiz_grades_the_open_form_on_nothing_but_the_fix(
+    editor_client, student_client, loaded_banks
+):
+    """A student sees r1, an editor fixes the question (r2), the student answers from the r1
+    form: not graded on the withdrawn key, the question comes back as r2. (Before [R10] this
+    test checked the opposite: the answer was graded on r1.)"""
     student_client.post(reverse("quizzes:quiz-start", args=["alpha"]))
     attempt = Attempt.objects.get()
     question = Question.objects.get(pk=attempt.question_ids[0])
@@ -169,9 +175,9 @@ def test_editing_mid_quiz_changes_nobodys_score(editor_client, student_client, l
     assert response.status_code == 302
     question.refresh_from_db()
     assert question.current_revision.number == 2
-    student_client.post(reverse("quizzes:attempt-question", args=[attempt.pk, 1]), form)
-    answer = Answer.objects.get()
-    assert answer.revision == shown and answer.correct and answer.score == 1.0
+    response = student_client.post(reverse("quizzes:attempt-question", args=[attempt.pk, 1]), form)
+    assert response.status_code == 422 and "(corrigé)" in response.content.decode()
+    assert not Answer.objects.exists()
     assert Revision.objects.get(pk=shown.pk).prompt == shown.prompt  # r1 untouched
 
 
@@ -344,3 +350,102 @@ def test_a_gift_file_goes_through_the_same_dry_run(editor_client, loaded_banks):
     assert Question.objects.get(uid="alpha-gift-pods-1").kind == "truefalse"
     broken = upload(editor_client, "::x::Essai ouvert{}\n", name="essay.gift")
     assert broken.status_code == 400 and "essay.gift:1" in broken.content.decode()
+
+
+# --- regrading past answers -----------------------------------------------------------------
+
+
+def regrade_url(question: Question) -> str:
+    return reverse("admin:quizzes_question_regrade", args=[question.pk])
+
+
+def test_the_change_page_offers_the_regrade(editor_client, loaded_banks):
+    question = Question.objects.get(uid="alpha-single-1")
+    html = editor_client.get(reverse("admin:quizzes_question_change", args=[question.pk])).content.decode()
+    assert f'href="{regrade_url(question)}"' in html
+
+
+def test_the_regrade_page_shows_the_dry_run_then_regrades_on_confirmation(editor, editor_client, wrong_key):
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    question, wrong, corrected, mine, theirs = wrong_key
+    response = editor_client.get(regrade_url(question))
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert (report.answers, len(report.rescored), report.attempts_rescored) == (2, 2, 2)
+    html = response.content.decode()
+    assert '">student</th>' in html and '">other</th>' in html  # the two students, by name
+    assert f"r{wrong.number} → r{corrected.number}" in html
+    assert "✗ 0 % → ✓ 100 %" in html and "67 % → 100 %" in html  # the student's answer and attempt
+    assert "✓ 100 % → ✗ 0 %" in html and "33 % → 0 %" in html  # the other's
+    assert f'name="revision" value="{corrected.pk}"' in html and "csrfmiddlewaretoken" in html
+    assert not AnswerRegrade.objects.exists()  # a dry run writes nothing
+
+    response = editor_client.post(regrade_url(question), {"revision": corrected.pk}, follow=True)
+    assert response.redirect_chain == [(reverse("admin:quizzes_question_change", args=[question.pk]), 302)]
+    messages = [str(m) for m in response.context["messages"]]
+    assert len(messages) == 1 and f"r{corrected.number}" in messages[0]
+    assert dict(Attempt.objects.values_list("pk", "score")) == {mine.pk: 1.0, theirs.pk: 0.0}
+    assert AnswerRegrade.objects.filter(regraded_by=editor).count() == 2
+    entry = LogEntry.objects.get(object_id=str(question.pk), action_flag=CHANGE)
+    assert entry.user == editor and f"r{corrected.number}" in entry.get_change_message()
+    history = editor_client.get(reverse("admin:quizzes_answerregrade_changelist"), {"q": question.uid})
+    assert history.status_code == 200 and history.context["cl"].result_count == 2
+
+    # Confirmed again (a second tab): nothing changes, and the page says so.
+    again = editor_client.get(regrade_url(question))
+    assert again.context["report"].changes == () and 'name="revision"' not in again.content.decode()
+    editor_client.post(regrade_url(question), {"revision": corrected.pk})
+    assert AnswerRegrade.objects.count() == 2 and LogEntry.objects.filter(action_flag=CHANGE).count() == 1
+
+
+def test_a_dry_run_made_before_the_key_changed_again_is_not_confirmed(editor_client, wrong_key):
+    question, wrong, corrected, *_ = wrong_key
+    response = editor_client.post(regrade_url(question), {"revision": wrong.pk})
+    assert response.status_code == 302 and response.url == regrade_url(question)
+    assert not AnswerRegrade.objects.exists()
+    assert set(Answer.objects.filter(question=question).values_list("revision", flat=True)) == {wrong.pk}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "student", "trainer", "staff-without-rights"])
+def test_only_editors_regrade(who, wrong_key, client, student, trainer, user_factory):
+    question, wrong, corrected, *_ = wrong_key
+    if who == "student":
+        client.force_login(student)
+    elif who == "trainer":
+        client.force_login(trainer)
+    elif who == "staff-without-rights":
+        client.force_login(user_factory(username="clerk", is_staff=True))
+    url = regrade_url(question)
+    for response in (client.get(url), client.post(url, {"revision": corrected.pk})):
+        if who == "staff-without-rights":
+            assert response.status_code == 403
+        else:  # the admin sends whoever is not staff to its login page
+            assert response.status_code == 302 and response.url.startswith(reverse("admin:login"))
+    assert not AnswerRegrade.objects.exists()
+
+
+def test_the_regrade_needs_the_csrf_token(editor, wrong_key):
+    question, wrong, corrected, *_ = wrong_key
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    assert client.post(regrade_url(question), {"revision": corrected.pk}).status_code == 403
+    assert not AnswerRegrade.objects.exists()
+
+
+def test_the_dry_run_page_takes_the_same_queries_for_one_answer_or_many(
+    editor_client, loaded_banks, user_factory
+):
+    question = Question.objects.get(uid="alpha-single-1")
+    counts = []
+    for size in (1, 8):
+        set_key(question, "ClusterRole")
+        for _ in range(size):
+            take_quiz(user_factory(), "alpha", pick="ConfigMap", others_right=True)
+        set_key(question, "ConfigMap")
+        with CaptureQueriesContext(connection) as ctx:
+            response = editor_client.get(regrade_url(question))
+        # every answer picked ConfigMap and was graded on a ClusterRole key: all are rescored
+        assert len(response.context["report"].rescored) == Answer.objects.filter(question=question).count()
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts

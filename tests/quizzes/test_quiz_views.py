@@ -6,7 +6,10 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
+from quizzes import attempts
 from quizzes.models import Answer, Attempt, Question, Quiz
 from quizzes.revisions import revision_apply
 from tests.quizzes.helpers import answer_form, current_revision, question_url, start
@@ -103,12 +106,14 @@ def test_a_choice_of_another_question_is_refused(student_client, attempt, loaded
     assert Answer.objects.count() == 0
 
 
-@pytest.mark.parametrize("revision", ["", "abc", "999999"])
+@pytest.mark.parametrize("revision", ["", "abc", "999999", "-1", "1e3", str(2**70)])
 def test_a_tampered_revision_is_refused(student_client, attempt, revision):
     form = answer_form(current_revision(attempt, 1))
     form["revision"] = revision
     response = student_client.post(question_url(attempt, 1), form)
     assert response.status_code == 400
+    with translation.override("fr"):
+        assert escape(str(attempts.FOREIGN_REVISION)) in response.content.decode()
     assert Answer.objects.count() == 0
 
 
@@ -245,24 +250,47 @@ def test_answering_takes_eight_queries(student_client, loaded_banks, django_asse
         assert response.status_code == (200 if htmx else 302)
 
 
-def test_a_form_shown_before_the_question_changed_is_graded_against_what_it_showed(
-    student_client, attempt, django_assert_num_queries
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain-posts", "htmx"])
+def test_a_form_shown_before_the_question_was_corrected_is_not_graded_on_the_old_key(
+    student_client, attempt, htmx
 ):
+    # This test once checked the opposite: the answer was graded against the revision shown.
+    # Since [R10] only the current key grades; the student gets the question as it reads now.
     shown = current_revision(attempt, 1)
-    form = answer_form(shown)  # right for the revision shown
-    question = shown.question
+    form = answer_form(shown)  # right for the revision shown, wrong for the corrected key
     flipped = [{**choice, "correct": not choice["correct"]} for choice in shown.spec["choices"]]
-    spec = {**shown.spec, "choices": flipped}
-    assert revision_apply(question=question, prompt="Changée", explanation=shown.explanation, spec=spec)
-    # the eight queries of an answer, and the revision shown, which is no longer the current one
-    with django_assert_num_queries(9):
-        response = student_client.post(question_url(attempt, 1), form, **HTMX)
+    corrected = revision_apply(
+        question=shown.question,
+        prompt="Changée",
+        explanation=shown.explanation,
+        spec={**shown.spec, "choices": flipped},
+    )
+    response = student_client.post(question_url(attempt, 1), form, **(HTMX if htmx else {}))
+    assert response.status_code == 422
+    assert Answer.objects.count() == 0
+    html = response.content.decode()
+    with translation.override("fr"):
+        assert escape(str(attempts.STALE_REVISION)) in html
+    assert "Changée" in html and shown.prompt_html not in html
+    assert f'name="revision" value="{corrected.pk}"' in html
+    assert ("<html" in html) is not htmx  # the card alone for htmx, which swaps it in place
+    # answered again from the form now shown: graded against the corrected key
+    response = student_client.post(question_url(attempt, 1), answer_form(corrected), **HTMX)
     assert response.status_code == 200
     answer = Answer.objects.get()
-    assert (answer.revision, answer.correct) == (shown, True)
-    # and its page shows it as it was answered, not as it reads now
-    html = student_client.get(question_url(attempt, 1)).content.decode()
-    assert shown.prompt_html in html and "Changée" not in html
+    assert (answer.revision, answer.correct) == (corrected, True)
+
+
+def test_a_stale_form_is_refused_in_the_service_too(student, attempt):
+    shown = current_revision(attempt, 1)
+    revision_apply(question=shown.question, prompt="Changée", explanation=shown.explanation, spec=shown.spec)
+    form = {"revision": [str(shown.pk)], "choice": [shown.spec["choices"][0]["key"]]}
+    with pytest.raises(attempts.StaleRevision) as error:
+        attempts.answer_submit(
+            student=student, attempt_id=attempt.pk, position=0, revision_id=shown.pk, form=form
+        )
+    assert error.value.status == 422 and error.value.message == attempts.STALE_REVISION
+    assert Answer.objects.count() == 0
 
 
 def test_the_result_page_takes_five_queries(student_client, loaded_banks, django_assert_num_queries):

@@ -138,8 +138,9 @@ LINES = {  # kind -> bank fields edited one entry per line
     "matching": ["distractors"],
     "command": ["answers", "any_value"],
 }
-YAML_BLOCKS = {"yaml": ["checks"], "command": ["mistakes"]}
-TEXTS = {"yaml": ["starter"], "cloze": ["text"], "flashcard": ["answer"]}
+YAML_BLOCKS = {"yaml": ["checks", "free"], "command": ["mistakes"]}
+TEXTS = {"yaml": ["starter", "solution"], "cloze": ["text"], "flashcard": ["answer"]}
+OPTIONAL_TEXTS = frozenset({"starter", "solution"})
 FIELD_LABELS = {
     "answers": _("Accepted answers (one per line)"),
     "distractors": _("Extra partners that match nothing (one per line)"),
@@ -147,6 +148,8 @@ FIELD_LABELS = {
     "checks": _("Checks (YAML list)"),
     "mistakes": _("Known mistakes and their feedback (YAML list)"),
     "starter": _("Starting text in the editor"),
+    "solution": _("Model answer (the bank linter tests the checks against it)"),
+    "free": _("Values the prompt leaves free (YAML list of path, doc, reason)"),
     "text": _("Code with [[blanks|variants]]"),
     "answer": _("Back of the card (Markdown)"),
 }
@@ -229,7 +232,7 @@ class QuestionForm(forms.ModelForm):
         for name in TEXTS.get(kind, []):
             self.fields[f"text_{name}"] = forms.CharField(
                 label=FIELD_LABELS[name],
-                required=name != "starter",
+                required=name not in OPTIONAL_TEXTS,
                 widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}),
             )
             self.initial[f"text_{name}"] = raw.get(name, "")

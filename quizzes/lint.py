@@ -20,6 +20,8 @@ The rules and their thresholds (module constants, each justified where it is def
 - truefalse-balance: see `rule_truefalse_balance`.
 - short-variants: see `rule_short_variants`.
 - resource-kinds: every resource kind the course names has its two short-name questions.
+- yaml-solution / yaml-mutation / yaml-rewrite: a yaml question's checks are tested by mutation
+  of its model answer; see `rule_yaml_mutations`.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from django.conf import settings
 
 from course.yamlio import LineDict, LineList, Problem, load_file
 from quizzes.banks import BankQuestion, bank_read, default_paths, expand_paths
-from quizzes.kinds import resource_names
+from quizzes.kinds import mutations, resource_names
 from quizzes.kinds.short import normalise
 
 # --- thresholds --------------------------------------------------------------------------
@@ -98,6 +100,9 @@ LONGEST_ANSWER = "longest-answer"
 TRUEFALSE_BALANCE = "truefalse-balance"
 SHORT_VARIANTS = "short-variants"
 RESOURCE_KINDS = "resource-kinds"
+YAML_SOLUTION = "yaml-solution"
+YAML_MUTATION = "yaml-mutation"
+YAML_REWRITE = "yaml-rewrite"
 
 
 def _problem(path: str, line: int, rule: str, message: str) -> Problem:
@@ -584,6 +589,68 @@ def rule_resource_kinds(
     return problems
 
 
+# --- yaml questions: their checks tested by mutation ------------------------------------------
+
+
+def rule_yaml_mutations(*, questions: Sequence[BankQuestion]) -> list[Problem]:
+    """A yaml question's checks must refuse every wrong answer and accept every right one, which
+    one right answer cannot show (STYLE.md, "Verdicts are tested by mutation"). So:
+
+    - yaml-solution: the question gives its model answer (`solution:`) and it earns every point;
+    - yaml-mutation: each meaning-changing mutation of the solution (`quizzes/kinds/mutations.py`:
+      a name, an image, a port, a label changed; a field left out; a reference made to name
+      nothing...) loses points: one that keeps full marks shows a missing check;
+    - yaml-rewrite: each meaning-preserving rewrite (layout, key order, quoting, comments, a
+      defaulted field left out, `matchExpressions` for `matchLabels`, a value the prompt leaves
+      free changed...) keeps full marks: one that loses points shows a check too strict.
+    """
+    problems = []
+    for q in questions:
+        if q.kind != "yaml":
+            continue
+        if not q.spec.get("solution"):
+            problems.append(
+                _problem(
+                    q.path,
+                    q.line,
+                    YAML_SOLUTION,
+                    f"{q.uid} has no solution: write its model answer so that its checks are tested",
+                )
+            )
+            continue
+        misses = mutations.solution_misses(q.spec)
+        if misses:
+            problems.append(
+                _problem(
+                    q.path,
+                    q.line,
+                    YAML_SOLUTION,
+                    f"{q.uid}: the solution does not earn every point: {'; '.join(misses)}",
+                )
+            )
+            continue
+        problems.extend(
+            _problem(
+                q.path,
+                q.line,
+                YAML_MUTATION,
+                f"{q.uid}: still full marks with {variant.description} ({variant.category}); add a check",
+            )
+            for variant in mutations.survivors(q.spec)
+        )
+        problems.extend(
+            _problem(
+                q.path,
+                q.line,
+                YAML_REWRITE,
+                f"{q.uid}: points lost with {variant.description} ({variant.category}), which keeps the "
+                "meaning; loosen the check, or declare the value free",
+            )
+            for variant in mutations.refused(q.spec)
+        )
+    return problems
+
+
 # --- everything together -------------------------------------------------------------------
 
 
@@ -605,6 +672,7 @@ def lint(
         *rule_longest_answer(questions=questions),
         *rule_truefalse_balance(questions=questions),
         *rule_short_variants(questions=questions),
+        *rule_yaml_mutations(questions=questions),
     ]
     if any(s.slug == RESOURCES_SECTION for s in sections):
         problems.extend(rule_resource_kinds(questions=questions))

@@ -28,15 +28,36 @@ Check language (``checks:`` in the bank, each with an ``explain:`` shown when it
       doc: 1                          # optional: document index (0-based) or a kind: Pod, Pod/web
     - path: '[0].marché.fruits'       # a document that is a list starts with an index
       length: 2
-    - selector_matches: {service: Service, pod: Pod}   # or pod: Deployment, or labels: {app: web}
+    - path: spec.containers[name=web].image   # [key=value]: the one item whose key has that value
+      image: nginx:latest             # the same image: nginx = nginx:latest = docker.io/library/nginx
       explain: "..."
+    - selector_matches: {service: Service, pod: Pod}   # or pod: Deployment, or labels: {app: web}
+      explain: "..."                  # matchLabels and matchExpressions, as the API reads them
+    - refers: {from: "contexts[*].context.cluster", to: "clusters[*].name"}
+      explain: "..."                  # each value at from (one at least) names one item at to
     - documents: 2                    # the file holds exactly 2 (non-empty) documents
       explain: "..."
+
+In ``[key=value]`` the value is read as YAML: ``[port=80]`` is the number, ``[name="80"]`` the
+text; when no item or several items match, the path finds nothing (kubectl refuses a kubeconfig
+with two contexts of one name, the API a pod with two containers of one name). ``[*]`` (every
+item) is allowed in ``refers`` only.
+
+Fields that Kubernetes fills in when they are left out (``DEFAULTS``: a Service's ``type`` and
+each port's ``protocol`` and ``targetPort``, a workload's ``replicas``, a container port's
+``protocol``) read as their default for ``equals``, ``one_of``, ``matches`` and ``image``;
+``exists`` and ``length`` look at what is written.
+
+A question may give its model answer (``solution:``, YAML text) and the values its prompt leaves
+free (``free:``, a list of ``{path, doc, reason}`` in the solution); the bank linter then checks
+that the solution earns every point, that each meaning-changing mutation of it loses points and
+that each meaning-preserving rewrite keeps them all (``quizzes/kinds/mutations.py``).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -51,7 +72,7 @@ from quizzes.kinds import EMPTY_RESPONSE, TAMPERED_RESPONSE, InvalidResponse, Sp
 NAME = "yaml"
 LABEL = _("YAML file")
 TEMPLATE = "quizzes/kinds/yaml.html"
-FIELDS = frozenset({"kubernetes", "checks", "starter"})
+FIELDS = frozenset({"kubernetes", "checks", "starter", "solution", "free"})
 
 KUBERNETES_VERSION = "1.33.0"  # the schema version `kubernetes: true` means
 MAX_CHARS = 20_000
@@ -119,26 +140,66 @@ NO_SELECTOR = _("no selector")
 NO_LABELS = _("no labels")
 DOCUMENTS_LABEL = _("number of documents")
 SELECTOR_LABEL = _("selector of %(service)s → labels of %(pod)s")
+DEFAULT_VALUE = _("%(value)s (default)")
+NO_SUCH_NAME = _("no such name: %(names)s")
+NAMED_TWICE = _("name given twice: %(names)s")
 
 # --- the check language ---------------------------------------------------------------------
 
-PATH_OPERATORS = ("equals", "one_of", "matches", "exists", "length")
-OTHER_OPERATORS = ("selector_matches", "documents")
+PATH_OPERATORS = ("equals", "one_of", "matches", "exists", "length", "image")
+OTHER_OPERATORS = ("selector_matches", "refers", "documents")
+DEFAULTED_OPERATORS = frozenset({"equals", "one_of", "matches", "image"})  # read DEFAULTS
 _NAME = r"[\w$-]+"  # \w: Unicode letters too (marché, légumes)
 _FIRST = re.compile(_NAME)
-_SEGMENT = re.compile(rf"\.(?P<name>{_NAME})|\[(?P<index>\d+)\]|\[(?P<q>[\"'])(?P<quoted>[^\"'\]]+)(?P=q)\]")
+_SEGMENT = re.compile(
+    rf"\.(?P<name>{_NAME})|\[(?P<index>\d+)\]|\[(?P<q>[\"'])(?P<quoted>[^\"'\]]+)(?P=q)\]"
+    rf"|\[(?P<where>{_NAME})=(?P<value>\"[^\"\]]*\"|'[^'\]]*'|[^\]\"']+)\]|\[(?P<every>\*)\]"
+)
 _SIMPLE_KEY = re.compile(rf"^{_NAME}$")
+_PLAIN_VALUE = re.compile(r"^[\w.:/@-]+$")
 _KIND_REF = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$")
 
 
-def parse_path(text: str) -> tuple[str | int, ...]:
-    """``spec.containers[0].metadata.labels["app.kubernetes.io/name"]`` -> a tuple of keys and indexes.
+@dataclass(frozen=True)
+class Where:
+    """A path step ``[name=web]``: the one item of a list whose ``key`` has this value."""
+
+    key: str
+    value: str | int | float | bool
+
+    def __str__(self) -> str:
+        value = self.value
+        if isinstance(value, str) and not (_PLAIN_VALUE.match(value) and isinstance(read_plain(value), str)):
+            value = json.dumps(value, ensure_ascii=False)
+        elif not isinstance(value, str):
+            value = _scalar_text(value)
+        return f"[{self.key}={value}]"
+
+
+class _Every:
+    """A path step ``[*]``: every item of a list (in ``refers`` only)."""
+
+    def __repr__(self) -> str:
+        return "EVERY"
+
+    def __str__(self) -> str:
+        return "[*]"
+
+
+EVERY = _Every()
+
+type Part = str | int | Where | _Every
+
+
+def parse_path(text: str, *, every: bool = False) -> tuple[Part, ...]:
+    """``spec.containers[name=web].ports[0]["app.kubernetes.io/name"]`` -> a tuple of steps: keys,
+    indexes, ``Where`` items and (when ``every``) ``EVERY``.
 
     Raises ValueError saying what is wrong.
     """
     if not isinstance(text, str) or not text:
         raise ValueError("a path must be non-empty text")
-    parts: list[str | int] = []
+    parts: list[Part] = []
     position = 0
     first = _FIRST.match(text)
     if first is not None:
@@ -154,16 +215,29 @@ def parse_path(text: str) -> tuple[str | int, ...]:
             parts.append(match.group("name"))
         elif match.group("index") is not None:
             parts.append(int(match.group("index")))
-        else:
+        elif match.group("quoted") is not None:
             parts.append(match.group("quoted"))
+        elif match.group("where") is not None:
+            value = read_plain(match.group("value"))
+            if isinstance(value, (dict, list)) or value is None:
+                raise ValueError(
+                    f"[{match.group('where')}=...] needs a plain value at character {position + 1}"
+                )
+            parts.append(Where(match.group("where"), value))
+        elif not every:
+            raise ValueError(f"[*] (every item) is only allowed in refers, at character {position + 1}")
+        else:
+            parts.append(EVERY)
         position = match.end()
     return tuple(parts)
 
 
-def format_path(parts: Sequence[str | int]) -> str:
+def format_path(parts: Sequence[Part]) -> str:
     out = ""
     for part in parts:
-        if isinstance(part, int):
+        if isinstance(part, (Where, _Every)):
+            out += str(part)
+        elif isinstance(part, int):
             out += f"[{part}]"
         elif _SIMPLE_KEY.match(str(part)):
             out += f".{part}" if out else str(part)
@@ -196,6 +270,42 @@ def _doc_ref(value: Any) -> int | str | None:
     raise ValueError(f"doc {value!r} must be an index (0, 1...) or a kind (Pod, Service/web)")
 
 
+_IMAGE_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+_IMAGE_TAG = re.compile(r"^\w[\w.-]{0,127}$")
+_IMAGE_DIGEST = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
+_REGISTRY = re.compile(r"^(?:localhost|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|[a-zA-Z0-9.-]+)(?::\d+)?$")
+
+
+def image_reference(text: Any) -> tuple[str, str, str, str] | None:
+    """An image as the container runtime reads it: (registry, repository, tag, digest), or None.
+
+    As Docker's reference parser normalises it: a first component with a dot or a colon, or
+    ``localhost``, is a registry, else the image is on ``docker.io`` (``index.docker.io`` too),
+    where a one-component name is under ``library/``; no tag and no digest means ``latest``.
+    So ``nginx``, ``nginx:latest`` and ``docker.io/library/nginx:latest`` are one image.
+    """
+    if not isinstance(text, str):
+        return None
+    name, at, digest = text.partition("@")
+    if at and not _IMAGE_DIGEST.match(digest):
+        return None
+    registry, slash, rest = name.partition("/")
+    if not slash or not ("." in registry or ":" in registry or registry == "localhost"):
+        registry, rest = "docker.io", name
+    elif not _REGISTRY.match(registry):
+        return None
+    path, colon, tag = rest.rpartition(":") if ":" in rest.rsplit("/", 1)[-1] else (rest, "", "")
+    if colon and not _IMAGE_TAG.match(tag):
+        return None
+    if not all(_IMAGE_COMPONENT.match(component) for component in path.split("/")):
+        return None
+    if registry == "index.docker.io":
+        registry = "docker.io"
+    if registry == "docker.io" and "/" not in path:
+        path = f"library/{path}"
+    return registry, path, tag or ("" if digest else "latest"), digest
+
+
 def _build_check(item: Any, number: int) -> tuple[dict | None, list[str]]:
     if not isinstance(item, Mapping):
         return None, [f"check {number} must be a mapping"]
@@ -220,13 +330,13 @@ def _build_check(item: Any, number: int) -> tuple[dict | None, list[str]]:
             check["path"] = item["path"]
         except ValueError as error:
             problems.append(f"check {number}: bad path {item.get('path')!r}: {error}")
-        if "doc" in item:
-            try:
-                check["doc"] = _doc_ref(item["doc"])
-            except ValueError as error:
-                problems.append(f"check {number}: {error}")
-    elif "path" in item or "doc" in item:
-        problems.append(f"check {number}: {op} takes no path or doc")
+    elif "path" in item or ("doc" in item and op != "refers"):
+        problems.append(f"check {number}: {op} takes no path" + ("" if op == "refers" else " or doc"))
+    if "doc" in item and op in (*PATH_OPERATORS, "refers"):
+        try:
+            check["doc"] = _doc_ref(item["doc"])
+        except ValueError as error:
+            problems.append(f"check {number}: {error}")
     if op == "equals" and not _is_plain_data(value):
         problems.append(f"check {number}: equals needs a plain value")
     elif op == "one_of" and (not isinstance(value, list) or not value or not _is_plain_data(value)):
@@ -245,8 +355,25 @@ def _build_check(item: Any, number: int) -> tuple[dict | None, list[str]]:
     elif op == "selector_matches":
         value, selector_problems = _build_selector(value, number)
         problems.extend(selector_problems)
+    elif op == "image" and image_reference(value) is None:
+        problems.append(f"check {number}: image needs an image reference (nginx, nginx:1.27, ghcr.io/o/a:1)")
+    elif op == "refers":
+        value, refers_problems = _build_refers(value, number)
+        problems.extend(refers_problems)
     check["value"] = value
     return (None if problems else check), problems
+
+
+def _build_refers(value: Any, number: int) -> tuple[Any, list[str]]:
+    if not isinstance(value, Mapping) or set(value) != {"from", "to"}:
+        return value, [f"check {number}: refers needs from: (the paths that name) and to: (the names)"]
+    problems = []
+    for key in ("from", "to"):
+        try:
+            parse_path(value[key], every=True)
+        except ValueError as error:
+            problems.append(f"check {number}: refers: bad {key} path {value[key]!r}: {error}")
+    return {"from": value["from"], "to": value["to"]}, problems
 
 
 def _build_selector(value: Any, number: int) -> tuple[Any, list[str]]:
@@ -326,9 +453,75 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
         starter = ""
     elif len(starter) > MAX_CHARS or starter.count("\n") >= MAX_LINES:
         problems.append(("starter", "starter is longer than an answer may be"))
+    solution, documents = _build_solution(raw.get("solution"), problems)
+    free = _build_free(raw.get("free"), documents, problems)
     if problems:
         raise SpecError(problems)
-    return {"kubernetes": version, "checks": checks, "starter": starter.strip("\n")}
+    spec: dict[str, Any] = {"kubernetes": version, "checks": checks, "starter": starter.strip("\n")}
+    if solution:  # only when given: the spec (and the content hash) of other questions is unchanged
+        spec["solution"] = solution
+    if free:
+        spec["free"] = free
+    return spec
+
+
+def _build_solution(value: Any, problems: list[tuple[str, str]]) -> tuple[str, list[Document] | None]:
+    """The model answer, as text that reads; and its documents (None when there is none)."""
+    if value is None:
+        return "", None
+    if not isinstance(value, str) or not value.strip():
+        problems.append(("solution", "solution must be the model answer, as YAML text"))
+        return "", None
+    text = normalise_text(value).strip("\n")
+    documents, refusal = load_documents(text)
+    if refusal is not None:
+        detail = f" ({refusal.detail})" if refusal.detail else ""
+        problems.append(("solution", f"the solution does not read: {refusal.message}{detail}"))
+        return "", None
+    return text, documents
+
+
+def _build_free(
+    items: Any, documents: list[Document] | None, problems: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """The values of the solution that the prompt leaves free: ``{path, doc, reason}`` each."""
+    if items is None or items == []:
+        return []
+    if not isinstance(items, list):
+        problems.append(("free", "free must be a list of {path, doc, reason}"))
+        return []
+    if documents is None:
+        problems.append(("free", "free names places of the solution: write a solution"))
+        return []
+    out = []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, Mapping) or set(item) - {"path", "doc", "reason"}:
+            problems.append(("free", f"free {number} must be a mapping of path, doc (optional) and reason"))
+            continue
+        reason = item.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append(("free", f"free {number} needs a reason: why the prompt leaves it free"))
+            continue
+        try:
+            parse_path(item.get("path"))
+            doc = _doc_ref(item["doc"]) if "doc" in item else None
+        except ValueError as error:
+            problems.append(("free", f"free {number}: {error}"))
+            continue
+        if locate(documents, doc=doc, path=item["path"]) is None:
+            problems.append(("free", f"free {number}: the solution has nothing at {item['path']}"))
+            continue
+        out.append({"path": item["path"], "doc": doc, "reason": reason.strip()})
+    return out
+
+
+def locate(documents: Sequence[Document], *, doc: int | str | None, path: str) -> tuple[int, tuple] | None:
+    """Where a path of the check language is written: (document index, concrete path), or None."""
+    document = _find_document(documents, doc)
+    if document is None:
+        return None
+    exists, _value, concrete = _resolve(document.data, parse_path(path))
+    return (document.index, concrete) if exists else None
 
 
 def to_raw(spec: Mapping[str, Any]) -> dict:
@@ -348,6 +541,17 @@ def to_raw(spec: Mapping[str, Any]) -> dict:
             raw["checks"].append(item)
     if spec["starter"]:
         raw["starter"] = spec["starter"]
+    if spec.get("solution"):
+        raw["solution"] = spec["solution"]
+    if spec.get("free"):
+        raw["free"] = [
+            {
+                "path": item["path"],
+                **({"doc": item["doc"]} if item["doc"] is not None else {}),
+                "reason": item["reason"],
+            }
+            for item in spec["free"]
+        ]
     return raw
 
 
@@ -741,15 +945,118 @@ def _find_document(documents: Sequence[Document], ref: int | str | None) -> Docu
     return None
 
 
-def _resolve(data: Any, parts: Sequence[str | int]) -> tuple[bool, Any]:
+def _step(data: Any, part: Part) -> tuple[bool, Any, str | int]:
+    """One step of a path: whether it leads somewhere, the value there, and the key or index taken."""
+    if isinstance(part, Where):
+        if not isinstance(data, list):
+            return False, None, -1
+        found = [
+            index
+            for index, item in enumerate(data)
+            if isinstance(item, dict) and part.key in item and _same(item[part.key], part.value)
+        ]
+        return (True, data[found[0]], found[0]) if len(found) == 1 else (False, None, -1)
+    if isinstance(part, _Every):
+        return False, None, -1
+    if isinstance(part, int):
+        if not isinstance(data, list) or part >= len(data):
+            return False, None, part
+    elif not isinstance(data, dict) or part not in data:
+        return False, None, part
+    return True, data[part], part
+
+
+def _resolve(data: Any, parts: Sequence[Part]) -> tuple[bool, Any, tuple[str | int, ...]]:
+    """The value at a path, and the path written with indexes only (as far as it went)."""
+    concrete: list[str | int] = []
     for part in parts:
-        if isinstance(part, int):
-            if not isinstance(data, list) or part >= len(data):
-                return False, None
-        elif not isinstance(data, dict) or part not in data:
-            return False, None
-        data = data[part]
-    return True, data
+        ok, data, key = _step(data, part)
+        if not ok:
+            return False, None, tuple(concrete)
+        concrete.append(key)
+    return True, data, tuple(concrete)
+
+
+def _resolve_all(data: Any, parts: Sequence[Part]) -> list[tuple[bool, Any, tuple[str | int, ...]]]:
+    """Every value a path with ``[*]`` steps leads to; one that is missing (or an empty list
+    under ``[*]``) is ``(False, None, where it stopped)``."""
+    results: list[tuple[bool, Any, tuple[str | int, ...]]] = [(True, data, ())]
+    for part in parts:
+        following = []
+        for ok, value, concrete in results:
+            if not ok:
+                following.append((ok, value, concrete))
+            elif isinstance(part, _Every):
+                if isinstance(value, list) and value:
+                    following.extend((True, item, (*concrete, index)) for index, item in enumerate(value))
+                else:
+                    following.append((False, None, concrete))
+            else:
+                found, item, key = _step(value, part)
+                following.append((found, item, (*concrete, key) if found else concrete))
+        results = following
+    return results
+
+
+@dataclass(frozen=True)
+class Default:
+    """A field the API server fills in when a manifest leaves it out."""
+
+    kinds: frozenset[str]
+    path: tuple[str | None, ...]  # None: any item of a list
+    value: Any = None
+    same_as: str = ""  # the default is the value of this sibling field (a Service's targetPort: port)
+
+
+_WORKLOADS = frozenset({"Deployment", "ReplicaSet", "StatefulSet"})
+_POD_TEMPLATES = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"})
+_PORT_PROTOCOL = ("containers", None, "ports", None, "protocol")
+
+# From the API reference (ServiceSpec, ServicePort, DeploymentSpec, ContainerPort), all versions
+# since 1.0: the API server writes these values into the object when the manifest omits them.
+DEFAULTS = (
+    Default(frozenset({"Service"}), ("spec", "type"), "ClusterIP"),
+    Default(frozenset({"Service"}), ("spec", "ports", None, "protocol"), "TCP"),
+    Default(frozenset({"Service"}), ("spec", "ports", None, "targetPort"), same_as="port"),
+    Default(_WORKLOADS, ("spec", "replicas"), 1),
+    Default(frozenset({"Pod"}), ("spec", *_PORT_PROTOCOL), "TCP"),
+    Default(_POD_TEMPLATES, ("spec", "template", "spec", *_PORT_PROTOCOL), "TCP"),
+)
+
+
+def kubernetes_default(kind: str | None, path: Sequence[str | int], parent: Any) -> tuple[bool, Any]:
+    """What the API server puts at ``path`` (keys and indexes) of an object of this kind when the
+    field is left out of ``parent``, the mapping that would hold it: (True, value) or (False, None)."""
+    if not isinstance(parent, dict):
+        return False, None
+    for default in DEFAULTS:
+        if (
+            kind in default.kinds
+            and len(path) == len(default.path)
+            and all(
+                (isinstance(step, int) and not isinstance(step, bool)) if pattern is None else step == pattern
+                for step, pattern in zip(path, default.path, strict=True)
+            )
+        ):
+            if not default.same_as:
+                return True, default.value
+            if default.same_as in parent:
+                return True, parent[default.same_as]
+    return False, None
+
+
+def _value_at(document: Document, parts: Sequence[Part]) -> tuple[bool, Any, tuple[str | int, ...], bool]:
+    """``_resolve``, with a field that Kubernetes defaults read as its default when it is left out
+    (the last item says so)."""
+    exists, value, concrete = _resolve(document.data, parts)
+    if exists or not parts or not isinstance(parts[-1], str):
+        return exists, value, concrete, False
+    found, parent, where = _resolve(document.data, parts[:-1])
+    if found:
+        known, default = kubernetes_default(document.kind, (*where, parts[-1]), parent)
+        if known:
+            return True, default, (*where, parts[-1]), True
+    return False, None, concrete, False
 
 
 def _same(given: Any, expected: Any) -> bool:
@@ -760,6 +1067,21 @@ def _same(given: Any, expected: Any) -> bool:
     if isinstance(given, dict) and isinstance(expected, dict):
         return given.keys() == expected.keys() and all(_same(given[k], expected[k]) for k in given)
     return type(given) in (int, float, str, type(None)) and given == expected
+
+
+def same_value(given: Any, expected: Any) -> bool:
+    """Equal values of equal types, as the checks compare them (``"80"`` is not ``80``, nor
+    ``true`` ``1``)."""
+    return _same(given, expected)
+
+
+def read_plain(text: str) -> Any:
+    """What a text reads as, written unquoted: ``80`` a number, ``yes`` true (YAML 1.1, as
+    kubectl reads it), ``web`` a text; None when it is not one plain value."""
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
 
 
 def _scalar_text(value: Any) -> str | None:
@@ -809,14 +1131,60 @@ def preview(value: Any, limit: int = PREVIEW_LENGTH) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _selector_of(document: Document) -> Any:
+type Requirement = tuple[str, str, list[Any]]  # key, operator, values
+
+
+def _selector_of(document: Document) -> tuple[Any, list[Requirement]]:
+    """A selector as the feedback shows it, and what it requires of labels, as the API reads it:
+    a Service's plain mapping, or a label selector's ``matchLabels`` (each an ``In`` with one
+    value) and ``matchExpressions``. No requirement at all: no selector."""
     spec = document.data.get("spec") if isinstance(document.data, dict) else None
-    if not isinstance(spec, dict):
-        return None
-    selector = spec.get("selector")
-    if document.kind != "Service" and isinstance(selector, dict) and "matchLabels" in selector:
-        selector = selector["matchLabels"]
-    return selector
+    selector = spec.get("selector") if isinstance(spec, dict) else None
+    if not isinstance(selector, dict) or not selector:
+        return selector, []
+    if document.kind == "Service" or not {"matchLabels", "matchExpressions"} & selector.keys():
+        return selector, [(str(key), "In", [value]) for key, value in selector.items()]
+    unreadable: Requirement = ("", "", [])  # never met
+    requirements: list[Requirement] = (
+        [unreadable] if set(selector) - {"matchLabels", "matchExpressions"} else []
+    )
+    labels = selector.get("matchLabels") or {}
+    if isinstance(labels, dict):
+        requirements.extend((str(key), "In", [value]) for key, value in labels.items())
+    else:
+        requirements.append(unreadable)
+    expressions = selector.get("matchExpressions") or []
+    for expression in expressions if isinstance(expressions, list) else [None]:
+        if (
+            isinstance(expression, dict)
+            and isinstance(expression.get("key"), str)
+            and isinstance(expression.get("operator"), str)
+            and isinstance(expression.get("values", []), list)
+        ):
+            requirements.append((expression["key"], expression["operator"], expression.get("values") or []))
+        else:
+            requirements.append(unreadable)
+    return (labels if set(selector) == {"matchLabels"} else selector), requirements
+
+
+def _selects(requirements: Sequence[Requirement], labels: Mapping[str, Any]) -> bool:
+    """Whether labels meet every requirement (In and NotIn need values, Exists and DoesNotExist none)."""
+    for key, operator, values in requirements:
+        present = key in labels
+        among = present and any(_same(labels[key], value) for value in values)
+        if operator == "In":
+            met = bool(values) and among
+        elif operator == "NotIn":
+            met = bool(values) and not among
+        elif operator == "Exists":
+            met = not values and present
+        elif operator == "DoesNotExist":
+            met = not values and not present
+        else:
+            met = False
+        if not met:
+            return False
+    return True
 
 
 def _labels_of(document: Document) -> Any:
@@ -831,6 +1199,63 @@ def _ref_label(ref: int | str | None) -> str:
     return f"[{ref}]" if isinstance(ref, int) else str(ref)
 
 
+def _run_selector(value: Mapping[str, Any], explain_html: str, documents: Sequence[Document]) -> CheckResult:
+    target = preview(value["labels"]) if "labels" in value else _ref_label(value.get("pod"))
+    label = str(SELECTOR_LABEL % {"service": _ref_label(value["service"]), "pod": target})
+    service = _find_document(documents, value["service"])
+    if service is None:
+        return CheckResult(ok=False, label=label, explain_html=explain_html, found=str(NO_SUCH_DOCUMENT))
+    shown, requirements = _selector_of(service)
+    if not requirements:
+        return CheckResult(
+            ok=False, label=label, explain_html=explain_html, found=str(NO_SELECTOR), line=service.line
+        )
+    if "labels" in value:
+        labels = value["labels"]
+    else:
+        pod = _find_document(documents, value["pod"])
+        if pod is None:
+            return CheckResult(ok=False, label=label, explain_html=explain_html, found=str(NO_SUCH_DOCUMENT))
+        labels = _labels_of(pod)
+        if not isinstance(labels, dict) or not labels:
+            return CheckResult(
+                ok=False, label=label, explain_html=explain_html, found=str(NO_LABELS), line=pod.line
+            )
+    return CheckResult(
+        ok=_selects(requirements, labels), label=label, explain_html=explain_html, found=preview(shown)
+    )
+
+
+def _run_refers(check: Mapping[str, Any], documents: Sequence[Document]) -> CheckResult:
+    value, explain_html = check["value"], check["explain_html"]
+    label = f"{value['from']} → {value['to']}"
+    if check["doc"] is not None:
+        label = f"{_ref_label(check['doc'])} {label}"
+    document = _find_document(documents, check["doc"])
+    if document is None:
+        return CheckResult(ok=False, label=label, explain_html=explain_html, found=str(NO_SUCH_DOCUMENT))
+    sources = _resolve_all(document.data, parse_path(value["from"], every=True))
+    names = [name for ok, name, _ in _resolve_all(document.data, parse_path(value["to"], every=True)) if ok]
+    dangling: list[str] = []
+    twice: list[str] = []
+    line = None
+    for ok, source, where in sources:
+        matching = sum(_same(source, name) for name in names) if ok else 0
+        if matching == 1:
+            continue
+        (twice if matching else dangling).append(preview(source) if ok else str(NOT_FOUND))
+        line = line or _line_of(document, where)
+    if dangling:
+        found = str(NO_SUCH_NAME % {"names": ", ".join(dict.fromkeys(dangling))})
+    elif twice:
+        found = str(NAMED_TWICE % {"names": ", ".join(dict.fromkeys(twice))})
+    else:
+        found = ", ".join(dict.fromkeys(preview(source) for _ok, source, _where in sources))
+    return CheckResult(
+        ok=not dangling and not twice, label=label, explain_html=explain_html, found=found, line=line
+    )
+
+
 def _run_check(check: Mapping[str, Any], documents: Sequence[Document]) -> CheckResult:
     op, value, explain_html = check["op"], check["value"], check["explain_html"]
     if op == "documents":
@@ -841,44 +1266,22 @@ def _run_check(check: Mapping[str, Any], documents: Sequence[Document]) -> Check
             found=str(len(documents)),
         )
     if op == "selector_matches":
-        label = str(
-            SELECTOR_LABEL % {"service": _ref_label(value["service"]), "pod": _ref_label(value.get("pod"))}
-        )
-        if "labels" in value:
-            label = str(
-                SELECTOR_LABEL % {"service": _ref_label(value["service"]), "pod": preview(value["labels"])}
-            )
-        service = _find_document(documents, value["service"])
-        if service is None:
-            return CheckResult(ok=False, label=label, explain_html=explain_html, found=str(NO_SUCH_DOCUMENT))
-        selector = _selector_of(service)
-        if not isinstance(selector, dict) or not selector:
-            return CheckResult(
-                ok=False, label=label, explain_html=explain_html, found=str(NO_SELECTOR), line=service.line
-            )
-        if "labels" in value:
-            labels = value["labels"]
-        else:
-            pod = _find_document(documents, value["pod"])
-            if pod is None:
-                return CheckResult(
-                    ok=False, label=label, explain_html=explain_html, found=str(NO_SUCH_DOCUMENT)
-                )
-            labels = _labels_of(pod)
-            if not isinstance(labels, dict) or not labels:
-                return CheckResult(
-                    ok=False, label=label, explain_html=explain_html, found=str(NO_LABELS), line=pod.line
-                )
-        ok = all(key in labels and _same(labels[key], wanted) for key, wanted in selector.items())
-        return CheckResult(ok=ok, label=label, explain_html=explain_html, found=preview(selector))
+        return _run_selector(value, explain_html, documents)
+    if op == "refers":
+        return _run_refers(check, documents)
     parts = parse_path(check["path"])
     label = check["path"] if check["doc"] is None else f"{_ref_label(check['doc'])} {check['path']}"
     document = _find_document(documents, check["doc"])
     if document is None:
         return CheckResult(ok=False, label=label, explain_html=explain_html, found=str(NO_SUCH_DOCUMENT))
-    exists, found = _resolve(document.data, parts)
-    line = _line_of(document, parts) if exists else None
+    if op in DEFAULTED_OPERATORS:
+        exists, found, concrete, defaulted = _value_at(document, parts)
+    else:
+        (exists, found, concrete), defaulted = _resolve(document.data, parts), False
+    line = _line_of(document, concrete) if exists else None
     shown = preview(found) if exists else str(NOT_FOUND)
+    if defaulted:
+        shown = str(DEFAULT_VALUE % {"value": shown})
     if op == "exists":
         ok = exists == value
     elif not exists:
@@ -890,6 +1293,9 @@ def _run_check(check: Mapping[str, Any], documents: Sequence[Document]) -> Check
     elif op == "matches":
         text = _scalar_text(found)
         ok = text is not None and re.fullmatch(value, text) is not None
+    elif op == "image":
+        reference = image_reference(found)
+        ok = reference is not None and reference == image_reference(value)
     else:  # length
         ok = isinstance(found, (list, dict, str)) and len(found) == value
     return CheckResult(ok=ok, label=label, explain_html=explain_html, found=shown, line=line)

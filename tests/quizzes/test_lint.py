@@ -332,6 +332,76 @@ def test_the_course_names_thirty_resource_kinds():
     assert {"volume", "endpoints", "clusterrole", "podsecuritypolicy"} <= set(lint.COURSE_KINDS)
 
 
+# --- yaml questions: checks tested by mutation -------------------------------------------------
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: web
+      image: nginx
+"""
+
+
+def yaml_question(uid: str, checks: list[dict], **fields: object) -> dict:
+    checks = [{"explain": "Parce que.", **c} for c in checks]
+    return question(uid, kind="yaml", answer=None, kubernetes=True, checks=checks, solution=POD, **fields)
+
+
+def test_a_yaml_question_whose_checks_miss_a_mutation_is_reported_at_its_line(tmp_path):
+    path = write_bank(tmp_path, [yaml_question("alpha-y-1", [{"path": "kind", "equals": "Pod"}])])
+    problems = of_rule(run(path), lint.YAML_MUTATION)
+    assert {(p.path, p.line) for p in problems} == {(str(path), 3)}
+    messages = [p.message for p in problems]
+    survivor = 'metadata.name: "web" → "web-x", while 1 other place(s) keep "web" (reference)'
+    assert f"{lint.YAML_MUTATION}: alpha-y-1: still full marks with {survivor}; add a check" in messages
+    assert f'{lint.YAML_MUTATION}: alpha-y-1: still full marks with spec.containers[0].image: "nginx" → ' in (
+        "".join(messages)
+    )
+
+
+def test_a_yaml_question_whose_checks_refuse_a_rewrite_is_reported(tmp_path):
+    checks = [
+        {"path": "metadata.name", "equals": "web"},
+        {"path": "spec.containers[0].name", "equals": "web"},
+        {"path": "spec.containers[0].image", "equals": "nginx"},
+        {"path": "spec.containers", "length": 1},
+    ]
+    path = write_bank(tmp_path, [yaml_question("alpha-y-1", checks)])
+    problems = run(path)
+    assert of_rule(problems, lint.YAML_MUTATION) == []
+    lost = f"{lint.YAML_REWRITE}: alpha-y-1: points lost with spec.containers[0].image: "
+    kept = "which keeps the meaning; loosen the check, or declare the value free"
+    assert [p.message for p in of_rule(problems, lint.YAML_REWRITE)] == [
+        f'{lost}"nginx" → "docker.io/library/nginx" (with the registry and namespace written out) (image), '
+        + kept,
+        f'{lost}"nginx" → "nginx:latest" (the implied tag written out) (image), {kept}',
+    ]
+
+
+def test_a_yaml_question_needs_a_solution_that_earns_every_point(tmp_path):
+    path = write_bank(
+        tmp_path,
+        [
+            question(
+                "alpha-y-1",
+                kind="yaml",
+                answer=None,
+                checks=[{"path": "kind", "equals": "Pod", "explain": "."}],
+            ),
+            yaml_question("alpha-y-2", [{"path": "metadata.name", "equals": "api"}]),
+        ],
+    )
+    assert [p.message for p in of_rule(run(path), lint.YAML_SOLUTION)] == [
+        f"{lint.YAML_SOLUTION}: alpha-y-1 has no solution: write its model answer so that its checks are "
+        "tested",
+        f"{lint.YAML_SOLUTION}: alpha-y-2: the solution does not earn every point: metadata.name",
+    ]
+
+
 # --- the outline, the commands and the real banks --------------------------------------------
 
 

@@ -533,6 +533,249 @@ def test_each_check_kind_passes_and_fails(text, the_check, passes, found):
     assert analysis.score == (1.0 if passes else 0.0)
 
 
+# --- the check language: items by name, images, defaults, label selectors, references -----------
+
+TWO_CONTAINERS = POD + "    - name: api\n      image: httpd:2.4\n"
+NO_TARGET_PORT = SERVICE.replace("      targetPort: 80\n", "")
+EXPRESSIONS = DEPLOYMENT.replace(
+    "    matchLabels:\n      app: web\n",
+    "    matchExpressions:\n      - {key: app, operator: %s, values: [%s]}\n",
+)
+KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters:
+  - name: labo
+    cluster: {server: "https://192.0.2.10:6443"}
+users:
+  - name: alice
+    user: {token: abc123}
+contexts:
+  - name: dev
+    context: {cluster: labo, user: alice, namespace: dev}
+  - name: prod
+    context: {cluster: labo, user: alice, namespace: prod}
+current-context: dev
+"""
+CLUSTER_REFS = {"from": "contexts[*].context.cluster", "to": "clusters[*].name"}
+
+
+def defaulted(value: str) -> str:
+    return str(y.DEFAULT_VALUE % {"value": value})
+
+
+LANGUAGE_CASES = [
+    (TWO_CONTAINERS, check(path="spec.containers[name=api].image", equals="httpd:2.4"), True, "httpd:2.4"),
+    (TWO_CONTAINERS, check(path="spec.containers[name=db]", exists=True), False, str(y.NOT_FOUND)),
+    (
+        TWO_CONTAINERS.replace("name: api", "name: web"),
+        check(path="spec.containers[name=web]", exists=True),
+        False,
+        str(y.NOT_FOUND),
+    ),
+    (SERVICE, check(path="spec.ports[port=80].targetPort", equals=80), True, "80"),
+    (SERVICE, check(path='spec.ports[port="80"]', exists=True), False, str(y.NOT_FOUND)),
+    (
+        POD.replace("nginx:latest", "nginx"),
+        check(path="spec.containers[0].image", image="nginx:latest"),
+        True,
+        "nginx",
+    ),
+    (
+        POD.replace("nginx:latest", "docker.io/library/nginx:latest"),
+        check(path="spec.containers[0].image", image="nginx"),
+        True,
+        "docker.io/library/nginx:latest",
+    ),
+    (POD, check(path="spec.containers[0].image", image="httpd:latest"), False, "nginx:latest"),
+    (POD, check(path="spec.containers[0].image", image="nginx:1.27"), False, "nginx:latest"),
+    (POD, check(path="spec.containers[0].image", image="ghcr.io/nginx/nginx"), False, "nginx:latest"),
+    (NO_TARGET_PORT, check(path="spec.ports[0].targetPort", equals=80), True, defaulted("80")),
+    (NO_TARGET_PORT, check(path="spec.ports[0].targetPort", exists=True), False, str(y.NOT_FOUND)),
+    (SERVICE, check(path="spec.ports[0].protocol", equals="TCP"), True, defaulted("TCP")),
+    (
+        SERVICE.replace("  type: NodePort\n", ""),
+        check(path="spec.type", equals="NodePort"),
+        False,
+        defaulted("ClusterIP"),
+    ),
+    (DEPLOYMENT.replace("  replicas: 3\n", ""), check(path="spec.replicas", equals=1), True, defaulted("1")),
+    (POD, check(path="spec.replicas", equals=1), False, str(y.NOT_FOUND)),  # a Pod has no replicas
+    (
+        EXPRESSIONS % ("In", "web"),
+        check(selector_matches={"service": "Deployment", "pod": "Deployment"}),
+        True,
+        y.preview({"matchExpressions": [{"key": "app", "operator": "In", "values": ["web"]}]}),
+    ),
+    (
+        EXPRESSIONS % ("In", "api"),
+        check(selector_matches={"service": "Deployment", "pod": "Deployment"}),
+        False,
+        y.preview({"matchExpressions": [{"key": "app", "operator": "In", "values": ["api"]}]}),
+    ),
+    (
+        EXPRESSIONS % ("NotIn", "web"),
+        check(selector_matches={"service": 0, "labels": {"app": "web"}}),
+        False,
+        y.preview({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]}),
+    ),
+    (
+        EXPRESSIONS.replace(", values: [%s]", "") % "Exists",
+        check(selector_matches={"service": 0, "labels": {"app": "web"}}),
+        True,
+        y.preview({"matchExpressions": [{"key": "app", "operator": "Exists"}]}),
+    ),
+    (
+        EXPRESSIONS.replace(", values: [%s]", "") % "DoesNotExist",
+        check(selector_matches={"service": 0, "labels": {"app": "web"}}),
+        False,
+        y.preview({"matchExpressions": [{"key": "app", "operator": "DoesNotExist"}]}),
+    ),
+    (
+        DEPLOYMENT.replace("      app: web\n", "      app: web\n    matchExpressions: []\n", 1),
+        check(selector_matches={"service": "Deployment", "pod": "Deployment"}),
+        True,
+        y.preview({"matchLabels": {"app": "web"}, "matchExpressions": []}),
+    ),
+    (
+        DEPLOYMENT.replace("      app: web\n", "", 1).replace("matchLabels:", "matchLabels: {}"),
+        check(selector_matches={"service": "Deployment", "pod": "Deployment"}),
+        False,
+        str(y.NO_SELECTOR),
+    ),
+    (KUBECONFIG, check(refers=CLUSTER_REFS), True, "labo"),
+    (
+        KUBECONFIG.replace("{cluster: labo, user: alice, namespace: prod}", "{cluster: lab, user: alice}"),
+        check(refers=CLUSTER_REFS),
+        False,
+        str(y.NO_SUCH_NAME % {"names": "lab"}),
+    ),
+    (
+        KUBECONFIG.replace("{cluster: labo, user: alice, namespace: prod}", "{user: alice}"),
+        check(refers=CLUSTER_REFS),
+        False,
+        str(y.NO_SUCH_NAME % {"names": str(y.NOT_FOUND)}),
+    ),
+    (
+        KUBECONFIG.replace("clusters:\n", "clusters:\n  - {name: labo, cluster: {server: https://a}}\n"),
+        check(refers=CLUSTER_REFS),
+        False,
+        str(y.NAMED_TWICE % {"names": "labo"}),
+    ),
+    (KUBECONFIG, check(refers={"from": "current-context", "to": "contexts[*].name"}), True, "dev"),
+    (
+        KUBECONFIG.replace("current-context: dev", "current-context: test"),
+        check(refers={"from": "current-context", "to": "contexts[*].name"}),
+        False,
+        str(y.NO_SUCH_NAME % {"names": "test"}),
+    ),
+    (
+        KUBECONFIG.replace("current-context: dev\n", ""),
+        check(refers={"from": "current-context", "to": "contexts[*].name"}),
+        False,
+        str(y.NO_SUCH_NAME % {"names": str(y.NOT_FOUND)}),
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "the_check", "passes", "found"), LANGUAGE_CASES)
+def test_items_by_name_images_defaults_selectors_and_references(text, the_check, passes, found):
+    analysis = analyse(text, the_check)
+    assert analysis.refusal is None
+    assert [(c.ok, c.found) for c in analysis.checks] == [(passes, found)]
+
+
+def test_parse_path_reads_items_by_value_and_every_item_in_refers_only():
+    assert y.parse_path("spec.containers[name=web].ports[containerPort=80]") == (
+        "spec",
+        "containers",
+        y.Where("name", "web"),
+        "ports",
+        y.Where("containerPort", 80),
+    )
+    assert y.parse_path('ports[name="80"]')[1] == y.Where("name", "80")
+    assert (
+        y.format_path(y.parse_path('a[name="80"].b[port=80][name=web]'))
+        == 'a[name="80"].b[port=80][name=web]'
+    )
+    assert y.parse_path("contexts[*].name", every=True) == ("contexts", y.EVERY, "name")
+    with pytest.raises(ValueError, match="only allowed in refers"):
+        y.parse_path("contexts[*].name")
+
+
+def test_a_check_by_name_points_at_the_line_of_that_item():
+    analysis = analyse(TWO_CONTAINERS, check(path="spec.containers[name=api].image", equals="httpd:2.4"))
+    assert analysis.checks[0].line == 12
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("nginx", "nginx:latest", True),
+        ("nginx", "docker.io/library/nginx:latest", True),
+        ("index.docker.io/library/nginx", "nginx", True),
+        ("bitnami/nginx", "docker.io/bitnami/nginx:latest", True),
+        ("nginx:1.27", "nginx:latest", False),
+        ("httpd:2.4", "nginx:2.4", False),
+        ("ghcr.io/nginx/nginx", "nginx", False),
+        ("localhost:5000/web", "web", False),
+    ],
+)
+def test_image_references_are_compared_as_the_runtime_reads_them(first, second, same):
+    assert y.image_reference(first) is not None
+    assert (y.image_reference(first) == y.image_reference(second)) is same
+
+
+@pytest.mark.parametrize("text", ["", "Nginx", "nginx:", "nginx:1.27 ", "a/b/:1", 42])
+def test_what_is_not_an_image_reference(text):
+    assert y.image_reference(text) is None
+
+
+def test_the_solution_free_values_refers_and_image_round_trip_through_to_raw():
+    spec = spec_with_solution(
+        check(path="spec.containers[name=web].image", image="nginx:latest", doc="Pod"),
+        check(refers={"from": "spec.containers[*].name", "to": "spec.containers[*].name"}, doc=0),
+        free=[{"path": "spec.containers[0].name", "doc": "Pod", "reason": "libre"}],
+    )
+    assert spec["solution"] == POD.strip("\n")
+    assert spec["free"] == [{"path": "spec.containers[0].name", "doc": "Pod", "reason": "libre"}]
+    assert y.build_spec(y.to_raw(spec), uid=UID) == spec
+
+
+def test_without_a_solution_the_spec_is_what_it_was():
+    assert set(spec_with(check(path="kind", equals="Pod"))) == {"kubernetes", "checks", "starter"}
+
+
+def spec_with_solution(*checks: dict, solution: str = POD, free: list | None = None) -> dict:
+    return y.build_spec({"checks": list(checks), "solution": solution, "free": free or []}, uid=UID)
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ({"checks": [check(refers={"from": "a"})]}, "refers needs from:"),
+        ({"checks": [check(refers={"from": "a[", "to": "b"})]}, "refers: bad from path"),
+        ({"checks": [check(refers={"from": "a", "to": "b"}, path="a")]}, "refers takes no path"),
+        ({"checks": [check(path="contexts[*].name", exists=True)]}, "only allowed in refers"),
+        ({"checks": [check(path="a[name={x: 1}]", exists=True)]}, "needs a plain value"),
+        ({"checks": [check(path="spec.image", image="Nginx!")]}, "image needs an image reference"),
+        ({"kubernetes": True, "solution": ["a"]}, "solution must be the model answer"),
+        ({"kubernetes": True, "solution": "a: [b"}, "the solution does not read"),
+        ({"kubernetes": True, "free": [{"path": "a", "reason": "r"}]}, "write a solution"),
+        ({"kubernetes": True, "solution": POD, "free": [{"path": "a"}]}, "needs a reason"),
+        (
+            {"kubernetes": True, "solution": POD, "free": [{"path": "spec.x", "reason": "r"}]},
+            "has nothing at",
+        ),
+        ({"kubernetes": True, "solution": POD, "free": "metadata.name"}, "free must be a list"),
+    ],
+)
+def test_build_spec_refuses_malformed_new_fields(raw, fragment):
+    with pytest.raises(SpecError) as error:
+        y.build_spec(raw, uid=UID)
+    assert any(fragment in message for _key, message in error.value.problems), error.value.problems
+
+
 def test_a_passed_check_points_at_its_line_and_a_failed_one_keeps_its_explanation():
     analysis = analyse(
         POD, check(path="spec.containers[0].image", equals="nginx", explain="Image **nginx**.")

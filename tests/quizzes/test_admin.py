@@ -344,3 +344,22 @@ def test_a_gift_file_goes_through_the_same_dry_run(editor_client, loaded_banks):
     assert Question.objects.get(uid="alpha-gift-pods-1").kind == "truefalse"
     broken = upload(editor_client, "::x::Essai ouvert{}\n", name="essay.gift")
     assert broken.status_code == 400 and "essay.gift:1" in broken.content.decode()
+
+
+def test_an_attempts_answers_show_the_choice_given_not_its_key(admin_client, loaded_banks, student):
+    question = Question.objects.get(uid="alpha-single-1")
+    picked = next(c for c in question.current_revision.spec["choices"] if not c["correct"])
+    attempt = Attempt.objects.create(
+        student=student, quiz=Quiz.objects.get(slug="alpha"), question_ids=[question.pk], seed=1
+    )
+    Answer.objects.create(
+        attempt=attempt,
+        question=question,
+        revision=question.current_revision,
+        position=0,
+        response={"choice": picked["key"]},
+        correct=False,
+        score=0.0,
+    )
+    html = admin_client.get(reverse("admin:quizzes_attempt_change", args=[attempt.pk])).content.decode()
+    assert picked["text"] in html and picked["key"] not in html

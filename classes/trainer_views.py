@@ -26,6 +26,7 @@ from classes import access, cohorts, reports, stats
 from classes.forms import AssignmentForm, CohortForm
 from classes.spreadsheet import csv_response, wants_csv
 from course.models import Course
+from quizzes import kinds
 from quizzes.models import Quiz
 from review.charts import bar_chart
 
@@ -240,9 +241,12 @@ def report_student(request: HttpRequest, pk: int, student_id: int) -> HttpRespon
                 answer.position + 1,
                 answer.question.uid,
                 answer.revision.number,
+                answer.revision.prompt,
                 answer.correct,
                 answer.score,
-                answer.response,
+                kinds.response_text(
+                    kind=answer.question.kind, spec=answer.revision.spec, response=answer.response
+                ),
             ]
             for a in attempts
             for answer in a.answers.all()
@@ -254,6 +258,7 @@ def report_student(request: HttpRequest, pk: int, student_id: int) -> HttpRespon
             "position",
             "uid",
             "revision",
+            "prompt",
             "correct",
             "score",
             "response",

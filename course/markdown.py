@@ -66,6 +66,7 @@ ALLOWED_ATTRIBUTES = {
 }
 
 _SINGLE_PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
+_BACKTICKS = re.compile(r"`+")
 
 
 def render(source: str) -> str:
@@ -87,3 +88,14 @@ def render_inline(source: str) -> str:
     if match and "<p>" not in match.group(1):
         return match.group(1)
     return html
+
+
+def render_code(code: str, *, language: str) -> str:
+    """Highlight a piece of code (a student's YAML) as `render` does a fenced block of a prompt.
+
+    The fence is longer than any run of backticks in the code, so no line of it can close the
+    block: whatever the code holds, it stays code.
+    """
+    longest = max((len(run) for run in _BACKTICKS.findall(code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return render(f"{fence}{language}\n{code}\n{fence}")

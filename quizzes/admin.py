@@ -477,10 +477,20 @@ class QuizAdmin(admin.ModelAdmin):
 
 class AnswerInline(admin.TabularInline):
     model = Answer
-    fields = ("position", "question", "revision", "correct", "score", "response")
+    fields = ("position", "question", "revision", "correct", "score", "given")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("question", "revision")
+
+    @admin.display(description=gettext_lazy("Response"))
+    def given(self, answer: Answer) -> str:
+        """The response as the student gave it (choice texts, pairs, command), not its JSON."""
+        return kinds.response_text(
+            kind=answer.question.kind, spec=answer.revision.spec, response=answer.response
+        )
 
 
 @admin.register(Attempt)

@@ -151,7 +151,8 @@ def attempt_result(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         {
             "attempt": attempt,
             "sections": attempts.section_scores(attempt),
-            "answers": attempt.answers.select_related("question").order_by("position"),
+            # with the revision shown: each answer is rendered from its spec, in this query
+            "answers": attempt.answers.select_related("question", "revision").order_by("position"),
         },
     )
 

@@ -4,8 +4,11 @@ builds markup (the templates do that)."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from django import template
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 register = template.Library()
 
@@ -29,3 +32,11 @@ def minutes(value: dt.timedelta | None) -> str:
         return "—"
     total = round(value.total_seconds() / 60)
     return f"{total} min" if total < 60 else f"{total // 60} h {total % 60:02d}"
+
+
+@register.filter
+def excerpt(value: str, length: int = 90) -> str:
+    """Stored HTML (a question's prompt) as a line of plain text, cut to `length` characters:
+    how lists name a question. Plain text, escaped again by the template like any other."""
+    text = " ".join(html.unescape(strip_tags(value or "")).split())
+    return Truncator(text).chars(int(length))

@@ -12,7 +12,15 @@ Every kind module provides:
 - ``present(spec, *, seed) -> dict``: what the template needs to ask the question, with choice
   order shuffled by ``seed`` (stable for one attempt);
 - ``reveal(spec, response) -> dict``: what the feedback template needs to show the right
-  answer beside the student's own.
+  answer beside the student's own;
+- ``response_view(spec, response) -> dict``: a stored response as the student gave it (the
+  choices' texts, the pairs, the order, the YAML...), plain data for the kind's template
+  ``quizzes/responses/<kind>.html``; its only HTML comes from the spec (already sanitised) or
+  from ``course.markdown``; raises ``UnreadableResponse`` (or a lookup or type error) when the
+  response does not fit the spec;
+- ``response_text(spec, response) -> str``: the same in plain text, for a CSV cell.
+
+Pages call ``response_view`` and ``response_text`` of this module, which never raise.
 """
 
 from __future__ import annotations
@@ -51,8 +59,15 @@ class InvalidResponse(ValueError):
     """A posted response that cannot be graded (empty, tampered, malformed)."""
 
 
+class UnreadableResponse(ValueError):
+    """A stored response that does not fit its revision's spec (tampered, or an older format)."""
+
+
 EMPTY_RESPONSE = _("Please give an answer before submitting.")
 TAMPERED_RESPONSE = _("This answer does not belong to this question.")
+UNREADABLE = _("(answer not readable)")
+NOTHING = "—"  # an empty blank or an unpaired item, in the text forms
+MANY = " | "  # between several parts of one answer, in the text forms
 
 
 def item_key(uid: str, text: str, salt: str = "") -> str:
@@ -86,6 +101,13 @@ def require_text(raw: Mapping[str, Any], key: str, problems: list[tuple[str, str
         problems.append((key, f"{key} must be text"))
         return ""
     return str(value).strip()
+
+
+def response_field(response: Any, name: str, expected: type | tuple[type, ...]) -> Any:
+    """One field of a stored response, of the expected type; ``UnreadableResponse`` otherwise."""
+    if not isinstance(response, Mapping) or not isinstance(response.get(name), expected):
+        raise UnreadableResponse(name)
+    return response[name]
 
 
 def picked_choices(response: Any) -> Any:
@@ -138,3 +160,34 @@ def is_graded(name: str) -> bool:
 
 
 UNGRADED_KINDS = [name for name, module in REGISTRY.items() if not getattr(module, "GRADED", True)]
+
+
+# Errors that a response not fitting its spec may raise in a kind's renderer: the pages show
+# `UNREADABLE` instead of failing.
+_UNREADABLE_ERRORS = (UnreadableResponse, LookupError, TypeError, ValueError, AttributeError)
+RESPONSE_TEMPLATE = "quizzes/responses/%s.html"
+UNREADABLE_TEMPLATE = "quizzes/responses/unreadable.html"
+
+
+def response_view(*, kind: str, spec: Any, response: Any) -> dict:
+    """What a stored response showed, for its template: the kind's ``response_view`` data with
+    ``template`` naming ``quizzes/responses/<kind>.html``; for a response that cannot be read
+    (unknown kind, tampered, older format), ``quizzes/responses/unreadable.html``. Never raises."""
+    module = REGISTRY.get(kind)
+    if module is not None:
+        try:
+            return {**module.response_view(spec, response), "template": RESPONSE_TEMPLATE % kind}
+        except _UNREADABLE_ERRORS:
+            pass
+    return {"template": UNREADABLE_TEMPLATE}
+
+
+def response_text(*, kind: str, spec: Any, response: Any) -> str:
+    """A stored response in plain text (a CSV cell); ``UNREADABLE`` when it cannot be read."""
+    module = REGISTRY.get(kind)
+    if module is not None:
+        try:
+            return str(module.response_text(spec, response))
+        except _UNREADABLE_ERRORS:
+            pass
+    return str(UNREADABLE)

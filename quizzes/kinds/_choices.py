@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from course.markdown import render_inline
-from quizzes.kinds import item_key, require_text, shuffled
+from quizzes.kinds import UnreadableResponse, item_key, require_text, shuffled
 
 
 def build_choices(raw: Mapping[str, Any], *, uid: str, problems: list[tuple[str, str]]) -> list[dict]:
@@ -66,3 +66,12 @@ def choices_to_raw(spec: Mapping[str, Any]) -> dict:
 
 def present_choices(spec: Mapping[str, Any], *, seed: int | str) -> dict:
     return {"choices": [{"key": c["key"], "html": c["html"]} for c in shuffled(spec["choices"], seed)]}
+
+
+def chosen(spec: Mapping[str, Any], keys: list[Any]) -> list[dict]:
+    """The spec's choices that ``keys`` name, in their order; ``UnreadableResponse`` for a key
+    the spec does not hold (a tampered response)."""
+    by_key = {c["key"]: c for c in spec["choices"]}
+    if not keys or not all(isinstance(key, str) and key in by_key for key in keys):
+        raise UnreadableResponse("choices")
+    return [by_key[key] for key in keys]

@@ -17,7 +17,17 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from quizzes.kinds import EMPTY_RESPONSE, TAMPERED_RESPONSE, InvalidResponse, SpecError, Verdict
+from quizzes.kinds import (
+    EMPTY_RESPONSE,
+    MANY,
+    NOTHING,
+    TAMPERED_RESPONSE,
+    InvalidResponse,
+    SpecError,
+    UnreadableResponse,
+    Verdict,
+    response_field,
+)
 
 NAME = "cloze"
 LABEL = _("Fill in the blanks")
@@ -177,3 +187,26 @@ def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
         )
     segments.append({"text": spec["parts"][-1]})
     return {"language": spec["language"], "segments": segments, "right": sum(marks), "total": len(marks)}
+
+
+def _given_blanks(spec: Mapping[str, Any], response: Any) -> list[str]:
+    given = response_field(response, "blanks", list)
+    if len(given) != len(spec["blanks"]) or not all(isinstance(value, str) for value in given):
+        raise UnreadableResponse("blanks")
+    return given
+
+
+def response_view(spec: Mapping[str, Any], response: Any) -> dict:
+    """The code with the student's blanks filled in, each marked right or not
+    (``{"language", "segments": [{"text"} | {"blank", "given", "ok"}]}``)."""
+    given = _given_blanks(spec, response)
+    segments: list[dict] = []
+    for index, (part, ok) in enumerate(zip(spec["parts"], _marks(spec, response), strict=False)):
+        segments.append({"text": part})
+        segments.append({"blank": index + 1, "given": given[index], "ok": ok})
+    segments.append({"text": spec["parts"][-1]})
+    return {"language": spec["language"], "segments": segments}
+
+
+def response_text(spec: Mapping[str, Any], response: Any) -> str:
+    return MANY.join(value or NOTHING for value in _given_blanks(spec, response))

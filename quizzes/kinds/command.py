@@ -72,7 +72,15 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from course.markdown import render_inline
-from quizzes.kinds import EMPTY_RESPONSE, InvalidResponse, SpecError, Verdict, resource_names, single_value
+from quizzes.kinds import (
+    EMPTY_RESPONSE,
+    InvalidResponse,
+    SpecError,
+    Verdict,
+    resource_names,
+    response_field,
+    single_value,
+)
 
 NAME = "command"
 LABEL = _("Command")
@@ -1437,3 +1445,12 @@ def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
         "closest": result.closest,
         "differences": [note.html() for note in result.notes],
     }
+
+
+def response_view(spec: Mapping[str, Any], response: Any) -> dict:
+    """The command as typed (``{"command"}``), for the template to escape."""
+    return {"command": response_field(response, "command", str)}
+
+
+def response_text(spec: Mapping[str, Any], response: Any) -> str:
+    return response_field(response, "command", str)

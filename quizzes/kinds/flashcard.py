@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from course.markdown import render
-from quizzes.kinds import InvalidResponse, SpecError, Verdict
+from quizzes.kinds import NOTHING, InvalidResponse, SpecError, Verdict
 
 NAME = "flashcard"
 LABEL = _("Flashcard")
@@ -47,3 +47,12 @@ def present(spec: Mapping[str, Any], *, seed: int | str) -> dict:
 
 def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
     return {"answer_html": spec["answer_html"]}
+
+
+def response_view(spec: Mapping[str, Any], response: Any) -> dict:
+    """Nothing: a flashcard is rated in review, never answered in a quiz."""
+    return {}
+
+
+def response_text(spec: Mapping[str, Any], response: Any) -> str:
+    return NOTHING

@@ -9,11 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from course.markdown import render_inline
 from quizzes.kinds import (
+    MANY,
+    NOTHING,
     TAMPERED_RESPONSE,
     InvalidResponse,
     SpecError,
+    UnreadableResponse,
     Verdict,
     item_key,
+    response_field,
     shuffled,
     single_value,
 )
@@ -131,3 +135,35 @@ def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
             for p in spec["pairs"]
         ]
     }
+
+
+def _given_pairs(spec: Mapping[str, Any], response: Any) -> list[tuple[dict, dict | None]]:
+    """Each pair of the spec with the option the student gave its left item (None: none given)."""
+    given = response_field(response, "pairs", Mapping)
+    options = {o["key"]: o for o in _options(spec)}
+    lefts = {p["key"] for p in spec["pairs"]}
+    if not set(given) <= lefts or not all(value in options for value in given.values()):
+        raise UnreadableResponse("pairs")
+    return [(p, options.get(given.get(p["key"]))) for p in spec["pairs"]]
+
+
+def response_view(spec: Mapping[str, Any], response: Any) -> dict:
+    """Each left item with the right item the student gave it (``{"pairs": [{"left_html",
+    "given_html", "ok"}]}``), in the bank's order."""
+    return {
+        "pairs": [
+            {
+                "left_html": pair["left_html"],
+                "given_html": option["html"] if option else "",
+                "ok": option is not None and option["key"] == pair["right_key"],
+            }
+            for pair, option in _given_pairs(spec, response)
+        ]
+    }
+
+
+def response_text(spec: Mapping[str, Any], response: Any) -> str:
+    return MANY.join(
+        f"{pair['left']} -> {option['text'] if option else NOTHING}"
+        for pair, option in _given_pairs(spec, response)
+    )

@@ -7,8 +7,16 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from quizzes.kinds import EMPTY_RESPONSE, TAMPERED_RESPONSE, InvalidResponse, SpecError, Verdict
-from quizzes.kinds._choices import build_choices, choices_to_raw, present_choices
+from quizzes.kinds import (
+    EMPTY_RESPONSE,
+    MANY,
+    TAMPERED_RESPONSE,
+    InvalidResponse,
+    SpecError,
+    Verdict,
+    response_field,
+)
+from quizzes.kinds._choices import build_choices, choices_to_raw, chosen, present_choices
 
 NAME = "multiple"
 LABEL = _("Multiple choice")
@@ -56,3 +64,13 @@ def present(spec: Mapping[str, Any], *, seed: int | str) -> dict:
 
 def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
     return {"right_keys": [c["key"] for c in spec["choices"] if c["correct"]]}
+
+
+def response_view(spec: Mapping[str, Any], response: Any) -> dict:
+    """The ticked choices' HTML, each marked right or wrong (``{"choices": [{"html", "correct"}]}``)."""
+    picked = chosen(spec, response_field(response, "choices", list))
+    return {"choices": [{"html": c["html"], "correct": c["correct"]} for c in picked]}
+
+
+def response_text(spec: Mapping[str, Any], response: Any) -> str:
+    return MANY.join(c["text"] for c in chosen(spec, response_field(response, "choices", list)))

@@ -15,8 +15,10 @@ from quizzes.kinds import (
     TAMPERED_RESPONSE,
     InvalidResponse,
     SpecError,
+    UnreadableResponse,
     Verdict,
     item_key,
+    response_field,
     shuffled,
     single_value,
 )
@@ -90,3 +92,28 @@ def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
             for i, item in enumerate(spec["items"])
         ]
     }
+
+
+def _given_order(spec: Mapping[str, Any], response: Any) -> list[dict]:
+    """The spec's items in the order the student gave them."""
+    order = response_field(response, "order", list)
+    by_key = {item["key"]: item for item in spec["items"]}
+    if not order or not all(isinstance(key, str) and key in by_key for key in order):
+        raise UnreadableResponse("order")
+    return [by_key[key] for key in order]
+
+
+def response_view(spec: Mapping[str, Any], response: Any) -> dict:
+    """The items in the student's order, each marked in its place or not (``{"items": [{"html",
+    "ok"}]}``)."""
+    right = [item["key"] for item in spec["items"]]
+    return {
+        "items": [
+            {"html": item["html"], "ok": index < len(right) and item["key"] == right[index]}
+            for index, item in enumerate(_given_order(spec, response))
+        ]
+    }
+
+
+def response_text(spec: Mapping[str, Any], response: Any) -> str:
+    return " -> ".join(item["text"] for item in _given_order(spec, response))

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from quizzes.kinds import InvalidResponse, SpecError, Verdict, single_value
+from quizzes.kinds import InvalidResponse, SpecError, Verdict, response_field, single_value
 
 NAME = "short"
 LABEL = _("Short answer")
@@ -69,3 +69,12 @@ def present(spec: Mapping[str, Any], *, seed: int | str) -> dict:
 
 def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
     return {"answers": spec["answers"]}
+
+
+def response_view(spec: Mapping[str, Any], response: Any) -> dict:
+    """The typed text (``{"text"}``), for the template to escape."""
+    return {"text": response_field(response, "text", str)}
+
+
+def response_text(spec: Mapping[str, Any], response: Any) -> str:
+    return response_field(response, "text", str)

@@ -7,8 +7,15 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from quizzes.kinds import TAMPERED_RESPONSE, InvalidResponse, SpecError, Verdict, single_value
-from quizzes.kinds._choices import build_choices, choices_to_raw, present_choices
+from quizzes.kinds import (
+    TAMPERED_RESPONSE,
+    InvalidResponse,
+    SpecError,
+    Verdict,
+    response_field,
+    single_value,
+)
+from quizzes.kinds._choices import build_choices, choices_to_raw, chosen, present_choices
 
 NAME = "single"
 LABEL = _("Single choice")
@@ -52,3 +59,14 @@ def present(spec: Mapping[str, Any], *, seed: int | str) -> dict:
 def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
     """The right choice's key, for the feedback template to mark it beside the student's pick."""
     return {"right_keys": [c["key"] for c in spec["choices"] if c["correct"]]}
+
+
+def response_view(spec: Mapping[str, Any], response: Any) -> dict:
+    """The picked choice's HTML (``{"choice": {"html", "correct"}}``)."""
+    (choice,) = chosen(spec, [response_field(response, "choice", str)])
+    return {"choice": {"html": choice["html"], "correct": choice["correct"]}}
+
+
+def response_text(spec: Mapping[str, Any], response: Any) -> str:
+    (choice,) = chosen(spec, [response_field(response, "choice", str)])
+    return choice["text"]

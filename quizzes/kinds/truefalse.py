@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from quizzes.kinds import TAMPERED_RESPONSE, InvalidResponse, SpecError, Verdict, single_value
+from quizzes.kinds import TAMPERED_RESPONSE, InvalidResponse, SpecError, Verdict, response_field, single_value
 
 NAME = "truefalse"
 LABEL = _("True or false")
@@ -15,6 +15,8 @@ TEMPLATE = "quizzes/kinds/truefalse.html"
 FIELDS = frozenset({"answer"})
 
 _VALUES = {"true": True, "false": False}
+TRUE = _("True")
+FALSE = _("False")
 
 
 def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
@@ -46,3 +48,12 @@ def present(spec: Mapping[str, Any], *, seed: int | str) -> dict:
 
 def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
     return {"answer": spec["answer"]}
+
+
+def response_view(spec: Mapping[str, Any], response: Any) -> dict:
+    """``{"answer": True | False}``, for the template to say "True" or "False"."""
+    return {"answer": response_field(response, "answer", bool)}
+
+
+def response_text(spec: Mapping[str, Any], response: Any) -> str:
+    return str(TRUE if response_field(response, "answer", bool) else FALSE)

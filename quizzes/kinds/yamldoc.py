@@ -66,8 +66,16 @@ from typing import Any
 import yaml
 from django.utils.translation import gettext_lazy as _
 
-from course.markdown import render_inline
-from quizzes.kinds import EMPTY_RESPONSE, TAMPERED_RESPONSE, InvalidResponse, SpecError, Verdict
+from course.markdown import render_code, render_inline
+from quizzes.kinds import (
+    EMPTY_RESPONSE,
+    TAMPERED_RESPONSE,
+    InvalidResponse,
+    SpecError,
+    UnreadableResponse,
+    Verdict,
+    response_field,
+)
 
 NAME = "yaml"
 LABEL = _("YAML file")
@@ -1406,3 +1414,20 @@ def reveal(spec: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
         "earned": earned,
         "total": total,
     }
+
+
+def _given_yaml(response: Any) -> str:
+    text = normalise_text(response_field(response, "yaml", str))
+    if not text.strip() or _bounds(text) is not None:  # refused when posted: this one was not
+        raise UnreadableResponse("yaml")
+    return text.rstrip("\n")
+
+
+def response_view(spec: Mapping[str, Any], response: Any) -> dict:
+    """The YAML, highlighted (``{"html", "lines"}``)."""
+    text = _given_yaml(response)
+    return {"html": render_code(text, language="yaml"), "lines": text.count("\n") + 1}
+
+
+def response_text(spec: Mapping[str, Any], response: Any) -> str:
+    return _given_yaml(response)

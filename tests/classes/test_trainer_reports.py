@@ -15,6 +15,7 @@ from django.utils import timezone
 from classes import reports, stats
 from classes.models import Assignment
 from course.templatetags.rappel import pct
+from quizzes import kinds
 from quizzes.models import Answer, Attempt, Question, Quiz
 from review import cards as review
 from review.models import Card
@@ -234,6 +235,66 @@ def test_student_detail_lists_every_answer_with_its_revision(classroom, trainer_
     assert csv_text.count("\r\n") == 1 + 6
 
 
+def choice_key(question: Question, text: str) -> str:
+    return next(c["key"] for c in question.current_revision.spec["choices"] if c["text"] == text)
+
+
+def test_student_detail_shows_responses_as_given_and_questions_by_prompt(classroom, trainer_client):
+    cohort, ann, bob, alpha = classroom
+    single = Question.objects.get(uid="alpha-single-1")
+    multiple = Question.objects.get(uid="alpha-multiple-1")
+    wrong = choice_key(single, "CustomResourceDefinition")
+    ticked = [choice_key(multiple, "kubelet"), choice_key(multiple, "kube-scheduler")]
+    Answer.objects.filter(question=single).update(response={"choice": wrong})
+    Answer.objects.filter(question=multiple).update(response={"choices": ticked})
+    Answer.objects.filter(question__uid="alpha-truefalse-1").update(response={"answer": False})
+    url = reverse("trainer:report-student", args=[cohort.pk, ann.pk])
+    html = trainer_client.get(url).content.decode()
+    assert html.count('<span class="response-choice">CustomResourceDefinition</span>') == 2
+    assert html.count("<li>✓ kubelet</li><li>✗ kube-scheduler</li>") == 2
+    assert html.count("<strong>Faux</strong>") == 2
+    assert wrong not in html and not any(key in html for key in ticked)
+    assert "&#x27;choice" not in html and "{&#x27;" not in html  # no dict, not even escaped
+    # each question named by its prompt, its uid beside it
+    assert html.count('Quelle ressource désigne cm ? <code class="uid">alpha-single-1</code>') == 2
+    text = trainer_client.get(url, {"format": "csv"}).content.decode()
+    header, *rows = text.splitlines()
+    assert header == "\ufeffquiz,started_at,finished_at,position,uid,revision,prompt,correct,score,response"
+    assert sum(row.endswith(",CustomResourceDefinition") for row in rows) == 2
+    assert sum(row.endswith(",kubelet | kube-scheduler") for row in rows) == 2
+    assert sum(row.endswith(",Faux") for row in rows) == 2
+    assert wrong not in text and "{" not in text
+
+
+def test_student_detail_shows_a_tampered_response_as_not_readable(classroom, trainer_client):
+    cohort, ann, *_ = classroom
+    Answer.objects.filter(question__uid="alpha-single-1").update(response={"choice": "0000000000"})
+    Answer.objects.filter(question__uid="alpha-multiple-1").update(response=["not", "a", "mapping"])
+    Answer.objects.filter(question__uid="alpha-truefalse-1").update(response={"answer": True})
+    url = reverse("trainer:report-student", args=[cohort.pk, ann.pk])
+    html = trainer_client.get(url).content.decode()
+    assert html.count(str(kinds.UNREADABLE)) == 4 and "0000000000" not in html
+    text = trainer_client.get(url, {"format": "csv"}).content.decode()
+    assert text.count(str(kinds.UNREADABLE)) == 4
+
+
+def test_student_detail_query_count_does_not_grow_with_the_answers(
+    loaded_banks, trainer, trainer_client, user_factory, cohort_factory, django_assert_num_queries
+):
+    alpha = Quiz.objects.get(slug="alpha")
+    student = user_factory()
+    cohort = cohort_factory(trainer=trainer, students=[student])
+    url = reverse("trainer:report-student", args=[cohort.pk, student.pk])
+    for attempts in (1, 6):
+        while Attempt.objects.filter(student=student).count() < attempts:
+            finished_attempt(student, alpha, scores=[1, 0, 1], finished=NOW - dt.timedelta(hours=1))
+        # session, user, trainer's group, cohort (+course), student; attempts (+quiz, section),
+        # their answers, the answers' questions, their revisions (each response is rendered
+        # from these); attempts and reviews per day; sections, answers and cards by section
+        with django_assert_num_queries(14):
+            assert trainer_client.get(url).status_code == 200
+
+
 def test_activity_and_errata(classroom, trainer_client):
     cohort, *_ = classroom
     days = reports.activity(cohort, since=NOW - dt.timedelta(days=29))
@@ -425,7 +486,8 @@ def test_item_analysis_counts_the_choices_picked(classroom, trainer_client):
     assert ticked == {"kubelet": 2, "un runtime CRI": 1, "kube-scheduler": 1, "etcd": 0}
     url = reverse("trainer:report-items", args=[cohort.pk, "alpha"])
     html = trainer_client.get(url, {"attempts": "all"}).content.decode()
-    assert "Indice de facilité" in html and "alpha-single-1" in html
+    assert "Indice de facilité" in html
+    assert '<th scope="row">Quelle ressource désigne cm ? <code class="uid">alpha-single-1</code>' in html
     text = trainer_client.get(url, {"format": "csv"}).content.decode()
     assert text.startswith(
         "\ufeffuid,prompt,attempts,facility_index,standard_deviation,random_guess_score,"

@@ -449,3 +449,22 @@ def test_the_dry_run_page_takes_the_same_queries_for_one_answer_or_many(
         assert len(response.context["report"].rescored) == Answer.objects.filter(question=question).count()
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_an_attempts_answers_show_the_choice_given_not_its_key(admin_client, loaded_banks, student):
+    question = Question.objects.get(uid="alpha-single-1")
+    picked = next(c for c in question.current_revision.spec["choices"] if not c["correct"])
+    attempt = Attempt.objects.create(
+        student=student, quiz=Quiz.objects.get(slug="alpha"), question_ids=[question.pk], seed=1
+    )
+    Answer.objects.create(
+        attempt=attempt,
+        question=question,
+        revision=question.current_revision,
+        position=0,
+        response={"choice": picked["key"]},
+        correct=False,
+        score=0.0,
+    )
+    html = admin_client.get(reverse("admin:quizzes_attempt_change", args=[attempt.pk])).content.decode()
+    assert picked["text"] in html and picked["key"] not in html

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
+from course.templatetags.rappel import excerpt
 from quizzes import attempts
 from quizzes.models import Answer, Attempt, Question, Quiz
 from quizzes.revisions import revision_apply
@@ -302,6 +303,29 @@ def test_the_result_page_takes_five_queries(student_client, loaded_banks, django
     with django_assert_num_queries(5):
         html = student_client.get(reverse("quizzes:attempt-result", args=[attempt.pk])).content.decode()
     assert "Alpha" in html and "100 %" in html
+
+
+def test_the_result_page_names_questions_by_prompt_and_shows_each_answer_given(student_client, loaded_banks):
+    attempt = start(student_client, "alpha")
+    revisions = [current_revision(attempt, number) for number in range(1, attempt.total + 1)]
+    for number, revision in enumerate(revisions, start=1):
+        right = revision.question.kind != "single"  # the single choice answered wrong
+        student_client.post(question_url(attempt, number), answer_form(revision, right=right))
+    student_client.post(reverse("quizzes:attempt-finish", args=[attempt.pk]))
+    html = student_client.get(reverse("quizzes:attempt-result", args=[attempt.pk])).content.decode()
+    by_kind = {revision.question.kind: revision for revision in revisions}
+    picked = next(c for c in by_kind["single"].spec["choices"] if not c["correct"])
+    assert f'<span class="response-choice">{picked["text"]}</span>' in html and picked["key"] not in html
+    assert "<li>✓ kubelet</li><li>✓ un runtime CRI</li>" in html
+    assert "<strong>Faux</strong>" in html
+    assert "{&#x27;" not in html
+    for revision in revisions:  # the prompt is the link, the uid a label beside it
+        uid = revision.question.uid
+        assert re.search(
+            rf">{re.escape(escape(excerpt(revision.prompt_html)))}</a>\s*<code class=\"uid\">{uid}</code>",
+            html,
+        )
+        assert f">{uid}</a>" not in html
 
 
 def test_the_feedback_card_is_the_one_the_question_page_shows_next(student_client, loaded_banks):

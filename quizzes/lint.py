@@ -22,6 +22,8 @@ The rules and their thresholds (module constants, each justified where it is def
 - resource-kinds: every resource kind the course names has its two short-name questions.
 - yaml-solution / yaml-mutation / yaml-rewrite: a yaml question's checks are tested by mutation
   of its model answer; see `rule_yaml_mutations`.
+- command-mutation / command-rewrite / cloze-mutation / cloze-rewrite: the same for command and
+  cloze questions, from their accepted answers; see `rule_command_cloze_mutations`.
 """
 
 from __future__ import annotations
@@ -103,6 +105,10 @@ RESOURCE_KINDS = "resource-kinds"
 YAML_SOLUTION = "yaml-solution"
 YAML_MUTATION = "yaml-mutation"
 YAML_REWRITE = "yaml-rewrite"
+COMMAND_MUTATION = "command-mutation"
+COMMAND_REWRITE = "command-rewrite"
+CLOZE_MUTATION = "cloze-mutation"
+CLOZE_REWRITE = "cloze-rewrite"
 
 
 def _problem(path: str, line: int, rule: str, message: str) -> Problem:
@@ -651,6 +657,52 @@ def rule_yaml_mutations(*, questions: Sequence[BankQuestion]) -> list[Problem]:
     return problems
 
 
+def rule_command_cloze_mutations(*, questions: Sequence[BankQuestion]) -> list[Problem]:
+    """The same test by mutation for command and cloze questions, from their accepted answers
+    (`quizzes/kinds/mutations.py`):
+
+    - command-mutation: a word of an accepted command left out or changed, a flag left out or
+      given another value, another resource type or namespace: the command must lose its point;
+    - command-rewrite: the command spelled otherwise as kubectl or docker reads it (flag forms
+      and order, resource names, `type/name`, verb aliases...) must keep it;
+    - cloze-mutation: a blank left empty, or given another name, number, flag, case or quoting
+      that the tool reads otherwise, must lose its point;
+    - cloze-rewrite: a blank with spaces around, quoted where the language reads the same, a
+      Dockerfile instruction in another case, must keep it.
+    """
+    problems = []
+    for q in questions:
+        if q.kind == "command":
+            survivors, refused = mutations.command_survivors(q.spec), mutations.command_refused(q.spec)
+            rules = (COMMAND_MUTATION, COMMAND_REWRITE)
+        elif q.kind == "cloze":
+            survivors, refused = mutations.cloze_survivors(q.spec), mutations.cloze_refused(q.spec)
+            rules = (CLOZE_MUTATION, CLOZE_REWRITE)
+        else:
+            continue
+        problems.extend(
+            _problem(
+                q.path,
+                q.line,
+                rules[0],
+                f"{q.uid}: still right with {variant.description} ({variant.category}); "
+                "the grader accepts another answer",
+            )
+            for variant in survivors
+        )
+        problems.extend(
+            _problem(
+                q.path,
+                q.line,
+                rules[1],
+                f"{q.uid}: wrong with {variant.description} ({variant.category}), which the tool reads "
+                "the same; accept it",
+            )
+            for variant in refused
+        )
+    return problems
+
+
 # --- everything together -------------------------------------------------------------------
 
 
@@ -673,6 +725,7 @@ def lint(
         *rule_truefalse_balance(questions=questions),
         *rule_short_variants(questions=questions),
         *rule_yaml_mutations(questions=questions),
+        *rule_command_cloze_mutations(questions=questions),
     ]
     if any(s.slug == RESOURCES_SECTION for s in sections):
         problems.extend(rule_resource_kinds(questions=questions))

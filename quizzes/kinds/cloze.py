@@ -5,13 +5,19 @@ In the bank, ``text:`` holds the code and each blank is written ``[[answer]]`` o
 ``[[ -f x ]]``) and ``\\|`` a literal ``|`` inside a blank. ``language:`` names the code
 (yaml, dockerfile, bash...). Answers are compared after trimming and collapsing spaces,
 case-sensitively (YAML keys and kinds are case-sensitive) unless ``ignore_case: true``.
+An answer is also right when the tool reads it as an accepted one (``same_for_the_tool``): in
+YAML or JSON, a value that makes the code read as the same data (``"Config"`` = ``Config``, but
+``"80"`` is a string, not ``80``); in bash, a word in quotes (``'get'``); in a Dockerfile, the
+instruction that starts a line, in any case (``from`` = ``FROM``).
 
 Score: blanks right / blanks.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,6 +33,7 @@ from quizzes.kinds import (
     UnreadableResponse,
     Verdict,
     response_field,
+    yamldoc,
 )
 
 NAME = "cloze"
@@ -148,8 +155,94 @@ def _marks(spec: Mapping[str, Any], response: Mapping[str, Any]) -> list[bool]:
     for index, blank in enumerate(spec["blanks"]):
         value = given[index] if index < len(given) and isinstance(given[index], str) else ""
         wanted = {normalise(a, ignore_case=spec["ignore_case"]) for a in blank["answers"]}
-        out.append(bool(value) and normalise(value, ignore_case=spec["ignore_case"]) in wanted)
+        right = normalise(value, ignore_case=spec["ignore_case"]) in wanted
+        out.append(bool(value) and (right or same_for_the_tool(spec, index, value)))
     return out
+
+
+# --- what the tool reads the same -----------------------------------------------------------------
+
+# Dockerfile instructions: the builder reads them in any case (``from`` = ``FROM``).
+DOCKERFILE_INSTRUCTIONS = frozenset(
+    {
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "FROM",
+        "HEALTHCHECK",
+        "LABEL",
+        "MAINTAINER",
+        "ONBUILD",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    }  # fmt: skip
+)
+
+
+def is_instruction(spec: Mapping[str, Any], index: int) -> bool:
+    """Whether blank ``index`` of a Dockerfile is the instruction that starts its line."""
+    before = spec["parts"][index]
+    return (
+        spec["language"] == "dockerfile"
+        and (before == "" and index == 0 or before.endswith("\n"))
+        and all(answer.upper() in DOCKERFILE_INSTRUCTIONS for answer in spec["blanks"][index]["answers"])
+    )
+
+
+def filled(spec: Mapping[str, Any], values: Sequence[str]) -> str:
+    """The code with its blanks filled with ``values``."""
+    pieces = [spec["parts"][0]]
+    for value, part in zip(values, spec["parts"][1:], strict=True):
+        pieces += [value, part]
+    return "".join(pieces)
+
+
+def _read(language: str, text: str) -> tuple[bool, Any]:
+    if language == "json":
+        try:
+            return True, json.loads(text)
+        except ValueError:
+            return False, None
+    documents, refusal = yamldoc.load_documents(text)
+    return refusal is None, [document.data for document in documents]
+
+
+def same_for_the_tool(spec: Mapping[str, Any], index: int, value: str) -> bool:
+    """Whether the tool reads ``value`` in blank ``index`` as one of its answers, the other blanks
+    holding their first answer: a YAML or JSON text that reads as the same data (``"Config"`` =
+    ``Config``, but ``"80"`` is not ``80``); a shell word quoted (``'get'`` = ``get``); a
+    Dockerfile instruction in any case."""
+    answers = spec["blanks"][index]["answers"]
+    language = spec["language"]
+    if is_instruction(spec, index):
+        return value.strip().upper() in {answer.upper() for answer in answers}
+    if language == "bash":
+        try:
+            words = shlex.split(value)
+        except ValueError:
+            return False
+        return any(words == shlex.split(answer) for answer in answers)
+    if language not in ("yaml", "json") or "&" in value or "*" in value:
+        return False
+    values = [blank["answers"][0] for blank in spec["blanks"]]
+    values[index] = value
+    ok, given = _read(language, filled(spec, values))
+    if not ok:
+        return False
+    for answer in answers:
+        values[index] = answer
+        ok, expected = _read(language, filled(spec, values))
+        if ok and yamldoc.same_value(given, expected):
+            return True
+    return False
 
 
 def grade(*, spec: Mapping[str, Any], response: Mapping[str, Any]) -> Verdict:

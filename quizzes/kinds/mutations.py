@@ -34,14 +34,19 @@ of it (STYLE.md, "Verdicts are tested by mutation"). From the ``solution`` of a 
 
 Dropping a free value, or writing it with another type, is neither and is skipped. Pure: the
 texts are built from the solution and graded by the caller with ``yamldoc.grade`` (``survivors``
-and ``refused`` do both). ``command_mutations`` mutates the answers of a ``command`` question
-word by word.
+and ``refused`` do both).
+
+The same for the other hands-on kinds: ``command_mutations`` and ``command_rewrites`` change the
+accepted answers of a ``command`` question (graded by ``command_survivors`` and
+``command_refused``); ``cloze_mutations`` and ``cloze_rewrites`` change one blank of a ``cloze``
+question at a time (``cloze_survivors``, ``cloze_refused``).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 import shlex
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
@@ -50,7 +55,7 @@ from typing import Any
 
 import yaml
 
-from quizzes.kinds import command, yamldoc
+from quizzes.kinds import cloze, command, resource_names, yamldoc
 
 type Path = tuple[str | int, ...]
 
@@ -537,12 +542,333 @@ def _image_spellings(text: str) -> list[tuple[str, str]]:
 
 # --- command questions ------------------------------------------------------------------------------
 
+# A command read into items, as the CLI reads it: (role, words, flag, value). Roles: ``program``,
+# ``verb`` (a command word), ``flag`` (one flag with its value; bundled short flags are split),
+# ``arg`` (a positional). ``value`` is None for a boolean flag given alone.
+type _Item = tuple[str, tuple[str, ...], command.Flag | None, str | None]
+
+# Resource types a "swap" mutation puts instead of the answer's: the first one that differs.
+_OTHER_TYPES = ("pods", "services", "deployments")
+_OTHER_OUTPUTS = {"yaml": "json", "json": "yaml"}
+
+
+def _command_items(answer: str) -> tuple[list[_Item], command.Node]:
+    """The items of an accepted answer and the node of its command."""
+    words = command.split_command(answer)
+    parsed = command.parse_words(words)
+    if parsed.problems or parsed.node is None:
+        raise ValueError(f"{answer!r} does not parse")
+    node = parsed.node
+    program, rest, _problem = command._program(words)
+    root = command.PROGRAMS[program]
+    items: list[_Item] = [("program", tuple(words[: len(words) - len(rest)]), None, None)]
+    if program == "kubectl":
+        verb_indexes = command._find_kubectl_verb(rest, root)[1]
+    else:
+        verb_indexes, index = set(), 0
+        while index < len(rest) and rest[index].startswith("-"):
+            index += 1
+        probe = root
+        while index < len(rest) and rest[index] in probe.children:
+            probe = probe.children[rest[index]]
+            verb_indexes.add(index)
+            index += 1
+    last_verb = max(verb_indexes, default=-1)
+    flags_end = False
+    index = 0
+    while index < len(rest):
+        word = rest[index]
+        if index in verb_indexes:
+            items.append(("verb", (word,), None, None))
+            index += 1
+            continue
+        table = node.table if index > last_verb else root.table
+        if word == "--":
+            flags_end = True
+        if flags_end or not word.startswith("-") or len(word) == 1:
+            items.append(("arg", (word,), None, None))
+            flags_end = flags_end or (index > last_verb and not node.interspersed)
+            index += 1
+            continue
+        index = _read_flag(rest, index, table, items)
+    return items, node
+
+
+def _read_flag(words: Sequence[str], index: int, table: command.FlagTable, items: list[_Item]) -> int:
+    word = words[index]
+    if word.startswith("--"):
+        name, eq, value = word[2:].partition("=")
+        flag = table.longs[name]
+        if eq or flag.mode != "value":
+            items.append(("flag", (word,), flag, value if eq else None))
+            return index + 1
+        items.append(("flag", (word, words[index + 1]), flag, words[index + 1]))
+        return index + 2
+    body = word[1:]
+    for position, letter in enumerate(body):
+        flag = table.shorts[letter]
+        rest = body[position + 1 :]
+        if flag.mode == "value":
+            if rest:
+                value = rest.removeprefix("=")
+                items.append(("flag", (f"-{letter}{rest}",), flag, value))
+                return index + 1
+            items.append(("flag", (f"-{letter}", words[index + 1]), flag, words[index + 1]))
+            return index + 2
+        if rest.startswith("="):
+            items.append(("flag", (f"-{letter}{rest}",), flag, rest[1:]))
+            return index + 1
+        items.append(("flag", (f"-{letter}",), flag, None))
+    return index + 1
+
+
+def _join(items: Sequence[_Item]) -> str:
+    return shlex.join([word for _role, words, _flag, _value in items for word in words])
+
+
+def _flag_forms(flag: command.Flag, value: str | None) -> list[tuple[str, ...]]:
+    """Every spelling of one flag with one value (None: a boolean given alone)."""
+    if flag.mode == "value":
+        forms = [(f"--{flag.long}", value), (f"--{flag.long}={value}",)]
+        if flag.short:
+            forms += [(f"-{flag.short}", value), (f"-{flag.short}{value}",), (f"-{flag.short}={value}",)]
+        return forms
+    if value is None or value == flag.bare:
+        forms = [(f"--{flag.long}",), (f"--{flag.long}={flag.bare}",)]
+        if flag.short and flag.mode == "bool":
+            forms += [(f"-{flag.short}",), (f"-{flag.short}=true",)]
+        return forms
+    return [(f"--{flag.long}={value}",)]
+
+
+def _verb_spellings(node: command.Node) -> list[tuple[str, ...]]:
+    """Every path of command words from the program to ``node`` (aliases, docker's legacy verbs)."""
+    out: list[tuple[str, ...]] = []
+    todo: list[tuple[command.Node, tuple[str, ...]]] = [(command.PROGRAMS[node.program], ())]
+    while todo:
+        here, path = todo.pop()
+        if here is node:
+            out.append(path)
+        if len(path) < 3:
+            todo.extend((child, (*path, name)) for name, child in here.children.items())
+    return sorted(out, key=lambda p: (len(p), p))
+
+
+def _type_names(token: str, *, explain: bool = False) -> list[str]:
+    """Other names kubectl reads as the same resource type."""
+    found = resource_names.lookup(token)
+    if found is None or not found.api or found.category:
+        return []
+    names = list(found.names)
+    if not explain:
+        names.append(found.kind)
+        if found.group:
+            names += [f"{found.plural}.{found.group}", f"{found.singular}.{found.version}.{found.group}"]
+    return [name for name in dict.fromkeys(names) if name != token]
+
+
+def _other_type(token: str) -> str:
+    canonical = resource_names.canonical_resource(token)
+    return next(t for t in _OTHER_TYPES if t != canonical and t != token)
+
+
+def _resource_span(node: command.Node, items: Sequence[_Item]) -> list[int]:
+    """The indexes of the arguments that name resources (``type``, ``type name``, ``type/name``)."""
+    args = [index for index, item in enumerate(items) if item[0] == "arg" and item[1] != ("--",)]
+    if node.args == "res":
+        return args
+    if node.args == "res+":
+        span = []
+        for index in args:
+            word = items[index][1][0]
+            if "=" in word or word.endswith("-"):
+                break
+            span.append(index)
+        return span
+    return []
+
+
+def _with_args(items: Sequence[_Item], span: Sequence[int], words: Sequence[str]) -> list[_Item]:
+    """The items with the arguments at ``span`` replaced by ``words``."""
+    out = [item for index, item in enumerate(items) if index not in span[1:]]
+    at = span[0] if span else len(out)
+    return [*out[:at], *(("arg", (word,), None, None) for word in words), *out[at + (1 if span else 0) :]]
+
+
+def _resource_rewrites(node: command.Node, items: list[_Item]) -> Iterator[tuple[str, str, list[_Item]]]:
+    span = _resource_span(node, items)
+    words = [items[index][1][0] for index in span]
+    if words and all("/" in word for word in words):
+        pairs = [word.partition("/")[::2] for word in words]
+        for kind, _name in pairs[:1]:
+            for other in _type_names(kind):
+                new = [f"{other if k == kind else k}/{n}" for k, n in pairs]
+                yield "resource", f"{kind} written {other}", _with_args(items, span, new)
+        if len({k for k, _n in pairs}) == 1:
+            new = [pairs[0][0], *(n for _k, n in pairs)]
+            yield "resource", "TYPE/NAME written TYPE NAME", _with_args(items, span, new)
+    elif words:
+        kinds = words[0].split(",")
+        for kind in kinds:
+            for other in _type_names(kind):
+                new = [",".join(other if k == kind else k for k in kinds), *words[1:]]
+                yield "resource", f"{kind} written {other}", _with_args(items, span, new)
+        if len(kinds) > 1:
+            yield (
+                "resource",
+                "types in reverse order",
+                _with_args(items, span, [",".join(kinds[::-1]), *words[1:]]),
+            )
+        elif len(words) > 1:
+            new = [f"{kinds[0]}/{name}" for name in words[1:]]
+            yield "resource", "TYPE NAME written TYPE/NAME", _with_args(items, span, new)
+    args = [index for index, item in enumerate(items) if item[0] == "arg"]
+    if node.args == "pod" and args:
+        first = items[args[0]][1][0]
+        kind, slash, name = first.rpartition("/")
+        pod = resource_names.canonical_resource(kind) == "pods"
+        spellings = ["pods", "pod", "po"] if not slash else [*_type_names(kind), *([""] if pod else [])]
+        for other in spellings:
+            new = f"{other}/{name}" if other else name
+            yield "resource", f"{first} written {new}", _with_args(items, args[:1], [new])
+    if node.args == "explain" and args:
+        kind, dot, path = items[args[0]][1][0].partition(".")
+        for other in _type_names(kind, explain=True):
+            yield "resource", f"{kind} written {other}", _with_args(items, args[:1], [other + dot + path])
+
+
+def _image_args(node: command.Node, items: Sequence[_Item]) -> list[int]:
+    args = [index for index, item in enumerate(items) if item[0] == "arg"]
+    if node.args == "image":
+        return args[:1]
+    if node.args == "images":
+        return args
+    if node.args == "commit":
+        return args[1:2]
+    return []
+
+
+def _reordered(items: Sequence[_Item], node: command.Node, program: str) -> Iterator[tuple[str, list[_Item]]]:
+    """The flags moved elsewhere, where the CLI reads them the same."""
+    flags = [item for item in items if item[0] == "flag"]
+    if not flags:
+        return
+    verb_end = max(index for index, item in enumerate(items) if item[0] in ("program", "verb")) + 1
+    before = [item for item in items[:verb_end] if item[0] == "flag"]
+    head = [item for item in items[:verb_end] if item[0] != "flag"]
+    after = [item for item in items[verb_end:] if item[0] == "flag"]
+    args = [item for item in items[verb_end:] if item[0] != "flag"]
+    if program == "kubectl":
+        # Every flag after the command words (a global one too), in reverse order.
+        yield "flags after the command words, in reverse order", [*head, *(before + after)[::-1], *args]
+        if node.interspersed and args and "--" not in [a[1][0] for a in args]:
+            yield "flags at the end", [*head, *args, *before, *after]
+        root = command.PROGRAMS[program].table
+        movable = [item for item in after if root.longs.get(item[2].long) is item[2]]
+        if movable and len(movable) == len(after):
+            program_item, verbs = head[0], head[1:]
+            yield "global flags before the command", [program_item, *before, *movable, *verbs, *args]
+    elif after:
+        yield "the command's flags in reverse order", [*items[:verb_end], *after[::-1], *args]
+        if node.interspersed and args:
+            yield "the command's flags at the end", [*items[:verb_end], *args, *after]
+
+
+def _bundled(items: Sequence[_Item]) -> Iterator[tuple[str, list[_Item]]]:
+    """Short boolean flags given alone, bundled in one word (``-i -t`` -> ``-it``, ``-ti``)."""
+    verb_end = max(index for index, item in enumerate(items) if item[0] in ("program", "verb")) + 1
+    bools = [
+        index
+        for index, (role, words, flag, value) in enumerate(items)
+        if index >= verb_end
+        and role == "flag"
+        and flag
+        and flag.mode == "bool"
+        and flag.short
+        and value is None
+    ]
+    if len(bools) < 2:
+        return
+    letters = "".join(items[index][2].short for index in bools)
+    for word in (f"-{letters}", f"-{letters[::-1]}"):
+        rest = [item for index, item in enumerate(items) if index not in bools[1:]]
+        at = bools[0]
+        yield f"short flags bundled {word}", [*rest[:at], ("flag", (word,), None, None), *rest[at + 1 :]]
+
+
+def command_rewrites(spec: Mapping[str, Any]) -> list[Variant]:
+    """Other spellings of each accepted answer of a ``command`` question, which the CLI reads as the
+    same command, so each must keep full marks: ``flag`` (long or short name, ``--f=v`` or ``--f v``,
+    ``-nv``, ``--bool=true``, bundled short flags apart), ``order`` (flags moved, kubectl's global
+    flags before the command), ``resource`` (any name of the type, ``type/name`` or ``type name``,
+    the types of a list in another order), ``image`` (``nginx:latest`` = ``nginx``), ``verb``
+    (aliases, docker's legacy verbs) and ``program`` (``k``, a path to the binary)."""
+    return [variant for answer in spec["answers"] for variant in _answer_rewrites(answer)]
+
+
+def _answer_rewrites(answer: str) -> list[Variant]:
+    out: list[Variant] = []
+    items, node = _command_items(answer)
+    seen = {answer}
+
+    def add(category: str, what: str, new: Sequence[_Item]) -> None:
+        text = _join(new)
+        if text not in seen:
+            seen.add(text)
+            out.append(Variant(category, f"{answer}: {what}", text))
+
+    program = node.program
+    add("flag", "each flag in its own word (bundled short flags apart)", items)
+    for index, (role, words, flag, value) in enumerate(items):
+        if role != "flag" or flag is None:
+            continue
+        for form in _flag_forms(flag, value):
+            add(
+                "flag",
+                f"{' '.join(words)} written {' '.join(form)}",
+                [*items[:index], (role, form, flag, value), *items[index + 1 :]],
+            )
+        if flag.image and value is not None:
+            for other, how in _image_spellings(value):
+                form = (words[0], other) if len(words) == 2 else (f"{words[0].partition('=')[0]}={other}",)
+                add(
+                    "image",
+                    f"{value} written {other} ({how})",
+                    [*items[:index], (role, form, flag, other), *items[index + 1 :]],
+                )
+    for what, new in _bundled(items):
+        add("flag", what, new)
+    for what, new in _reordered(items, node, program):
+        add("order", what, new)
+    for category, what, new in _resource_rewrites(node, items):
+        add(category, what, new)
+    for index in _image_args(node, items):
+        value = items[index][1][0]
+        for other, how in _image_spellings(value):
+            add("image", f"{value} written {other} ({how})", _with_args(items, [index], [other]))
+    verbs = [index for index, item in enumerate(items) if item[0] == "verb"]
+    written = tuple(items[index][1][0] for index in verbs)
+    for path in _verb_spellings(node):
+        if path != written:
+            new = [item for index, item in enumerate(items) if index not in verbs[1:]]
+            at = verbs[0]
+            new = [*new[:at], *(("verb", (w,), None, None) for w in path), *new[at + 1 :]]
+            add("verb", f"{' '.join(written)} written {' '.join(path)}", new)
+    binary = items[0][1][-1]
+    for other in [f"/usr/local/bin/{binary}"] + (["k"] if program == "kubectl" else []):
+        add("program", f"{binary} written {other}", [("program", (other,), None, None), *items[1:]])
+    return out
+
 
 def command_mutations(spec: Mapping[str, Any]) -> list[Variant]:
-    """Word by word mutations of each accepted answer of a ``command`` question: each word after the
-    program left out (``drop``), then changed (``value``: ``x`` appended). The value of a flag the
-    question leaves free (``any_value``) is left alone. Each should fail, unless what remains is
-    another spelling of the same command, which the caller knows."""
+    """Mutations of each accepted answer of a ``command`` question, each another command: word by
+    word, each word after the program left out (``drop``), then changed (``value``: ``x``
+    appended); then, flag by flag, each flag left out with its value (``flag-drop``) and given
+    another value of the same kind (``flag-value``: another image, number, output format...);
+    the resource type swapped for another (``resource-type``); the namespace changed, or ``-A``
+    written ``-n default`` (``namespace``). The value of a flag the question leaves free
+    (``any_value``) is left alone. Each should fail, unless what remains is another spelling of
+    the same command, which the caller knows."""
     free = set(spec.get("any_value", []))
     out = []
     for answer in spec["answers"]:
@@ -557,7 +883,258 @@ def command_mutations(spec: Mapping[str, Any]) -> list[Variant]:
             ):
                 text = shlex.join([*words[:index], *new, *words[index + 1 :]])
                 out.append(Variant(category, description, text))
+        out.extend(_structured_mutations(answer, free))
     return out
+
+
+def _is_free(flag: command.Flag, free: set[str]) -> bool:
+    return f"--{flag.long}" in free or (bool(flag.short) and f"-{flag.short}" in free)
+
+
+def _other_flag_value(flag: command.Flag, value: str) -> str:
+    if flag.image:
+        name, tag = _split_image(value)
+        return f"{'nginx' if name.rsplit('/', 1)[-1] == 'httpd' else 'httpd'}" + (f":{tag}" if tag else "")
+    if flag.long == "namespace":
+        return "kube-system" if value == "default" else "default"
+    if flag.long == "output":
+        return _OTHER_OUTPUTS.get(value, "yaml")
+    if value.lstrip("-").isdigit():
+        return str(int(value) + 1)
+    if value in ("true", "false"):
+        return "false" if value == "true" else "true"
+    return f"{value}{SUFFIX}"
+
+
+def _structured_mutations(answer: str, free: set[str]) -> Iterator[Variant]:
+    items, node = _command_items(answer)
+    for index, (role, words, flag, value) in enumerate(items):
+        if role != "flag" or flag is None:
+            continue
+        rest = [*items[:index], *items[index + 1 :]]
+        shown = " ".join(words)
+        yield Variant("flag-drop", f"{answer}: without {shown}", _join(rest))
+        if _is_free(flag, free):
+            continue
+        if flag.mode == "bool":
+            new_value = "false" if value in (None, "true") else "true"
+        else:
+            new_value = _other_flag_value(flag, value or flag.bare)
+        form = (f"--{flag.long}={new_value}",)
+        category = "namespace" if flag.long == "namespace" else "flag-value"
+        changed = [*items[:index], ("flag", form, flag, new_value), *items[index + 1 :]]
+        yield Variant(category, f"{answer}: {shown} → {form[0]}", _join(changed))
+        if flag.long == "all-namespaces" and "namespace" in node.table.longs:
+            changed = [*items[:index], ("flag", ("-n", "default"), None, "default"), *items[index + 1 :]]
+            yield Variant("namespace", f"{answer}: {shown} → -n default", _join(changed))
+        if flag.long == "namespace" and "all-namespaces" in node.table.longs:
+            changed = [*items[:index], ("flag", ("-A",), None, None), *items[index + 1 :]]
+            yield Variant("namespace", f"{answer}: {shown} → -A", _join(changed))
+    span = _resource_span(node, items)
+    args = [index for index, item in enumerate(items) if item[0] == "arg"]
+    if span:
+        first = items[span[0]][1][0]
+        kind, slash, name = first.partition("/")
+        kinds = kind.split(",")
+        other = _other_type(kinds[0])
+        new = f"{other}/{name}" if slash else ",".join([other, *kinds[1:]])
+        yield Variant(
+            "resource-type", f"{answer}: {kinds[0]} → {other}", _join(_with_args(items, span[:1], [new]))
+        )
+    elif node.args == "explain" and args:
+        kind, dot, path = items[args[0]][1][0].partition(".")
+        other = _other_type(kind)
+        yield Variant(
+            "resource-type",
+            f"{answer}: {kind} → {other}",
+            _join(_with_args(items, args[:1], [other + dot + path])),
+        )
+
+
+# --- cloze questions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlankVariant:
+    """One value for one blank of a cloze question (0-based), the others holding their first answer."""
+
+    category: str
+    description: str
+    blank: int
+    value: str
+
+
+def cloze_response(spec: Mapping[str, Any], variant: BlankVariant) -> dict:
+    values = [blank["answers"][0] for blank in spec["blanks"]]
+    values[variant.blank] = variant.value
+    return {"blanks": values}
+
+
+_PUNCTUATION = {":": "=", ",": ";", "=": ":", ";": ",", "---": "...", "-": "_", ".": ","}
+
+
+def _blank_changes(answer: str) -> Iterator[tuple[str, str]]:
+    """Other values of the same shape as ``answer``: (category, value)."""
+    yield "empty", ""
+    words = answer.split()
+    if re.fullmatch(r"-?\d+", answer):
+        yield "value", str(int(answer) + 1)
+    elif re.fullmatch(r"[a-z0-9][a-z0-9./_-]*:[\w.-]+", answer) and yamldoc.image_reference(answer):
+        name, tag = _split_image(answer)
+        yield "value", f"{'nginx' if name.rsplit('/', 1)[-1] == 'httpd' else 'httpd'}:{tag}"
+    elif any(char.isalnum() for char in answer):
+        yield "value", f"{answer}x"
+        if answer.isalpha():
+            yield "value", answer[:-1] if answer.endswith("s") else f"{answer}s"
+            yield "case", answer.swapcase() if answer.isupper() else answer[0].swapcase() + answer[1:]
+        if answer.startswith("--"):
+            yield "value", answer[1:]
+    else:
+        yield "value", _PUNCTUATION.get(answer, answer + answer[-1])
+    if len(words) > 1:
+        for index in range(len(words)):
+            yield "drop", " ".join(words[:index] + words[index + 1 :])
+        yield "order", " ".join(words[::-1])
+
+
+def _reads(language: str, text: str) -> Any:
+    """The data of a YAML or JSON text, with the plain loaders (None when it does not read)."""
+    try:
+        if language == "json":
+            return ("json", json.loads(text))
+        return ("yaml", list(yaml.safe_load_all(text)))
+    except (ValueError, yaml.YAMLError):
+        return None
+
+
+def _same_data(a: Any, b: Any) -> bool:
+    return (
+        a is not None
+        and b is not None
+        and json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+    )
+
+
+def _quoted(spec: Mapping[str, Any], index: int, answer: str) -> Iterator[tuple[bool, str, str]]:
+    """The answer quoted as the language quotes: (reads the same, value, how)."""
+    language = spec["language"]
+    if language == "bash":
+        quoted = " ".join(f"'{word}'" for word in answer.split())
+        yield True, quoted, "each word in single quotes"
+        return
+    if language not in ("yaml", "json"):
+        return
+    values = [blank["answers"][0] for blank in spec["blanks"]]
+    values[index] = answer
+    expected = _reads(language, cloze.filled(spec, values))
+    for quote in ('"', "'") if language == "yaml" else ('"',):
+        values[index] = f"{quote}{answer}{quote}"
+        yield _same_data(_reads(language, cloze.filled(spec, values)), expected), values[index], "quoted"
+
+
+def cloze_mutations(spec: Mapping[str, Any]) -> list[BlankVariant]:
+    """Meaning-changing values of each blank of a ``cloze`` question, each to lose its point: left
+    empty (``empty``); another name, number, image, flag, another punctuation (``value``); a word
+    left out or the words in reverse order (``drop``, ``order``); the case changed where the tool
+    reads case (``case``: YAML keys and kinds, commands; not a Dockerfile instruction); quoted
+    where the quotes change what the tool reads (``quoting``: ``80`` -> ``"80"``, a string).
+    Values that are another accepted answer of the blank are left out."""
+    out = []
+    for index, blank in enumerate(spec["blanks"]):
+        instruction = cloze.is_instruction(spec, index)
+        fold = instruction  # the tool's reading, not the bank's ignore_case
+        accepted = {cloze.normalise(a, ignore_case=fold) for a in blank["answers"]}
+        seen = set(accepted)
+        for answer in blank["answers"]:
+            changes = list(_blank_changes(answer))
+            changes += [("quoting", value) for same, value, _how in _quoted(spec, index, answer) if not same]
+            for category, value in changes:
+                if category == "case" and instruction:
+                    continue
+                key = cloze.normalise(value, ignore_case=fold) if value else ""
+                if key in seen:
+                    continue
+                seen.add(key)
+                description = f"blank {index + 1}: {answer!r} → {value!r}"
+                out.append(BlankVariant(category, description, index, value))
+    return out
+
+
+def cloze_rewrites(spec: Mapping[str, Any]) -> list[BlankVariant]:
+    """Values of each blank that the tool reads as its answer, each to keep its point: spaces
+    around and doubled inside (``spaces``); a Dockerfile instruction in lower and title case
+    (``case``); quoted where the language reads the same (``quoting``: YAML ``"Config"`` and
+    ``'Config'``, JSON strings, shell words in quotes)."""
+    out = []
+    for index, blank in enumerate(spec["blanks"]):
+        for answer in blank["answers"]:
+            values = [("spaces", f"  {answer} ", "spaces around")]
+            if " " in answer:
+                values.append(("spaces", answer.replace(" ", "   "), "spaces doubled inside"))
+            if cloze.is_instruction(spec, index):
+                values += [("case", answer.lower(), "lower case"), ("case", answer.title(), "title case")]
+            values += [("quoting", value, how) for same, value, how in _quoted(spec, index, answer) if same]
+            for category, value, how in values:
+                description = f"blank {index + 1}: {answer!r} written {value!r} ({how})"
+                out.append(BlankVariant(category, description, index, value))
+    return out
+
+
+def cloze_survivors(spec: Mapping[str, Any]) -> list[BlankVariant]:
+    """The cloze mutations that still earn the blank's point: each shows an answer too loose."""
+    return [
+        v
+        for v in cloze_mutations(spec)
+        if cloze.grade(spec=spec, response=cloze_response(spec, v)).score >= 1.0
+    ]
+
+
+def cloze_refused(spec: Mapping[str, Any]) -> list[BlankVariant]:
+    """The cloze rewrites that lose the blank's point: each shows an answer too strict."""
+    return [
+        v
+        for v in cloze_rewrites(spec)
+        if cloze.grade(spec=spec, response=cloze_response(spec, v)).score < 1.0
+    ]
+
+
+def command_survivors(spec: Mapping[str, Any]) -> list[Variant]:
+    """The command mutations that still earn the point, but for another spelling of the same
+    command (a word left out that leaves it: ``docker image history`` -> ``docker history``)."""
+    spellings = {command._accepted(answer).key for answer in spec["answers"]}
+    return [
+        v
+        for v in command_mutations(spec)
+        if command.grade(spec=spec, response={"command": v.text}).score > 0
+        and not (v.category == "drop" and _parses_to(v.text) in spellings and _drops_a_verb_word(spec, v))
+    ]
+
+
+def _parses_to(text: str) -> tuple | None:
+    try:
+        parsed = command.parse_command(text)
+    except command.InvalidResponse:
+        return None
+    return parsed.key
+
+
+def _drops_a_verb_word(spec: Mapping[str, Any], variant: Variant) -> bool:
+    """Whether the dropped word named the command (``image`` of ``docker image history``)."""
+    for answer in spec["answers"]:
+        if variant.description.startswith(f"{answer}: without "):
+            word = variant.description.removeprefix(f"{answer}: without ")
+            items, _node = _command_items(answer)
+            return any(role == "verb" and words == (word,) for role, words, _f, _v in items)
+    return False
+
+
+def command_refused(spec: Mapping[str, Any]) -> list[Variant]:
+    """The command rewrites that lose the point: each shows a grader too strict."""
+    return [
+        v
+        for v in command_rewrites(spec)
+        if command.grade(spec=spec, response={"command": v.text}).score < 1.0
+    ]
 
 
 # --- grading them -----------------------------------------------------------------------------------

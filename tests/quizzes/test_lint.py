@@ -476,3 +476,78 @@ def test_coverage_markdown_counts_kinds_and_groups_errata(tmp_path):
     assert "- **Course:** Le cours dit X.\n  **Fact:** C'est Y.\n  **Source:** https://example.org/y" in text
     assert "**Questions:** `alpha-a-1`, `alpha-a-2`" in text
     assert "Bêta (`beta`)" not in text
+
+
+# --- command and cloze questions: graders tested by mutation --------------------------------------
+
+
+def test_command_and_cloze_questions_of_the_banks_pass_their_mutations(tmp_path):
+    commands = [
+        question(f"alpha-c-{n}", kind="command", answer=None, answers=[a])
+        for n, a in enumerate(
+            [
+                "kubectl get pods -n prod -o yaml",
+                "docker run -it --rm nginx:1.27",
+                "kubectl describe deploy/web",
+            ]
+        )
+    ]
+    cloze = question(
+        "alpha-z-1", kind="cloze", answer=None, language="yaml", text="kind: [[Pod]]\nport: [[80]]"
+    )
+    path = write_bank(tmp_path, [*commands, cloze])
+    problems = run(path)
+    for rule in (lint.COMMAND_MUTATION, lint.COMMAND_REWRITE, lint.CLOZE_MUTATION, lint.CLOZE_REWRITE):
+        assert of_rule(problems, rule) == []
+
+
+def test_a_command_grader_that_accepts_anything_is_reported_at_the_line(tmp_path, monkeypatch):
+    from quizzes.kinds import Verdict, command
+
+    monkeypatch.setattr(command, "grade", lambda *, spec, response: Verdict(correct=True, score=1.0))
+    path = write_bank(
+        tmp_path, [question("alpha-c-1", kind="command", answer=None, answers=["kubectl get pods -A"])]
+    )
+    problems = of_rule(run(path), lint.COMMAND_MUTATION)
+    assert {(p.path, p.line) for p in problems} == {(str(path), 3)}
+    assert (
+        f"{lint.COMMAND_MUTATION}: alpha-c-1: still right with kubectl get pods -A: -A → -n default "
+        "(namespace); the grader accepts another answer"
+    ) in [p.message for p in problems]
+
+
+def test_a_command_grader_that_refuses_everything_else_is_reported(tmp_path, monkeypatch):
+    from quizzes.kinds import Verdict, command
+
+    def exact(*, spec, response):
+        right = response["command"] in spec["answers"]
+        return Verdict(correct=right, score=float(right))
+
+    monkeypatch.setattr(command, "grade", exact)
+    path = write_bank(
+        tmp_path, [question("alpha-c-1", kind="command", answer=None, answers=["kubectl get pods -A"])]
+    )
+    messages = [p.message for p in of_rule(run(path), lint.COMMAND_REWRITE)]
+    assert (
+        f"{lint.COMMAND_REWRITE}: alpha-c-1: wrong with kubectl get pods -A: -A written "
+        "--all-namespaces (flag), which the tool reads the same; accept it"
+    ) in messages
+
+
+def test_a_cloze_blank_too_loose_or_too_strict_is_reported(tmp_path, monkeypatch):
+    from quizzes.kinds import cloze
+
+    loose = question(
+        "alpha-z-1", kind="cloze", answer=None, language="yaml", ignore_case=True, text="kind: [[Pod]]"
+    )
+    path = write_bank(tmp_path, [loose])
+    assert [p.message for p in of_rule(run(path), lint.CLOZE_MUTATION)] == [
+        f"{lint.CLOZE_MUTATION}: alpha-z-1: still right with blank 1: 'Pod' → 'pod' (case); "
+        "the grader accepts another answer"
+    ]
+    monkeypatch.setattr(cloze, "same_for_the_tool", lambda spec, index, value: False)
+    messages = [p.message for p in of_rule(run(path), lint.CLOZE_REWRITE)]
+    assert (
+        f"{lint.CLOZE_REWRITE}: alpha-z-1: wrong with blank 1: 'Pod' written '\"Pod\"' (quoted) (quoting), "
+        "which the tool reads the same; accept it"
+    ) in messages

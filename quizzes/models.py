@@ -102,6 +102,7 @@ class QuizQuerySet(models.QuerySet["Quiz"]):
             .defer("section__notes", "section__notes_html")
             .annotate(question_count=Count("items"))
             .filter(question_count__gt=0)
+            .order_by("position", "slug")  # said again: a query that groups leaves out Meta.ordering
         )
 
 

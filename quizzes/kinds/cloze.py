@@ -10,6 +10,12 @@ YAML or JSON, a value that makes the code read as the same data (``"Config"`` = 
 ``"80"`` is a string, not ``80``); in bash, a word in quotes (``'get'``); in a Dockerfile, the
 instruction that starts a line, in any case (``from`` = ``FROM``).
 
+In a Dockerfile, the paths of a ``COPY`` or ``ADD`` line are read as Docker reads them:
+``./x`` is ``x`` and ``./`` is ``.`` (sources are relative to the build context, the
+destination to ``WORKDIR``, with or without ``./``). A trailing ``/`` is not dropped: ``/app/``
+and ``/app`` are one destination only when it is a directory, which the question must say by
+listing both.
+
 Score: blanks right / blanks.
 """
 
@@ -56,6 +62,44 @@ def field_name(number: int) -> str:
 def normalise(text: str, *, ignore_case: bool) -> str:
     text = " ".join(text.split())
     return text.casefold() if ignore_case else text
+
+
+_PATH_INSTRUCTIONS = frozenset({"COPY", "ADD"})
+
+
+def _dockerfile_paths(text: str, *, instruction: str) -> str:
+    """``text`` with ``./x`` written ``x`` in the paths of a COPY or ADD line.
+
+    ``instruction`` is the instruction of the line the text sits on, or "" when the text starts
+    the line (it then names the instruction itself). Flags (``--chown=...``) are left alone.
+    """
+    words = text.split(" ")
+    start = 0
+    if not instruction and words:
+        instruction, start = words[0], 1
+    if instruction.upper() not in _PATH_INSTRUCTIONS:
+        return text
+    out = words[:start]
+    for word in words[start:]:
+        while word.startswith("./") and len(word) > 2:
+            word = word[2:]
+        out.append("." if word == "./" else word)
+    return " ".join(out)
+
+
+def _blank_instructions(spec: Mapping[str, Any]) -> list[str]:
+    """For a Dockerfile, the instruction of the line each blank sits on ("" when the blank
+    starts its line); "" for every blank of other languages."""
+    if spec["language"] != "dockerfile":
+        return [""] * len(spec["blanks"])
+    out: list[str] = []
+    line = ""
+    for part, blank in zip(spec["parts"], spec["blanks"], strict=False):
+        line = (line + part).rsplit("\n", 1)[-1]
+        words = line.split()
+        out.append(words[0] if words else "")
+        line += blank["answers"][0]
+    return out
 
 
 def _unescape(text: str) -> str:
@@ -147,15 +191,22 @@ def parse_response(spec: Mapping[str, Any], form: Mapping[str, Sequence[str]]) -
     return {"blanks": given}
 
 
+def _key(text: str, *, instruction: str, ignore_case: bool) -> str:
+    """What two answers of one blank are compared by."""
+    text = _dockerfile_paths(" ".join(text.split()), instruction=instruction)
+    return normalise(text, ignore_case=ignore_case)
+
+
 def _marks(spec: Mapping[str, Any], response: Mapping[str, Any]) -> list[bool]:
     given = response.get("blanks")
     if not isinstance(given, list):
         given = []
     out = []
-    for index, blank in enumerate(spec["blanks"]):
+    for index, (blank, instruction) in enumerate(zip(spec["blanks"], _blank_instructions(spec), strict=True)):
         value = given[index] if index < len(given) and isinstance(given[index], str) else ""
-        wanted = {normalise(a, ignore_case=spec["ignore_case"]) for a in blank["answers"]}
-        right = normalise(value, ignore_case=spec["ignore_case"]) in wanted
+        options = {"instruction": instruction, "ignore_case": spec["ignore_case"]}
+        wanted = {_key(answer, **options) for answer in blank["answers"]}
+        right = _key(value, **options) in wanted
         out.append(bool(value) and (right or same_for_the_tool(spec, index, value)))
     return out
 

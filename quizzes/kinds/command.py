@@ -20,6 +20,11 @@ Read as a shell and the CLI would
 Words are split with ``shlex`` (POSIX). A leading ``$`` prompt and ``sudo`` are dropped; ``k``
 (the alias the Kubernetes docs suggest), ``k3s kubectl`` and ``microk8s kubectl`` mean
 ``kubectl``; a path to the binary means the binary. ``$VAR`` and ``~`` are compared as written.
+A variable set before the program (``KUBECONFIG=k.yaml kubectl get pods``, also after ``env``)
+is read as the flag it stands for (``_ENV_FLAGS``: ``KUBECONFIG`` naming one file is
+``--kubeconfig``); the flag, when also given, wins, as in kubectl. Any other variable, a list of
+files in ``KUBECONFIG`` (no flag merges files) and a variable set before ``sudo`` (which starts
+the command with a clean environment) are refused with a message saying so.
 Both CLIs are built on cobra/pflag; the words are read the same way, from the command tables
 below (``_KUBECTL``, ``_DOCKER``), so these are equivalent:
 
@@ -102,7 +107,13 @@ SUBSTITUTION = _("Command substitution (`…` and $(…)) is not graded: type th
 
 UNKNOWN_PROGRAM = _("unknown program %(program)s: the answer is a kubectl or docker command")
 UNKNOWN_PROGRAM_HINT = _("unknown program %(program)s (did you mean %(hint)s?)")
-ENV_ASSIGNMENT = _("%(word)s: variables set before the command are not graded, use the command's flag")
+ENV_ASSIGNMENT = _(
+    "%(word)s: the only variable graded before the command is KUBECONFIG=file, for kubectl; "
+    "use the command's flag"
+)
+ENV_BEFORE_SUDO = _(
+    "%(word)s does not reach the command: sudo starts it with a clean environment (write sudo %(word)s …)"
+)
 NO_COMMAND = _("missing command after %(program)s")
 INCOMPLETE_COMMAND = _("%(command)s needs a subcommand")
 UNKNOWN_COMMAND = _("unknown command %(command)s")
@@ -1093,17 +1104,53 @@ def _command_problem(node: Node, following: str) -> Note | None:
     return _note(INCOMPLETE_COMMAND, command=node.display)
 
 
+# A variable set before the program, and the global flag it stands for. Only variables with an
+# exact flag equivalent: KUBECONFIG names one file here (kubectl merges a list: no flag does).
+_ENV_FLAGS: dict[str, dict[str, str]] = {"kubectl": {"KUBECONFIG": "--kubeconfig"}}
+
+
+def _assignments(words: list[str]) -> tuple[list[str], list[str]]:
+    """The ``NAME=value`` words before the program (after ``env``, if it comes first), and the
+    words that follow them."""
+    start = 1 if words[0] == "env" and len(words) > 1 and _ENV_WORD.match(words[1]) else 0
+    end = start
+    while end < len(words) and _ENV_WORD.match(words[end]):
+        end += 1
+    return words[start:end], words[end:]
+
+
+def _environment_flags(program: str, assignments: Sequence[str]) -> tuple[list[str], Note | None]:
+    """The flag words the variables stand for, to put before the other words (so a flag the
+    command also gives comes later and wins, as in the CLI)."""
+    flags: list[str] = []
+    for word in assignments:
+        name, _eq, value = word.partition("=")
+        flag = _ENV_FLAGS.get(program, {}).get(name)
+        if flag is None or ":" in value:
+            return [], _note(ENV_ASSIGNMENT, word=word)
+        if value:  # KUBECONFIG= (empty) is as good as unset
+            flags.append(f"{flag}={value}")
+    return flags, None
+
+
 def _program(words: list[str]) -> tuple[str, list[str], Note | None]:
+    assignments, words = _assignments(words)
+    if not words:
+        return "", [], _note(NO_COMMAND, program=assignments[-1])
+    if assignments and words[0] == "sudo":
+        return "", [], _note(ENV_BEFORE_SUDO, word=assignments[0])
     first = words[0]
     base = first.rsplit("/", 1)[-1]
+    program, rest = "", words
     if base in {"kubectl", "k", "microk8s.kubectl"}:
-        return "kubectl", words[1:], None
-    if base in {"k3s", "microk8s"} and words[1:2] == ["kubectl"]:
-        return "kubectl", words[2:], None
-    if base == "docker":
-        return "docker", words[1:], None
-    if _ENV_WORD.match(first):
-        return "", [], _note(ENV_ASSIGNMENT, word=first)
+        program, rest = "kubectl", words[1:]
+    elif base in {"k3s", "microk8s"} and words[1:2] == ["kubectl"]:
+        program, rest = "kubectl", words[2:]
+    elif base == "docker":
+        program, rest = "docker", words[1:]
+    if program:
+        flags, problem = _environment_flags(program, assignments)
+        return program, [*flags, *rest], problem
     hint = _hint(base, PROGRAMS)
     if hint:
         return "", [], _note(UNKNOWN_PROGRAM_HINT, program=first, hint=hint)

@@ -581,7 +581,7 @@ def test_every_real_bank_question_of_a_supported_kind_survives_the_round_trip():
     questions, problems, skipped = round_trip(raws)
     assert problems == []
     supported = [raw for raw in raws if raw["kind"] in SUPPORTED_KINDS]
-    assert len(supported) == 344
+    assert len(supported) == 357
     assert questions == [canonical(raw) for raw in supported]
     assert {uid for uid, _ in skipped} == {raw["uid"] for raw in raws if raw["kind"] not in SUPPORTED_KINDS}
     assert {reason for _, reason in skipped} == {

@@ -111,6 +111,61 @@ def test_inner_spaces_are_collapsed():
     ).correct
 
 
+DOCKERFILE = """\
+FROM python:3.12-slim
+WORKDIR /app
+COPY [[requirements.txt]] .
+RUN [[./install.sh]]
+COPY [[. .|. /app|. /app/]]
+[[COPY]] site/ /srv/
+[[COPY ./static /srv/static]]
+"""
+DOCKERFILE_SPEC = cloze.build_spec({"language": "dockerfile", "text": DOCKERFILE}, uid=UID)
+DOCKERFILE_RIGHT = ["requirements.txt", "./install.sh", ". .", "COPY", "COPY ./static /srv/static"]
+
+
+def dockerfile_marks(blank: int, value: str) -> bool:
+    values = list(DOCKERFILE_RIGHT)
+    values[blank - 1] = value
+    revealed = cloze.reveal(DOCKERFILE_SPEC, {"blanks": values})
+    return [s["ok"] for s in revealed["segments"] if "blank" in s][blank - 1]
+
+
+@pytest.mark.parametrize(
+    ("blank", "value"),
+    [
+        (1, "./requirements.txt"),  # COPY reads sources from the build context, with or without ./
+        (1, "././requirements.txt"),
+        (3, "./ ."),
+        (3, ". ./"),  # the destination . is WORKDIR, as ./ is
+        (3, "./ /app/"),
+        (5, "COPY static /srv/static"),  # a blank holding the whole line
+        (5, "COPY ././static /srv/static"),
+    ],
+)
+def test_a_copy_path_with_or_without_dot_slash_is_one_path(blank, value):
+    assert dockerfile_marks(blank, value)
+
+
+@pytest.mark.parametrize(
+    ("blank", "value"),
+    [
+        (2, "install.sh"),  # a RUN is a shell command: ./x runs the file here, x searches the PATH
+        (3, ". app"),  # app is relative to WORKDIR: /app/app
+        (3, ". /srv"),
+        (1, "requirements"),
+        (4, "ADD"),
+    ],
+)
+def test_other_paths_and_instructions_are_still_compared_as_written(blank, value):
+    assert not dockerfile_marks(blank, value)
+
+
+def test_dot_slash_is_only_read_as_a_path_in_a_dockerfile():
+    spec = cloze.build_spec({"language": "bash", "text": "COPY [[./deploy.sh]]"}, uid=UID)
+    assert not cloze.grade(spec=spec, response={"blanks": ["deploy.sh"]}).correct
+
+
 @pytest.mark.parametrize(
     ("form", "message"),
     [

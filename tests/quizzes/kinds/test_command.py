@@ -16,6 +16,7 @@ from quizzes.kinds.command import (
     CONTROL_CHARACTERS,
     DEFAULT_NAMESPACE,
     ENV_ASSIGNMENT,
+    ENV_BEFORE_SUDO,
     INCOMPLETE_COMMAND,
     MISPLACED_FLAG,
     MISSING,
@@ -79,6 +80,7 @@ NS = "kubectl get pods -n kube-system"
 RUN = "kubectl run nginx-pod --image nginx:latest"
 COMMIT = 'docker commit -m "Ajout de curl" web monimage:v2'
 DOCKER_RUN = "docker run -it --rm ubuntu bash"
+K3S_CONFIG = "kubectl --kubeconfig=/etc/rancher/k3s/k3s.yaml get pods"
 
 EQUIVALENT = [
     (NS, "kubectl get pods --namespace kube-system", "long-namespace-flag"),
@@ -144,6 +146,15 @@ EQUIVALENT = [
         "kubectl get pods --kubeconfig /etc/rancher/k3s/k3s.yaml",
         "kubeconfig-after-the-verb",
     ),
+    (K3S_CONFIG, "KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl get pods", "kubeconfig-variable-is-the-flag"),
+    (K3S_CONFIG, "sudo KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl get pods", "variable-after-sudo"),
+    (K3S_CONFIG, "env KUBECONFIG=/etc/rancher/k3s/k3s.yaml k3s kubectl get po", "variable-after-env"),
+    (
+        K3S_CONFIG,
+        "KUBECONFIG=other.yaml kubectl get pods --kubeconfig=/etc/rancher/k3s/k3s.yaml",
+        "the-flag-wins-over-the-variable",
+    ),
+    ("kubectl get pods", "KUBECONFIG= kubectl get pods", "empty-variable-is-unset"),
     ("kubectl version --client", "kubectl version --client=true", "client-equals-true"),
     ("kubectl apply -f monpod.yaml", "kubectl apply --filename=monpod.yaml", "filename-long-form"),
     ("kubectl apply -f a.yaml -f b.yaml", "kubectl apply -f b.yaml,a.yaml", "filename-comma-list"),
@@ -416,8 +427,39 @@ DIFFERENT = [
     (
         "kubectl get pods",
         "KUBECONFIG=k.yaml kubectl get pods",
+        [html(UNEXPECTED, item="--kubeconfig k.yaml")],
+        "kubeconfig-variable-is-read-as-the-flag",
+    ),
+    (
+        K3S_CONFIG,
+        "KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl get pods --kubeconfig k.yaml",
+        [html(WRONG_VALUE, flag="--kubeconfig", given="k.yaml", expected="/etc/rancher/k3s/k3s.yaml")],
+        "the-flag-wins-over-the-right-variable",
+    ),
+    ("kubectl get pods", "FOO=1 kubectl get pods", [html(ENV_ASSIGNMENT, word="FOO=1")], "other-variable"),
+    (
+        K3S_CONFIG,
+        "KUBECONFIG=/etc/rancher/k3s/k3s.yaml:k.yaml kubectl get pods",
+        [html(ENV_ASSIGNMENT, word="KUBECONFIG=/etc/rancher/k3s/k3s.yaml:k.yaml")],
+        "kubeconfig-list-has-no-flag",
+    ),
+    (
+        K3S_CONFIG,
+        "KUBECONFIG=/etc/rancher/k3s/k3s.yaml sudo kubectl get pods",
+        [html(ENV_BEFORE_SUDO, word="KUBECONFIG=/etc/rancher/k3s/k3s.yaml")],
+        "variable-before-sudo-is-lost",
+    ),
+    (
+        "docker ps",
+        "KUBECONFIG=k.yaml docker ps",
         [html(ENV_ASSIGNMENT, word="KUBECONFIG=k.yaml")],
-        "environment-assignment",
+        "kubeconfig-means-nothing-to-docker",
+    ),
+    (
+        "kubectl get pods",
+        "KUBECONFIG=k.yaml",
+        [html(NO_COMMAND, program="KUBECONFIG=k.yaml")],
+        "variable-alone",
     ),
     (NS, "kubectl get pods -n", [html(MISSING_VALUE, flag="-n")], "flag-without-its-value"),
     (

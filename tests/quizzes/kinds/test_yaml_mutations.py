@@ -18,6 +18,7 @@ from django.conf import settings
 from quizzes.banks import BankQuestion, bank_read
 from quizzes.kinds import mutations, yamldoc
 from quizzes.lint import outline_sections
+from tests.quizzes.kinds.test_yamldoc import DEPLOYMENT  # the same manifest the grader's tests use
 
 UID = "test-yaml-mutations-1"
 
@@ -83,25 +84,6 @@ def test_every_meaning_preserving_rewrite_keeps_full_marks(question):
 
 # --- the generator ----------------------------------------------------------------------------------
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-"""
 
 SERVICE = """\
 apiVersion: v1

@@ -127,10 +127,11 @@ def next_card(
     prefs: ReviewSettings | None = None,
     since: dt.datetime | None = None,
 ) -> Queue:
-    """The next card to study, with what is left for today and, given `since`, the reviews from
-    then on. Three queries: the day's figures so far, the counts left, and the card (the first
-    due one, else the first new one: the counts say which read can find it); one more given
-    `since` (the reviews since), one more when no card is left (when the next is due)."""
+    """The next card to study, of the kinds the student reviews, with what is left for today and,
+    given `since`, the reviews from then on. Three queries: the day's figures so far, the counts
+    left, and the card (the first due one, else the first new one: the counts say which read can
+    find it); one more given `since` (the reviews since), one more when no card is left (when the
+    next is due)."""
     now = now or timezone.now()
     prefs = prefs or settings_for(student)
     day = scheduling.review_day(now, prefs.time_zone)
@@ -138,20 +139,23 @@ def next_card(
     done = ReviewDay.objects.studied_on(student=student, day=day)
     review_room = max(0, prefs.max_reviews_per_day - done["reviews"])
     new_room = max(0, prefs.new_per_day - done["new"])
-    left = Card.objects.due_counts(student=student, now=now, day_end=end)
+    # Every read of the queue starts from the kinds the student reviews: the counts, the card
+    # shown and when the next is due leave out the same cards.
+    reviewed = Card.objects.of_review_kinds(prefs.review_kinds)
+    left = reviewed.due_counts(student=student, now=now, day_end=end)
     # The counts say which of the two reads can find a card: only those are made.
     card = None
     if left["learning"] or (left["review"] and review_room > 0):
-        card = Card.objects.due_for_review(
+        card = reviewed.due_for_review(
             student=student, now=now, day_end=end, reviews_allowed=review_room > 0
         ).first()
     if card is None and left["new"] and new_room > 0:
-        card = Card.objects.new_for_review(student=student).first()
+        card = reviewed.new_for_review(student=student).first()
     return Queue(
         card=card,
         due_left=left["learning"] + min(left["review"], review_room),
         new_left=min(left["new"], new_room),
-        next_due=Card.objects.next_due(student=student) if card is None else None,
+        next_due=reviewed.next_due(student=student) if card is None else None,
         since=None if since is None else Review.objects.session_summary(student=student, since=since),
     )
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Avg, Count, Max, Min, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from quizzes import kinds
 from quizzes.models import Question, Revision
 from review import scheduling
 
@@ -42,6 +43,17 @@ class CardQuerySet(models.QuerySet):
     def of_active_questions(self, student) -> CardQuerySet:
         """A student's cards, but for those of retired questions (kept, never shown)."""
         return self.filter(student=student, question__active=True)
+
+    def of_review_kinds(self, review_kinds: str) -> CardQuerySet:
+        """The cards of the kinds a student reviews (`ReviewSettings.review_kinds`): all of them,
+        the flashcards only (the ungraded kinds) or the graded questions only. The queue's reads
+        (`due_counts`, `due_for_review`, `new_for_review`, `next_due`) start from this queryset,
+        so the counts and the card shown leave out the same cards."""
+        if review_kinds == ReviewSettings.ReviewKinds.FLASHCARDS:
+            return self.filter(question__kind__in=kinds.UNGRADED_KINDS)
+        if review_kinds == ReviewSettings.ReviewKinds.GRADED:
+            return self.exclude(question__kind__in=kinds.UNGRADED_KINDS)
+        return self.all()
 
     def for_review_page(self) -> CardQuerySet:
         """With what a review page shows of a card: its question, section and current revision."""
@@ -146,6 +158,11 @@ class ReviewDayQuerySet(models.QuerySet):
 class ReviewSettings(models.Model):
     """A student's spaced-repetition preferences (created with defaults on first use)."""
 
+    class ReviewKinds(models.TextChoices):
+        BOTH = "both", _("Flashcards and graded questions")
+        FLASHCARDS = "flashcards", _("Flashcards only")
+        GRADED = "graded", _("Graded questions only")
+
     student = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_settings"
     )
@@ -162,6 +179,16 @@ class ReviewSettings(models.Model):
         _("maximum reviews per day"), default=200, validators=[MinValueValidator(1), MaxValueValidator(5000)]
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    review_kinds = models.CharField(
+        _("cards to review"),
+        max_length=16,
+        choices=ReviewKinds.choices,
+        default=ReviewKinds.BOTH,
+        help_text=_(
+            "Flashcards ask you to recall the answer and rate yourself; graded questions check your "
+            "answer. The cards left out stay scheduled and come back when you include them again."
+        ),
+    )
 
     class Meta:
         verbose_name = _("review settings")

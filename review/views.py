@@ -262,9 +262,10 @@ def progress(request: HtmxHttpRequest) -> HttpResponse:
 class SettingsForm(forms.ModelForm):
     class Meta:
         model = ReviewSettings
-        fields = ["desired_retention", "new_per_day", "max_reviews_per_day", "time_zone"]
+        fields = ["review_kinds", "desired_retention", "new_per_day", "max_reviews_per_day", "time_zone"]
         widgets = {
-            "desired_retention": forms.NumberInput(attrs={"step": "0.01", "min": "0.70", "max": "0.97"})
+            "review_kinds": forms.RadioSelect,
+            "desired_retention": forms.NumberInput(attrs={"step": "0.01", "min": "0.70", "max": "0.97"}),
         }
 
     def clean_time_zone(self) -> str:

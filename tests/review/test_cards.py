@@ -349,6 +349,7 @@ def test_settings_are_validated(student_client, student):
             "new_per_day": "10",
             "max_reviews_per_day": "100",
             "time_zone": "America/Montreal",
+            "review_kinds": "both",  # [R11]: the form's radio buttons always send one
         },
     )
     assert good.status_code == 302

@@ -2,7 +2,7 @@
 
 Reads and writes go through here; the FSRS arithmetic is in `review.scheduling`, the queries
 the pages need are QuerySet methods in `review.models`. The queue shows due cards first
-(learning cards due now, review cards due today), then new cards up to the daily limit,
+(learning and relearning cards due now, then review cards due today), then new cards up to the daily limit,
 missed-in-a-quiz ones before the others.
 """
 
@@ -255,6 +255,7 @@ def review_record(
             now=now,
             desired_retention=prefs.desired_retention,
             fuzz=fuzz_enabled(),
+            reps=card.version,  # the fuzz the form's buttons showed: same card, same version
         )
         schedule = {name: getattr(after, name) for name in _SCHEDULE}
         moved = Card.objects.filter(pk=card.pk, version=card.version).update(

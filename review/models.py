@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Avg, Count, Max, Min, Q, Sum
+from django.db.models import Avg, Case, Count, Max, Min, Q, Sum, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from quizzes import kinds
@@ -62,11 +62,18 @@ class CardQuerySet(models.QuerySet):
     def due_for_review(
         self, *, student, now: dt.datetime, day_end: dt.datetime, reviews_allowed: bool
     ) -> CardQuerySet:
-        """The due cards the review page may show now, the longest due first: learning ones due
-        now, and review ones due before the day ends while `reviews_allowed` (the day's maximum
-        is not reached). Read in due order from the (student, due) index."""
+        """The due cards the review page may show now: learning and relearning ones due now
+        first, then review ones due before the day ends while `reviews_allowed` (the day's
+        maximum is not reached); each the longest due first. A learning step comes back on time
+        rather than behind the day's overdue reviews."""
         shown = learning_due(now) | review_due(day_end) if reviews_allowed else learning_due(now)
-        return self.of_active_questions(student).filter(shown).for_review_page().order_by("due", "pk")
+        reviews_last = Case(When(state=Card.State.REVIEW, then=Value(1)), default=Value(0))
+        return (
+            self.of_active_questions(student)
+            .filter(shown)
+            .for_review_page()
+            .order_by(reviews_last, "due", "pk")
+        )
 
     def new_for_review(self, *, student) -> CardQuerySet:
         """The new cards in the order the review page introduces them, once no card is due:

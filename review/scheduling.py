@@ -4,12 +4,20 @@ Card state travels as a plain `CardState` dataclass; this module turns it into `
 asks the library's `Scheduler` for the next state, and turns it back. It also holds the pure
 rules around the scheduler: the rating suggested by a verdict, the review day (which starts at
 04:00 local time, as in Anki), and the labels of the next intervals.
+
+Fuzz is Rappel's, not the library's: fsrs draws its fuzz from Python's global `random` with no
+way to pass a generator, so the interval previewed on a rating button would not be the one
+stored. The library schedules without fuzz; `review` then applies the library's fuzz formula
+(`Scheduler._get_fuzzed_interval`, copied in `fuzzed_interval`) with a draw seeded by the card
+and its review count, the same for the preview and the rating.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+import math
+import random
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -24,9 +32,11 @@ UTC = dt.UTC
 DAY_STARTS_AT = dt.time(4, 0)
 RATINGS = (1, 2, 3, 4)  # Again, Hard, Good, Easy
 
-# Response times that move a right answer's suggested rating from Good to Easy or Hard.
+# Response time under which a right answer about a card in review suggests Easy.
 QUICK_SECONDS = 8
-SLOW_SECONDS = 40
+
+# fsrs's fuzz ranges (`fsrs.scheduler.FUZZ_RANGES` in 6.3): (start, end, factor), in days.
+FUZZ_RANGES = ((2.5, 7.0, 0.15), (7.0, 20.0, 0.1), (20.0, math.inf, 0.05))
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,26 @@ def _from_fsrs(card: fsrs.Card) -> CardState:
     )
 
 
+def fuzz_draw(card_id: int, reps: int) -> float:
+    """The fuzz's random draw in [0, 1) for a card rated `reps` times before: the same every time
+    (a string seed is hashed with SHA-512, whatever PYTHONHASHSEED)."""
+    return random.Random(f"{card_id}-{reps}").random()
+
+
+def fuzzed_interval(interval: dt.timedelta, *, draw: float, maximum_interval: int) -> dt.timedelta:
+    """The library's fuzz of a review interval (`Scheduler._get_fuzzed_interval`), from `draw`
+    instead of the global `random()`: intervals under 2.5 days are kept, longer ones move to a
+    whole number of days within a few percent."""
+    days = interval.days
+    if days < 2.5:
+        return interval
+    delta = 1.0 + sum(factor * max(min(float(days), end) - start, 0.0) for start, end, factor in FUZZ_RANGES)
+    low, high = round(days - delta), round(days + delta)
+    low, high = max(2, low), min(high, maximum_interval)
+    low = min(low, high)
+    return dt.timedelta(days=min(round(draw * (high - low + 1) + low), maximum_interval))
+
+
 def review(
     *,
     card_id: int,
@@ -93,20 +123,39 @@ def review(
     now: dt.datetime,
     desired_retention: float = 0.9,
     fuzz: bool = True,
+    reps: int = 0,
 ) -> CardState:
-    """The card's state after being rated `rating` at `now`."""
+    """The card's state after being rated `rating` at `now`.
+
+    With `fuzz`, a card going to (or staying in) review state gets the library's fuzz, drawn
+    from the card id and `reps`, how many times it was rated before (`Card.version`): the same
+    arguments always give the same state, so `next_intervals` previews exactly what is stored.
+    """
     if rating not in RATINGS:
         raise ValueError(f"rating must be one of {RATINGS}")
-    card, _log = scheduler(desired_retention, fuzz=fuzz).review_card(
-        _to_fsrs(card_id, state, now), fsrs.Rating(rating), review_datetime=to_utc(now)
-    )
-    return _from_fsrs(card)
+    lib = scheduler(desired_retention, fuzz=False)
+    moment = to_utc(now)
+    card, _log = lib.review_card(_to_fsrs(card_id, state, now), fsrs.Rating(rating), review_datetime=moment)
+    after = _from_fsrs(card)
+    if fuzz and card.state == fsrs.State.Review:
+        interval = fuzzed_interval(
+            card.due - moment, draw=fuzz_draw(card_id, reps), maximum_interval=lib.maximum_interval
+        )
+        after = replace(after, due=moment + interval)
+    return after
 
 
 def next_intervals(
-    *, card_id: int, state: CardState, now: dt.datetime, desired_retention: float = 0.9
+    *,
+    card_id: int,
+    state: CardState,
+    now: dt.datetime,
+    desired_retention: float = 0.9,
+    fuzz: bool = True,
+    reps: int = 0,
 ) -> dict[int, dt.timedelta]:
-    """How long until the card is due again for each rating (without fuzz, as a preview)."""
+    """How long until the card is due again for each rating: exactly what `review` with the same
+    arguments stores, fuzz included."""
     out = {}
     for rating in RATINGS:
         after = review(
@@ -115,7 +164,8 @@ def next_intervals(
             rating=rating,
             now=now,
             desired_retention=desired_retention,
-            fuzz=False,
+            fuzz=fuzz,
+            reps=reps,
         )
         out[rating] = after.due - to_utc(now)
     return out
@@ -132,17 +182,22 @@ def retrievability(
     )
 
 
-def suggest_rating(*, correct: bool | None, score: float | None, seconds: float | None) -> int:
-    """Rating suggested by a graded answer: wrong -> Again; right -> Good, Easy when quick,
-    Hard when slow; partly right -> Hard."""
+def suggest_rating(*, correct: bool | None, score: float | None, seconds: float | None, state: int) -> int:
+    """Rating suggested by a graded answer about a card in `state` (1 learning or new, 2 review,
+    3 relearning): the one that helps memory.
+
+    Right -> Good, Easy when quick and the card is already in review (a learning card goes
+    through its steps); wrong -> Again; partly right -> Again while learning or relearning, Hard
+    in review. A slow right answer is still Good: Hard keeps a learning card on its step (it
+    never graduates) and raises its difficulty.
+    """
+    in_review = state == 2
     if correct is None:
         return 3
     if not correct:
-        return 2 if score and score >= 0.5 else 1
-    if seconds is not None and seconds <= QUICK_SECONDS:
+        return 2 if in_review and score is not None and score >= 0.5 else 1
+    if in_review and seconds is not None and seconds <= QUICK_SECONDS:
         return 4
-    if seconds is not None and seconds >= SLOW_SECONDS:
-        return 2
     return 3
 
 

@@ -90,19 +90,30 @@ def _card_context(
         context["graded"] = graded
         suggested = (
             scheduling.suggest_rating(
-                correct=graded["correct"], score=graded["score"], seconds=graded.get("seconds")
+                correct=graded["correct"],
+                score=graded["score"],
+                seconds=graded.get("seconds"),
+                state=card.state,
             )
             if graded
             else None  # a flashcard: the student judges their own recall
         )
+        # Fuzz included, drawn from the card and its version as `cards.review_record` draws it:
+        # each button shows the interval its rating stores.
         intervals = scheduling.next_intervals(
-            card_id=card.pk, state=cards.card_state(card), now=now, desired_retention=prefs.desired_retention
+            card_id=card.pk,
+            state=cards.card_state(card),
+            now=now,
+            desired_retention=prefs.desired_retention,
+            fuzz=cards.fuzz_enabled(),
+            reps=card.version,
         )
         context["ratings"] = [
             {
                 "value": r,
                 "label": RATING_LABELS[r],
                 "interval": scheduling.format_interval(intervals[r]),
+                "delta": intervals[r],
                 "suggested": r == suggested,
             }
             for r in scheduling.RATINGS

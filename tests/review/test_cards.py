@@ -133,6 +133,97 @@ def test_a_simulated_week_follows_the_library_schedule(loaded_banks, student):
     assert all(r.state_before and r.state_after for r in log)
 
 
+def test_learning_and_relearning_cards_due_now_come_before_overdue_reviews(loaded_banks, student):
+    """A 10-minute relearning step comes back on time, not behind the day's overdue reviews."""
+    add_all(student)
+    deck = list(Card.objects.order_by("pk"))
+    studied = {"last_review": MONDAY - dt.timedelta(days=20), "stability": 10.0, "difficulty": 5.0}
+    plan = [
+        (Card.State.REVIEW, MONDAY - dt.timedelta(days=3)),  # overdue for days
+        (Card.State.RELEARNING, MONDAY - dt.timedelta(minutes=1)),  # its 10 min are up
+        (Card.State.REVIEW, MONDAY - dt.timedelta(hours=5)),  # due this morning
+        (Card.State.LEARNING, MONDAY - dt.timedelta(seconds=30)),
+        (Card.State.RELEARNING, MONDAY + dt.timedelta(minutes=5)),  # not yet: after the reviews
+        (Card.State.REVIEW, MONDAY + dt.timedelta(hours=6)),  # due later today
+    ]
+    for card, (state, due) in zip(deck, plan, strict=True):
+        Card.objects.filter(pk=card.pk).update(state=state, due=due, **studied)
+    day_end = scheduling.day_bounds(scheduling.review_day(MONDAY, PARIS), PARIS)[1]
+    order = Card.objects.due_for_review(student=student, now=MONDAY, day_end=day_end, reviews_allowed=True)
+    assert [c.pk for c in order] == [deck[i].pk for i in (1, 3, 0, 2, 5)]
+    assert cards.next_card(student=student, now=MONDAY).card.pk == deck[1].pk
+    # the day's reviews done: learning steps only
+    learning = Card.objects.due_for_review(
+        student=student, now=MONDAY, day_end=day_end, reviews_allowed=False
+    )
+    assert [c.pk for c in learning] == [deck[1].pk, deck[3].pk]
+
+
+def test_a_slow_but_right_learner_graduates_following_the_suggested_ratings(loaded_banks, student):
+    """Right every time but 45 s to answer, rated as suggested, when due: the new card goes
+    through its two learning steps into review (the old rule suggested Hard: it never left its
+    first step, due again every 5.5 minutes)."""
+    add_all(student)
+    card = cards.next_card(student=student, now=MONDAY).card
+    now, states, ratings = MONDAY, [], []
+    for _ in range(6):
+        rating = scheduling.suggest_rating(correct=True, score=1.0, seconds=45, state=card.state)
+        token = cards.card_token(card, shown_at=now - dt.timedelta(seconds=45), graded={"correct": True})
+        card = cards.review_record(student=student, card_id=card.pk, rating=rating, token=token, now=now).card
+        states.append(card.state)
+        ratings.append(rating)
+        now = card.due
+    assert ratings == [3] * 6
+    assert states[:2] == [Card.State.LEARNING, Card.State.REVIEW] and set(states[1:]) == {Card.State.REVIEW}
+    assert card.due - card.last_review > dt.timedelta(days=7)
+    assert Review.objects.filter(card=card, duration_ms=45_000).count() == 6
+
+
+def test_each_rating_button_shows_the_interval_it_stores_with_fuzz(
+    student_client, student, flashcards, settings
+):
+    """Fuzz on: the interval behind each button of the review page is the one the rating stores."""
+    settings.REVIEW_FUZZ = True
+    cards.cards_add(student=student, questions=flashcards(1))
+    card = Card.objects.get()
+    fuzzed = set()
+    for version in range(4):
+        for rating in scheduling.RATINGS:
+            now = timezone.now()
+            Card.objects.filter(pk=card.pk).update(
+                state=Card.State.REVIEW,
+                step=None,
+                stability=60.0,
+                difficulty=5.0,
+                last_review=now - dt.timedelta(days=50, hours=2),
+                due=now - dt.timedelta(hours=1),
+                version=version,
+            )
+            page = student_client.get(reverse("review:session"))
+            assert page.context["card"].pk == card.pk
+            back = student_client.post(
+                reverse("review:card-reveal", args=[card.pk]), {"token": page.context["token"]}, **HTMX
+            )
+            button = next(r for r in back.context["ratings"] if r["value"] == rating)
+            assert f"{button['interval']}" in back.content.decode()
+            rated = student_client.post(
+                reverse("review:card-rate", args=[card.pk]),
+                {"rating": str(rating), "token": back.context["token"]},
+                **HTMX,
+            )
+            assert rated.status_code == 200
+            stored = Card.objects.get(pk=card.pk)
+            assert stored.version == version + 1
+            assert stored.due - stored.last_review == button["delta"]
+            assert scheduling.format_interval(stored.due - stored.last_review) == button["interval"]
+            if rating > 1:
+                plain = scheduling.next_intervals(
+                    card_id=card.pk, state=cards.card_state(page.context["card"]), now=now, fuzz=False
+                )
+                fuzzed.add(button["delta"] != plain[rating])
+    assert True in fuzzed  # the fuzz did move some intervals
+
+
 def test_double_submit_records_one_review(loaded_banks, student):
     add_all(student)
     card = cards.next_card(student=student, now=MONDAY).card

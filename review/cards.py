@@ -143,12 +143,13 @@ def next_card(
     # shown and when the next is due leave out the same cards.
     reviewed = Card.objects.of_review_kinds(prefs.review_kinds)
     left = reviewed.due_counts(student=student, now=now, day_end=end)
-    # The counts say which of the two reads can find a card: only those are made.
+    # Learning steps due now first, then the day's reviews (while the day's maximum allows),
+    # then new cards; the counts say which reads can find a card: only those are made.
     card = None
-    if left["learning"] or (left["review"] and review_room > 0):
-        card = reviewed.due_for_review(
-            student=student, now=now, day_end=end, reviews_allowed=review_room > 0
-        ).first()
+    if left["learning"]:
+        card = reviewed.learning_steps_due(student=student, now=now).first()
+    if card is None and left["review"] and review_room > 0:
+        card = reviewed.reviews_due(student=student, day_end=end).first()
     if card is None and left["new"] and new_room > 0:
         card = reviewed.new_for_review(student=student).first()
     return Queue(

@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Avg, Case, Count, Max, Min, Q, Sum, Value, When
+from django.db.models import Avg, Count, Max, Min, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from quizzes import kinds
@@ -47,8 +47,8 @@ class CardQuerySet(models.QuerySet):
     def of_review_kinds(self, review_kinds: str) -> CardQuerySet:
         """The cards of the kinds a student reviews (`ReviewSettings.review_kinds`): all of them,
         the flashcards only (the ungraded kinds) or the graded questions only. The queue's reads
-        (`due_counts`, `due_for_review`, `new_for_review`, `next_due`) start from this queryset,
-        so the counts and the card shown leave out the same cards."""
+        (`due_counts`, `learning_steps_due`, `reviews_due`, `new_for_review`, `next_due`) start
+        from this queryset, so the counts and the card shown leave out the same cards."""
         if review_kinds == ReviewSettings.ReviewKinds.FLASHCARDS:
             return self.filter(question__kind__in=kinds.UNGRADED_KINDS)
         if review_kinds == ReviewSettings.ReviewKinds.GRADED:
@@ -59,20 +59,25 @@ class CardQuerySet(models.QuerySet):
         """With what a review page shows of a card: its question, section and current revision."""
         return self.select_related("question__section", "question__current_revision").defer(*UNSHOWN)
 
-    def due_for_review(
-        self, *, student, now: dt.datetime, day_end: dt.datetime, reviews_allowed: bool
-    ) -> CardQuerySet:
-        """The due cards the review page may show now: learning and relearning ones due now
-        first, then review ones due before the day ends while `reviews_allowed` (the day's
-        maximum is not reached); each the longest due first. A learning step comes back on time
-        rather than behind the day's overdue reviews."""
-        shown = learning_due(now) | review_due(day_end) if reviews_allowed else learning_due(now)
-        reviews_last = Case(When(state=Card.State.REVIEW, then=Value(1)), default=Value(0))
+    def learning_steps_due(self, *, student, now: dt.datetime) -> CardQuerySet:
+        """The learning and relearning cards whose step is due now, the longest due first. The
+        review page shows them before any review, so that a step comes back on time rather than
+        behind the day's overdue reviews."""
         return (
             self.of_active_questions(student)
-            .filter(shown)
+            .filter(learning_due(now))
             .for_review_page()
-            .order_by(reviews_last, "due", "pk")
+            .order_by("due", "pk")
+        )
+
+    def reviews_due(self, *, student, day_end: dt.datetime) -> CardQuerySet:
+        """The review cards due before the review day ends, the longest due first (read in that
+        order from the (student, due) index)."""
+        return (
+            self.of_active_questions(student)
+            .filter(review_due(day_end))
+            .for_review_page()
+            .order_by("due", "pk")
         )
 
     def new_for_review(self, *, student) -> CardQuerySet:

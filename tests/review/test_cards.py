@@ -149,14 +149,18 @@ def test_learning_and_relearning_cards_due_now_come_before_overdue_reviews(loade
     for card, (state, due) in zip(deck, plan, strict=True):
         Card.objects.filter(pk=card.pk).update(state=state, due=due, **studied)
     day_end = scheduling.day_bounds(scheduling.review_day(MONDAY, PARIS), PARIS)[1]
-    order = Card.objects.due_for_review(student=student, now=MONDAY, day_end=day_end, reviews_allowed=True)
-    assert [c.pk for c in order] == [deck[i].pk for i in (1, 3, 0, 2, 5)]
+    learning = Card.objects.learning_steps_due(student=student, now=MONDAY)
+    reviews = Card.objects.reviews_due(student=student, day_end=day_end)
+    assert [c.pk for c in learning] == [deck[1].pk, deck[3].pk]  # the step not yet due waits
+    assert [c.pk for c in reviews] == [deck[0].pk, deck[2].pk, deck[5].pk]
     assert cards.next_card(student=student, now=MONDAY).card.pk == deck[1].pk
-    # the day's reviews done: learning steps only
-    learning = Card.objects.due_for_review(
-        student=student, now=MONDAY, day_end=day_end, reviews_allowed=False
+    # the day's reviews done (its maximum reached): the learning steps still come
+    ReviewSettings.objects.update_or_create(student=student, defaults={"max_reviews_per_day": 1})
+    ReviewDay.objects.create(
+        student=student, day=scheduling.review_day(MONDAY, PARIS), reviews=1, recall_reviews=1
     )
-    assert [c.pk for c in learning] == [deck[1].pk, deck[3].pk]
+    queue = cards.next_card(student=student, now=MONDAY)
+    assert queue.card.pk == deck[1].pk and queue.due_left == 2
 
 
 def test_a_slow_but_right_learner_graduates_following_the_suggested_ratings(loaded_banks, student):

@@ -212,9 +212,6 @@ class Recorded:
     card: Card
 
 
-_SCHEDULE = ("state", "step", "stability", "difficulty", "due", "last_review")
-
-
 def review_record(
     *,
     student,
@@ -258,7 +255,7 @@ def review_record(
             fuzz=fuzz_enabled(),
             reps=card.version,  # the fuzz the form's buttons showed: same card, same version
         )
-        schedule = {name: getattr(after, name) for name in _SCHEDULE}
+        schedule = after.columns()
         moved = Card.objects.filter(pk=card.pk, version=card.version).update(
             **schedule, version=F("version") + 1
         )

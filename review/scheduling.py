@@ -50,10 +50,13 @@ class CardState:
     due: dt.datetime | None = None
     last_review: dt.datetime | None = None
 
+    def columns(self) -> dict:
+        """The state as the card's columns hold it: {field name: value}. (Not dataclasses.asdict:
+        it deep-copies every value, the datetimes too, a tenth of a millisecond of each rating.)"""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
     def as_json(self) -> dict:
-        # Not dataclasses.asdict: it deep-copies every value (the datetimes too), a tenth of a
-        # millisecond of each rating, which writes two of these.
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data = self.columns()
         for key in ("due", "last_review"):
             if data[key] is not None:
                 data[key] = to_utc(data[key]).isoformat()

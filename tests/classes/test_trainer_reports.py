@@ -109,14 +109,7 @@ def test_heatmap_shares_and_recall_now_and_tomorrow(classroom, trainer_client):
     state = fsrs_review(
         card_id=card.pk, state=CardState(), rating=4, now=NOW - dt.timedelta(days=2), fuzz=False
     )
-    Card.objects.filter(pk=card.pk).update(
-        state=state.state,
-        step=state.step,
-        stability=state.stability,
-        difficulty=state.difficulty,
-        due=state.due,
-        last_review=state.last_review,
-    )
+    Card.objects.filter(pk=card.pk).update(**state.columns())
     card.refresh_from_db()
     students, sections, cells = reports.heatmap(cohort, at=NOW)
     alpha_section = next(s for s in sections if s.slug == "alpha")
@@ -190,16 +183,7 @@ def test_heatmap_cells_show_the_share_and_the_recall_shaded_by_level(classroom, 
     cohort, ann, bob, alpha = classroom
     question = Question.objects.get(uid="alpha-single-1")
     state = fsrs_review(card_id=0, state=CardState(), rating=4, now=NOW - dt.timedelta(days=2), fuzz=False)
-    Card.objects.create(
-        student=ann,
-        question=question,
-        state=state.state,
-        step=state.step,
-        stability=state.stability,
-        difficulty=state.difficulty,
-        due=state.due,
-        last_review=state.last_review,
-    )
+    Card.objects.create(student=ann, question=question, **state.columns())
     html = trainer_client.get(reverse("trainer:report-heatmap", args=[cohort.pk])).content.decode()
     rows = HeatmapRows(html).rows
     _students, sections, cells = reports.heatmap(cohort, at=timezone.now())

@@ -18,7 +18,7 @@ from django.conf import settings
 from quizzes.banks import BankQuestion, bank_read
 from quizzes.kinds import mutations, yamldoc
 from quizzes.lint import outline_sections
-from tests.quizzes.kinds.test_yamldoc import DEPLOYMENT  # the same manifest the grader's tests use
+from tests.quizzes.kinds.test_yamldoc import DEPLOYMENT, KUBECONFIG  # the grader tests' documents
 
 UID = "test-yaml-mutations-1"
 
@@ -97,23 +97,6 @@ spec:
   ports:
     - port: 80
       targetPort: 80
-"""
-
-KUBECONFIG = """\
-apiVersion: v1
-kind: Config
-clusters:
-  - name: labo
-    cluster: {server: "https://192.0.2.10:6443"}
-users:
-  - name: alice
-    user: {token: abc123}
-contexts:
-  - name: dev
-    context: {cluster: labo, user: alice, namespace: dev}
-  - name: prod
-    context: {cluster: labo, user: alice, namespace: prod}
-current-context: dev
 """
 
 

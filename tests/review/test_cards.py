@@ -453,6 +453,9 @@ def test_settings_are_validated(student_client, student):
             "max_reviews_per_day": "100",
             "time_zone": "America/Montreal",
             "review_kinds": "both",  # [R11]: the form's radio buttons always send one
+            "learning_steps": "1m 10m",
+            "relearning_steps": "10m",
+            "maximum_interval": "36500",
         },
     )
     assert good.status_code == 302

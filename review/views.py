@@ -300,9 +300,6 @@ class SettingsForm(forms.ModelForm):
         widgets = {
             "review_kinds": forms.RadioSelect,
             "desired_retention": forms.NumberInput(attrs={"step": "0.01", "min": "0.70", "max": "0.97"}),
-            "new_per_day": forms.NumberInput(attrs={"min": "0", "max": "500"}),
-            "max_reviews_per_day": forms.NumberInput(attrs={"min": "1", "max": "5000"}),
-            "maximum_interval": forms.NumberInput(attrs={"min": "1", "max": "36500"}),
             "learning_steps": forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
             "relearning_steps": forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
         }
@@ -314,6 +311,11 @@ class SettingsForm(forms.ModelForm):
         (gettext_lazy("Steps"), ("learning_steps", "relearning_steps")),
         (gettext_lazy("Scheduling"), ("desired_retention", "maximum_interval", "reschedule", "time_zone")),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("max_reviews_per_day", "maximum_interval"):  # at least 1, not the column's 0
+            self.fields[name].widget.attrs["min"] = "1"
 
     def parts(self) -> list[tuple[str, list]]:
         return [(title, [self[name] for name in names]) for title, names in self.PARTS]

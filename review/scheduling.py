@@ -168,12 +168,21 @@ def options_for(prefs, *, parameters: Sequence[float] | None = None) -> Schedule
     scheduler. `parameters`: FSRS parameters for this student (the library's defaults if None)."""
     return SchedulerOptions(
         desired_retention=round(float(prefs.desired_retention), 4),
-        learning_steps=parse_steps(prefs.learning_steps),
-        relearning_steps=parse_steps(prefs.relearning_steps),
+        learning_steps=_stored_steps(prefs.learning_steps, DEFAULT_OPTIONS.learning_steps),
+        relearning_steps=_stored_steps(prefs.relearning_steps, DEFAULT_OPTIONS.relearning_steps),
         maximum_interval=int(prefs.maximum_interval),
         time_zone=prefs.time_zone,
         parameters=tuple(parameters) if parameters is not None else None,
     )
+
+
+def _stored_steps(text: str, default: tuple[dt.timedelta, ...]) -> tuple[dt.timedelta, ...]:
+    """Steps as saved (the form and the model validate them); the defaults should a row written
+    around the validation hold steps that do not parse, rather than a review page that fails."""
+    try:
+        return parse_steps(text)
+    except StepsError:
+        return default
 
 
 @lru_cache(maxsize=256)

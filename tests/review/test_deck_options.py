@@ -322,3 +322,29 @@ def test_the_trainer_heatmap_tomorrow_morning_differs_from_now(
         cells[at] = grid[(student.pk, section.pk)].recall
         assert cells[at] == pytest.approx(scheduling.retrievability(state=state, now=at), rel=1e-9)
     assert cells[MONDAY + dt.timedelta(hours=2)] > cells[tomorrow]
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_rescheduling_takes_the_same_queries_for_one_card_or_many(
+    count, student, flashcards, django_assert_num_queries
+):
+    prefs = ReviewSettings.objects.create(student=student, desired_retention=0.8)
+    cards.cards_add(student=student, questions=flashcards(count), now=MONDAY)
+    for card in Card.objects.all():
+        in_review(card, due=MONDAY, stability=30.0)
+    # savepoint, the review cards (locked), one update of them all, release
+    with django_assert_num_queries(4):
+        assert cards.cards_reschedule(student=student, prefs=prefs) == count
+
+
+def test_steps_saved_around_the_validation_fall_back_to_the_defaults(loaded_banks, student, student_client):
+    ReviewSettings.objects.create(student=student)
+    ReviewSettings.objects.filter(student=student).update(learning_steps="10x", relearning_steps="oops")
+    options = scheduling.options_for(ReviewSettings.objects.get(student=student))
+    assert (options.learning_steps, options.relearning_steps) == (
+        scheduling.DEFAULT_OPTIONS.learning_steps,
+        scheduling.DEFAULT_OPTIONS.relearning_steps,
+    )
+    add_all(student)
+    page = student_client.get(reverse("review:session"))
+    assert page.status_code == 200 and page.context["card"] is not None

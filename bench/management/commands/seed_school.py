@@ -13,9 +13,12 @@ Shapes, not noise:
 - review histories are the real scheduler's output: `review.scheduling.review` (fuzz off)
   replays a few thousand rating sequences, rated from the student's skill and the card's
   retrievability and reviewed at (or after) each due time; cards reuse these trajectories
-  shifted in time (FSRS depends on elapsed time only, so a shifted history is still exactly
-  what the scheduler computes), and every `Review` row carries `state_before`/`state_after`
-  as `review_record` writes them, every `Card` its final state.
+  shifted in time by whole days (the scheduler counts review days, which start at 04:00 in
+  Paris: simulated students never review between 00:30 and 05:00 UTC, so a shift by whole days,
+  daylight saving or not, keeps every review on the same review day of the shift and a shifted
+  history is still exactly what the scheduler computes; a due date in days is the start of its
+  shifted review day), and every `Review` row carries `state_before`/`state_after` as
+  `review_record` writes them, every `Card` its final state.
 
 Speed: Django's `bulk_create` (large batches, in transactions) for the few thousand users,
 cohorts and attempts; the 100,000 answers, 100,000 cards and 1,000,000 reviews go through one
@@ -88,6 +91,9 @@ TRAINERS_GROUP = "trainers"
 UTC = dt.UTC
 EPOCH = dt.datetime(1970, 1, 1)  # naive UTC, for fast formatting of whole seconds
 SIM_START = dt.datetime(2000, 1, 1, tzinfo=UTC)  # trajectories are simulated from here, then shifted
+SIM_TS = int(SIM_START.timestamp())  # a whole number of days since 1970
+REVIEW_TZ = "Europe/Paris"  # the students' time zone (the settings' default)
+ASLEEP = (1800, 5 * 3600)  # seconds of a UTC day when simulated students do not review
 
 
 @dataclass(frozen=True)
@@ -222,6 +228,7 @@ class Step:
     stability: float
     difficulty: float
     due: int
+    due_day: int | None  # a due date in days: the review day, counted from SIM_START's date
     head: str  # JSON of the state after this review, up to the due date
     middle: str  # between the due date and the last review date
 
@@ -277,13 +284,16 @@ def simulate(
 ) -> list[Step]:
     """Review one card at each due time (plus the student's delay) with `scheduling.review`."""
     state = CardState(state=1, step=0, due=SIM_START)
-    at = rng.randint(60, 2 * 86400)
+    at = _awake(rng.randint(60, 2 * 86400))
     steps: list[Step] = []
     while len(steps) < max_reviews and at <= horizon_days * 86400:
         now = SIM_START + dt.timedelta(seconds=at)
         rating = _rating(rng, state=state, now=now, ability=ability)
         after = scheduling.review(card_id=1, state=state, rating=rating, now=now, fuzz=False)
         due = round((after.due - SIM_START).total_seconds())
+        due_day = None
+        if after.due == scheduling.day_bounds(scheduling.review_day(after.due, REVIEW_TZ), REVIEW_TZ)[0]:
+            due_day = (scheduling.review_day(after.due, REVIEW_TZ) - SIM_START.date()).days
         head, middle = _json_head(after.state, after.step, after.stability, after.difficulty)
         steps.append(
             Step(
@@ -294,13 +304,34 @@ def simulate(
                 stability=after.stability,
                 difficulty=after.difficulty,
                 due=due,
+                due_day=due_day,
                 head=head,
                 middle=middle,
             )
         )
         state = after
-        at = due + _delay(rng, after.state)
+        at = _awake(due + _delay(rng, after.state))
     return steps
+
+
+def _awake(at: int) -> int:
+    """The moment `at` (seconds after SIM_START), or 05:00 UTC that day if the student sleeps."""
+    second = at % 86400
+    return at - second + ASLEEP[1] if ASLEEP[0] <= second < ASLEEP[1] else at
+
+
+@functools.cache
+def _day_start(day: dt.date) -> int:
+    return int(scheduling.day_bounds(day, REVIEW_TZ)[0].timestamp())
+
+
+def shifted_due(created: int, step: Step) -> int:
+    """When a step of a trajectory shifted to start at `created` (whole days after SIM_START)
+    falls due: minutes after the review for a learning step; the start of the shifted review
+    day for a due date in days (04:00 in Paris, whatever the daylight saving of either date)."""
+    if step.due_day is None:
+        return created + step.due
+    return _day_start(SIM_START.date() + dt.timedelta(days=(created - SIM_TS) // 86400 + step.due_day))
 
 
 def nearest(value: float, centres: Sequence[float]) -> int:
@@ -1023,6 +1054,7 @@ class Seeder:
             else:
                 gap = self.rng.randint(0, 7 * 86400)
             created = self.now - gap - last.at
+            created -= (created - SIM_TS) % 86400  # shifted by whole days: see the module's doc
             card.append(created)
             source = Card.Source.MISSED if self.rng.random() < 0.6 else Card.Source.ADDED
             rows.append(
@@ -1033,7 +1065,7 @@ class Seeder:
                     last.step,
                     last.stability,
                     last.difficulty,
-                    times.db(created + last.due),
+                    times.db(shifted_due(created, last)),
                     times.db(created + last.at),
                     source,
                     length,
@@ -1095,10 +1127,9 @@ class Seeder:
                         before = new_state_json(iso(created))
                     else:
                         prev = path[k - 1]
-                        before = (
-                            f'{prev.head}{iso(created + prev.due)}{prev.middle}{iso(created + prev.at)}"}}'
-                        )
-                    after = f'{step.head}{iso(created + step.due)}{step.middle}{iso(ts)}"}}'
+                        due_before = iso(shifted_due(created, prev))
+                        before = f'{prev.head}{due_before}{prev.middle}{iso(created + prev.at)}"}}'
+                    after = f'{step.head}{iso(shifted_due(created, step))}{step.middle}{iso(ts)}"}}'
                     graded = self.graded[question]
                     duration = 2000 + int(rand() * 40000)
                     previous_state = path[k - 1].state if k else 1

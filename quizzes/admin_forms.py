@@ -17,6 +17,8 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from course.markdown import MarkdownRefused
+from course.markdown import refusal as markdown_refusal
 from quizzes import kinds
 from quizzes.models import Question
 
@@ -254,6 +256,19 @@ class QuestionForm(forms.ModelForm):
         if extra:
             self.kind_fieldsets.append((str(kinds.get(kind).LABEL), {"fields": extra}))
 
+    def _clean_markdown(self, name: str) -> str:
+        text = self.cleaned_data.get(name) or ""
+        refused = markdown_refusal(text)
+        if refused:
+            raise forms.ValidationError(refused)
+        return text
+
+    def clean_prompt(self) -> str:
+        return self._clean_markdown("prompt")
+
+    def clean_explanation(self) -> str:
+        return self._clean_markdown("explanation")
+
     def clean_tag_list(self) -> list[str]:
         return [tag.strip() for tag in self.cleaned_data.get("tag_list", "").split(",") if tag.strip()]
 
@@ -303,6 +318,8 @@ class QuestionForm(forms.ModelForm):
             return data
         try:
             self.spec = self.kind_module.build_spec(raw, uid=uid)
+        except MarkdownRefused as error:
+            self.add_error(None, error.message)
         except kinds.SpecError as error:
             for key, message in error.problems:
                 label = FIELD_LABELS.get(key) or {

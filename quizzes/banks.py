@@ -19,6 +19,8 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
+from course.markdown import MarkdownRefused
+from course.markdown import refusal as markdown_refusal
 from course.models import Section
 from course.yamlio import LineDict, LineList, Problem, load_file, plain
 from quizzes import kinds, revisions
@@ -133,7 +135,12 @@ def _text_field(data: LineDict, key: str, path: str, problems: list[Problem]) ->
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         problems.append(Problem(path, data.line_of(key), f"{key} must be text"))
         return ""
-    return str(value).strip()
+    text = str(value).strip()
+    refused = markdown_refusal(text)
+    if refused:
+        problems.append(Problem(path, data.line_of(key), f"{key}: {refused}"))
+        return ""
+    return text
 
 
 def _read_question(
@@ -201,6 +208,8 @@ def _read_question(
             spec = module.build_spec(plain(data), uid=uid)
         except kinds.SpecError as error:
             problems.extend(Problem(path, data.line_of(key), message) for key, message in error.problems)
+        except MarkdownRefused as error:
+            problems.append(Problem(path, data.line, error.message))
     if problems:
         return None, problems
     return (

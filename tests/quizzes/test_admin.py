@@ -10,7 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
+from course import markdown
 from quizzes.banks import bank_read
 from quizzes.models import Answer, AnswerRegrade, Attempt, Question, Quiz, Revision
 from tests.quizzes.helpers import answer_form, set_key, take_quiz
@@ -468,3 +470,10 @@ def test_an_attempts_answers_show_the_choice_given_not_its_key(admin_client, loa
     )
     html = admin_client.get(reverse("admin:quizzes_attempt_change", args=[attempt.pk])).content.decode()
     assert picked["text"] in html and picked["key"] not in html
+
+
+def test_markdown_preview_refuses_a_text_nested_too_deep_with_the_limit(editor_client):
+    url = reverse("admin:quizzes_question_markdown_preview")
+    response = editor_client.post(url, {"prompt": "[" * 10_000 + "x" + "]" * 10_000})
+    assert response.status_code == 422
+    assert escape(markdown.TOO_DEEP % {"limit": markdown.MAX_NESTING}) in response.content.decode()

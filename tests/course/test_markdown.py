@@ -53,10 +53,12 @@ def markdown_must_not_run(monkeypatch):
         ("[" * 10_000 + "a" + "]" * 10_000, markdown.TOO_DEEP),
         ("[" * (markdown.MAX_NESTING + 1) + "a", markdown.TOO_DEEP),
         ("- " * 1_000 + "a", markdown.TOO_DEEP),
+        ("+ " * 1_000 + "a", markdown.TOO_DEEP),
+        ("1. " * 1_000 + "a", markdown.TOO_DEEP),
         (">" * 1_000 + " a", markdown.TOO_DEEP),
         ("a" * (markdown.MAX_CHARS + 1), markdown.TOO_LONG),
     ],
-    ids=["10k-brackets", "just-too-deep", "1k-list-markers", "1k-quotes", "too-long"],
+    ids=["10k-brackets", "just-too-deep", "1k-dashes", "1k-pluses", "1k-numbered", "1k-quotes", "too-long"],
 )
 def test_too_deep_or_too_long_is_refused_before_rendering(markdown_must_not_run, source, message):
     with pytest.raises(markdown.MarkdownRefused) as refused:

@@ -78,8 +78,7 @@ MAX_CHARS = 50_000
 MAX_NESTING = 20
 TOO_LONG = _("This Markdown text is too long: at most %(limit)s characters.")
 TOO_DEEP = _(
-    "This Markdown text nests brackets, lists or quotes more than %(limit)s levels deep: "
-    "at most %(limit)s, simplify it."
+    "This Markdown text nests brackets, lists or quotes more than %(limit)s levels deep: simplify it."
 )
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _BLOCK_MARKER = re.compile(r"[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))")

@@ -17,6 +17,7 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from course import yamlio
 from course.markdown import MarkdownRefused
 from course.markdown import refusal as markdown_refusal
 from quizzes import kinds
@@ -294,7 +295,9 @@ class QuestionForm(forms.ModelForm):
             text = data.get(f"yaml_{name}") or ""
             if text.strip():
                 try:
-                    raw[name] = yaml.safe_load(text)
+                    raw[name] = yamlio.safe_load(text)
+                except yamlio.YamlLimitError as error:
+                    self.add_error(f"yaml_{name}", error.message)
                 except yaml.YAMLError as error:
                     mark = getattr(error, "problem_mark", None)
                     where = f" (line {mark.line + 1})" if mark else ""

@@ -34,6 +34,12 @@ ERRATUM_FIELDS = frozenset({"claim", "fact", "source"})
 UID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 QUIZ_FIELDS = frozenset({"slug", "title", "questions"})
 MAX_UID_LENGTH = 120
+# A bank file is one course section. The largest (resources.yaml) holds 97 questions in 80 KB;
+# reading and planning a bank costs about 4 ms a question (a 12,000-question file kept a web
+# worker busy 47 s), so 1,000 questions (about 4 s) in 1 MB leave ten times the room a section
+# needs while an upload still answers within a request's time.
+MAX_BANK_BYTES = 1_000_000
+MAX_BANK_QUESTIONS = 1_000
 
 #: Other formats an editor may upload in the admin, by file ending (".gift"): a function of the
 #: text and the file's name that returns the questions as a YAML bank holds them, and the
@@ -264,6 +270,15 @@ def bank_read(paths: Iterable[Path | str], *, sections: set[str]) -> BankRead:
     seen: dict[str, BankQuestion] = {}
     for path in expand_paths(paths):
         name = str(path)
+        try:
+            too_large = Path(path).stat().st_size > MAX_BANK_BYTES
+        except OSError:
+            too_large = False  # load_file names the problem
+        if too_large:
+            out.problems.append(
+                Problem(name, 1, f"the file is larger than {MAX_BANK_BYTES:,} bytes: split it by section")
+            )
+            continue
         data, problems = load_file(path)
         out.problems.extend(problems)
         if data is None:
@@ -284,6 +299,15 @@ def bank_read(paths: Iterable[Path | str], *, sections: set[str]) -> BankRead:
         items = data.get("questions")
         if not isinstance(items, LineList):
             out.problems.append(Problem(name, data.line_of("questions"), "questions must be a list"))
+            continue
+        if len(items) > MAX_BANK_QUESTIONS:
+            out.problems.append(
+                Problem(
+                    name,
+                    data.line_of("questions"),
+                    f"{len(items):,} questions: a bank file holds at most {MAX_BANK_QUESTIONS:,}, split it",
+                )
+            )
             continue
         for index, item in enumerate(items):
             question, problems = _read_question(

@@ -144,6 +144,11 @@ def render(source: str) -> str:
 
 def _render(source: str) -> str:
     html = _markdown.markdown(source or "", extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS)
+    return sanitise(html)
+
+
+def sanitise(html: str) -> str:
+    """HTML through the allow-list `render` applies (for HTML that comes from elsewhere)."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -91,6 +91,14 @@ class Assignment(models.Model):
     quiz = models.ForeignKey("quizzes.Quiz", on_delete=models.CASCADE, related_name="assignments")
     opens_at = models.DateTimeField(_("opens at"), validators=[validate_typed_date])
     due_at = models.DateTimeField(_("due at"), validators=[validate_typed_date])
+    answer_key_released = models.BooleanField(
+        _("answer key released"),
+        default=False,
+        help_text=_(
+            "The class may download this quiz's questions with their answers (Anki, CSV) before "
+            "finishing it. Otherwise each student gets them once they have finished the quiz."
+        ),
+    )
 
     objects = AssignmentQuerySet.as_manager()
 

@@ -143,7 +143,7 @@ def test_the_migration_repairs_a_class_broken_by_a_bc_timestamp(
     )
     with pytest.raises(DataError):  # what made every page of the class fail
         Assignment.objects.get(pk=assignment.pk)
-    migration = importlib.import_module("classes.migrations.0003_typed_date_bounds")
+    migration = importlib.import_module("classes.migrations.0003_date_bounds_and_key_release")
     migration.bring_dates_into_range(apps, None)
     assert Assignment.objects.get(pk=assignment.pk).opens_at == dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     assert student_client.get(reverse("home")).status_code == 200

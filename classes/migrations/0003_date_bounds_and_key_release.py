@@ -51,4 +51,14 @@ class Migration(migrations.Migration):
             name="starts_on",
             field=models.DateField(validators=[course.dates.validate_typed_date], verbose_name="starts on"),
         ),
+        migrations.AddField(
+            model_name="assignment",
+            name="answer_key_released",
+            field=models.BooleanField(
+                default=False,
+                help_text="The class may download this quiz's questions with their answers (Anki, CSV) before "
+                "finishing it. Otherwise each student gets them once they have finished the quiz.",
+                verbose_name="answer key released",
+            ),
+        ),
     ]

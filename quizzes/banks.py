@@ -34,12 +34,14 @@ ERRATUM_FIELDS = frozenset({"claim", "fact", "source"})
 UID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 QUIZ_FIELDS = frozenset({"slug", "title", "questions"})
 MAX_UID_LENGTH = 120
-# A bank file is one course section. The largest (resources.yaml) holds 97 questions in 80 KB;
-# reading and planning a bank costs about 4 ms a question (a 12,000-question file kept a web
-# worker busy 47 s), so 1,000 questions (about 4 s) in 1 MB leave ten times the room a section
-# needs while an upload still answers within a request's time.
-MAX_BANK_BYTES = 1_000_000
-MAX_BANK_QUESTIONS = 1_000
+# A bank file is one course section. The largest (resources.yaml) holds 97 questions in 80 KB.
+# Reading costs about 7 ms a question on the CI machine, mostly Markdown (500 single-choice
+# questions, 114 KB, took 3.7 s in bank_read; a 12,000-question file kept a web worker busy
+# 47 s), and parsing about 5 s a megabyte of small items. So a file holds at most 500 questions
+# (5x the largest section) in at most 500 KB (6x), refused with the limit in the message: the
+# size before parsing, the count before any question is read.
+MAX_BANK_BYTES = 500_000
+MAX_BANK_QUESTIONS = 500
 
 #: Other formats an editor may upload in the admin, by file ending (".gift"): a function of the
 #: text and the file's name that returns the questions as a YAML bank holds them, and the

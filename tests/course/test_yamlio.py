@@ -83,3 +83,12 @@ def test_the_bound_is_the_expansion_not_the_text():
         yamlio.safe_load(aliased)
     limit = yamlio.MAX_ALIAS_EXPANSION
     assert error.value.message == yamlio.ALIASES_TOO_LARGE % {"line": 2, "column": 8, "limit": limit}
+
+
+@pytest.mark.parametrize("text", [BILLION_LAUGHS, "- " * 10_000 + "x", "a: &a [1, *a]\n"])
+def test_the_pure_python_loader_keeps_the_same_bounds(text):
+    """Where PyYAML has no libyaml, the pure-Python loader stops at the same limits."""
+    loader = yamlio.PurePythonSafeLoader(text)
+    with pytest.raises(yamlio.YamlLimitError):
+        loader.get_single_data()
+    loader.dispose()

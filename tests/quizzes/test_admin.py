@@ -507,3 +507,20 @@ def test_a_prompt_nested_too_deep_is_refused_by_the_form(editor_client, loaded_b
         expected = escape(markdown.TOO_DEEP % {"limit": markdown.MAX_NESTING})
     assert expected in response.content.decode()
     assert not Question.objects.filter(uid="alpha-new-1").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "section: alpha\nquestions: []\n" + BILLION_LAUGHS,
+        "section: alpha\nquestions:\n" + "  - " * 10_000 + "x\n",
+        "section: alpha\nquestions:\n" + "  - {uid: q}\n" * 501,
+    ],
+    ids=["billion-laughs", "10000-deep", "501-questions"],
+)
+def test_an_uploaded_bank_beyond_the_bounds_is_a_400_with_its_problem(editor_client, loaded_banks, text):
+    before = Question.objects.count()
+    response = upload(editor_client, text, "bomb.yaml")
+    assert response.status_code == 400
+    assert "bomb.yaml:" in response.content.decode()
+    assert Question.objects.count() == before

@@ -314,3 +314,19 @@ def test_make_restore_passes_yes_when_asked(tmp_path):
 
     assert "--yes" in restore_line("YES=1")
     assert "--yes" not in restore_line()
+
+
+def test_restore_check_only_verifies_and_changes_nothing(loaded_banks, tmp_path, capsys):
+    path = tmp_path / "b.jsonl.gz"
+    call_command("backup", str(path))
+    Question.objects.filter(uid="alpha-single-1").update(active=False)
+    call_command("restore", str(path), "--check")
+    out = capsys.readouterr().out
+    assert "complete and unchanged" in out and f"quizzes.question {Question.objects.count()}" in out
+    assert not Question.objects.get(uid="alpha-single-1").active
+    with gzip.open(path, "rt", encoding="utf-8") as stream:
+        lines = stream.readlines()
+    with gzip.open(path, "wt", encoding="utf-8") as stream:
+        stream.writelines(lines[:-1])  # the trailer lost
+    with pytest.raises(CommandError, match="no trailer"):
+        call_command("restore", str(path), "--check")

@@ -23,12 +23,19 @@ class Command(BaseCommand):
             action="store_true",
             help="do not ask before replacing the data (needed without a terminal)",
         )
+        parser.add_argument(
+            "--check", action="store_true", help="only check the file against its trailer; change nothing"
+        )
 
-    def handle(self, *args, path: Path, yes: bool, **options):
+    def handle(self, *args, path: Path, yes: bool, check: bool, **options):
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         try:
             counts = backups.verify(path)  # before asking: a damaged file is refused at once
+            if check:
+                rows = ", ".join(f"{label} {n}" for label, n in counts.items())
+                self.stdout.write(f"{path}: complete and unchanged, {sum(counts.values())} rows ({rows})")
+                return
             if not yes:
                 if not sys.stdin.isatty():
                     raise CommandError(NO_TERMINAL)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import DataError, connection
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -130,7 +131,7 @@ def test_the_admin_refuses_an_assignment_date_out_of_range(
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a BC timestamp exists only in PostgreSQL")
 def test_the_migration_repairs_a_class_broken_by_a_bc_timestamp(
-    trainer, student, student_client, cohort_factory, loaded_banks
+    trainer, student, student_client, cohort_factory, loaded_banks, tmp_path
 ):
     cohort = cohort_factory(trainer=trainer, students=[student])
     now = timezone.now()
@@ -143,10 +144,16 @@ def test_the_migration_repairs_a_class_broken_by_a_bc_timestamp(
     )
     with pytest.raises(DataError):  # what made every page of the class fail
         Assignment.objects.get(pk=assignment.pk)
+    backup = tmp_path / "rappel.jsonl.gz"
+    with pytest.raises(DataError):  # and the backup: which now leaves no file behind
+        call_command("backup", str(backup))
+    assert list(tmp_path.iterdir()) == []
     migration = importlib.import_module("classes.migrations.0003_date_bounds_and_key_release")
     migration.bring_dates_into_range(apps, None)
     assert Assignment.objects.get(pk=assignment.pk).opens_at == dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     assert student_client.get(reverse("home")).status_code == 200
+    call_command("backup", str(backup))
+    assert backup.exists()
 
 
 def test_the_user_admin_refuses_a_date_joined_out_of_range(client, user_factory, student):

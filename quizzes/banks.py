@@ -35,7 +35,7 @@ UID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 QUIZ_FIELDS = frozenset({"slug", "title", "questions"})
 MAX_UID_LENGTH = 120
 # A bank file is one course section. The largest (resources.yaml) holds 97 questions in 80 KB.
-# Reading costs about 1.5 ms a question on the CI machine (500 single-choice questions, 114 KB,
+# Reading costs about 1.5 ms a question here (2 shared cores; 500 single-choice questions, 114 KB,
 # 0.7 s in bank_read; a 12,000-question file once kept a web worker busy 47 s), and parsing about
 # 4 s a megabyte of tiny items. So a file holds at most 500 questions (5x the largest section) in
 # at most 500 KB (6x): an upload answers within about 2 s. Both are refused with the limit in the

@@ -47,8 +47,8 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ("quiz", "cohort", "opens_at", "due_at")
-    list_filter = ("cohort", "quiz")
+    list_display = ("quiz", "cohort", "opens_at", "due_at", "answer_key_released")
+    list_filter = ("cohort", "quiz", "answer_key_released")
     list_select_related = ("quiz", "cohort")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,11 +33,30 @@ UID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 QUIZ_FIELDS = frozenset({"slug", "title", "questions"})
 MAX_UID_LENGTH = 120
 
-#: Other formats an editor may upload in the admin, by file ending (".gift"): a function of the
-#: text and the file's name that returns the questions as a YAML bank holds them, and the
-#: problems found. Apps above quizzes register theirs when they are ready (interop: Moodle GIFT),
-#: so that the bank importer imports none of them.
-UPLOAD_READERS: dict[str, Callable[[str, str], tuple[list[dict[str, Any]], list[Problem]]]] = {}
+
+@dataclass(frozen=True)
+class UploadFormat:
+    """Another format an editor may upload in the admin, told apart from YAML by its content (a
+    Moodle GIFT export is often named `.txt`). `detect(text)` says whether the text is in this
+    format; `read(text, name, section, sections)` returns the questions as a YAML bank holds them
+    and the problems found, `section` (a slug or None) placing the questions that the file puts in
+    none of `sections` (the course's slugs); `needs_section(text, sections)` says whether there
+    is any such question."""
+
+    label: str
+    detect: Callable[[str], bool]
+    read: Callable[[str, str, str | None, Collection[str]], tuple[list[dict[str, Any]], list[Problem]]]
+    needs_section: Callable[[str, Collection[str]], bool]
+
+
+#: The other upload formats. Apps above quizzes register theirs when they are ready (interop:
+#: Moodle GIFT), so that the bank importer imports none of them.
+UPLOAD_FORMATS: list[UploadFormat] = []
+
+
+def upload_format(text: str) -> UploadFormat | None:
+    """The registered format this text is in, or None for a YAML bank."""
+    return next((fmt for fmt in UPLOAD_FORMATS if fmt.detect(text)), None)
 
 
 class BankError(Exception):

@@ -187,7 +187,7 @@ def test_section_csv_download(student_client, every_kind, django_assert_num_quer
 
 def test_course_csv_download_with_semicolons_for_french_excel(student_client, every_kind):
     response = student_client.get(reverse("exports:course-csv"), {"sep": "semicolon"})
-    assert response["Content-Disposition"] == 'attachment; filename="rappel-demo.csv"'
+    assert response["Content-Disposition"] == 'attachment; filename="rappel-demo-excel-fr.csv"'
     rows = read_csv(response, delimiter=";")
     assert rows[0] == list(CSV_HEADER)
     assert len(rows) == 1 + 10

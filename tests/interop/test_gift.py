@@ -601,6 +601,7 @@ def gift_sections(section_factory):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("english")
 def test_import_gift_loads_the_file_once_and_again_changes_nothing(gift_sections):
     out = StringIO()
     call_command("import_gift", str(FULL), stdout=out)
@@ -616,6 +617,7 @@ def test_import_gift_loads_the_file_once_and_again_changes_nothing(gift_sections
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("english")
 def test_import_gift_check_writes_nothing(gift_sections):
     out = StringIO()
     call_command("import_gift", str(FULL), "--check", stdout=out)
@@ -633,6 +635,7 @@ def test_import_gift_refuses_a_malformed_file_whole(gift_sections):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("english")
 def test_import_gift_reports_bank_problems_at_the_gift_line(gift_sections, tmp_path):
     path = tmp_path / "nowhere.gift"
     path.write_text(
@@ -658,6 +661,7 @@ def test_import_gift_section_option_overrides_the_categories(gift_sections, tmp_
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("english")
 def test_export_gift_then_import_changes_nothing(loaded_banks, tmp_path):
     target = tmp_path / "bank.gift"
     out = StringIO()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
-from review.charts import DAY_STEPS, LABEL_GAP, bar_geometry, label_step, text_width
+from review.charts import DAY_STEPS, LABEL_GAP, bar_chart, bar_geometry, day_chart, label_step, text_width
 
 
 def day_bars(count: int, value=3) -> list[tuple[str, float]]:
@@ -71,3 +72,22 @@ def test_bars_stand_on_the_baseline_and_the_tallest_reaches_the_peak_line():
 def test_an_empty_chart_lays_out_nothing():
     chart = bar_geometry([], title="t")
     assert chart.bars == [] and chart.peak == 0
+
+
+def test_the_chart_prints_no_zeros_and_says_when_there_is_nothing():
+    html = str(bar_chart([("a", 0), ("b", 3)], title="t"))
+    assert re.findall(r'<text class="value"[^>]*>([^<]*)</text>', html) == ["3"]
+    assert "Rien sur cette période." not in html
+    assert "Rien sur cette période." in str(bar_chart([("a", 0), ("b", 0)], title="t"))
+
+
+def test_the_table_gives_every_value_and_the_svg_points_to_it():
+    days = [(dt.date(2026, 12, 7), 2), (dt.date(2026, 12, 8), 0)]
+    html = str(day_chart(days, title="t", value_heading="v"))
+    table_id = re.search(r'aria-describedby="([^"]+)"', html).group(1)
+    assert f'<table class="table" id="{table_id}">' in html
+    assert re.findall(r'<th scope="row">([^<]*)</th><td class="num">([^<]*)</td>', html) == [
+        ("lundi 7 décembre", "2"),
+        ("mardi 8 décembre", "0"),
+    ]
+    assert "<title>lundi 7 décembre : 2</title>" in html

@@ -60,6 +60,14 @@ KNOWN_PROBLEMS = (
         gettext_lazy("a mapping in braces { } is not closed by '}'"),
     ),
     (
+        r"^expected the node content, but found '<stream end>'",
+        gettext_lazy("the text ends where a value was expected: a bracket or a brace is not closed"),
+    ),
+    (
+        r"^expected the node content",
+        gettext_lazy("a value is missing here"),
+    ),
+    (
         r"^but found another document",
         gettext_lazy("a second document (a '---' line): a bank file holds one document"),
     ),

@@ -17,6 +17,7 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from course.yamlerrors import yaml_error_message
 from quizzes import kinds
 from quizzes.models import Question
 
@@ -281,9 +282,7 @@ class QuestionForm(forms.ModelForm):
                 try:
                     raw[name] = yaml.safe_load(text)
                 except yaml.YAMLError as error:
-                    mark = getattr(error, "problem_mark", None)
-                    where = f" (line {mark.line + 1})" if mark else ""
-                    self.add_error(f"yaml_{name}", _("This is not valid YAML%(where)s.") % {"where": where})
+                    self.add_error(f"yaml_{name}", yaml_error_message(error))
         for name in TEXTS.get(kind, []):
             if data.get(f"text_{name}"):
                 raw[name] = data[f"text_{name}"]

@@ -99,16 +99,16 @@ def bar_geometry(
     tallest bar filling the plot's height. Coordinates are rounded to a tenth of a unit."""
     count = max(1, len(bars))
     plot_height = height - TOP - BOTTOM
-    labels = [label for label, _ in bars]
+    labels = [label for label, _value in bars]
     widest = max((text_width(label) for label in labels), default=0)
     # The last bar (today) is always labelled: leave room for half its label on the right.
     plot_left, plot_right = LEFT, width - max(RIGHT, math.ceil(widest / 2))
     slot = (plot_right - plot_left) / count
     bar_width = max(2.0, slot * 0.7)
-    peak = max((value for _, value in bars), default=0)
+    peak = max((value for _label, value in bars), default=0)
     scale = peak or 1
     step = label_step(labels=labels, slot=slot, steps=label_steps)
-    values = [_value_text(value) for _, value in bars]
+    values = [_value_text(value) for _label, value in bars]
     show_values = all(text_width(text, font=VALUE_FONT) <= slot - 1 for text in values)
     last = len(bars) - 1
     laid_out = []

@@ -291,3 +291,16 @@ def test_the_detector_finds_english_and_spares_french_and_code():
     assert english_in(["Excel français", "Tentatives de quiz par jour", "alpha-single-1"]) == []
     assert english_in_html("<p>Lancez <code>kubectl get the pods</code>.</p>") == []
     assert english_in_html('<p title="Choose a file">x</p>') == ["Choose a file"]
+
+
+def test_the_question_form_explains_bad_yaml_in_french(school):
+    from tests.quizzes.test_admin import base_data
+
+    section = Question.objects.get(uid="alpha-single-1").section
+    response = client_for(school["admin"]).post(
+        reverse("admin:quizzes_question_add") + "?kind=yaml",
+        base_data(section=section.pk, kind="yaml") | {"yaml_checks": "- path: a\n\texplain: b\n"},
+    )
+    html = response.content.decode()
+    assert "erreur de syntaxe YAML ligne 2, colonne 1 : un caractère de tabulation" in html
+    assert english_in_html(html) == []

@@ -108,7 +108,7 @@ def test_a_single_choice_question_with_two_right_answers_is_refused_by_name(edit
         ),
         ("yaml", {"yaml_checks": "- path: 'spec..containers'\n  equals: x\n  explain: y\n"}, "path"),
         ("short", {"lines_answers": ""}, "obligatoire"),
-        ("yaml", {"yaml_checks": "- path: [\n"}, "YAML valide"),
+        ("yaml", {"yaml_checks": "- path: [\n"}, "erreur de syntaxe YAML ligne 1, colonne 10"),
     ],
 )
 def test_kind_problems_are_named(editor_client, loaded_banks, kind, fields, message):

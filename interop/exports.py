@@ -18,6 +18,17 @@ from course.models import Course, Section
 from quizzes.models import Question
 
 CSV_HEADER = ("uid", "section", "kind", "difficulty", "tags", "prompt", "right_answer", "explanation")
+#: The header people read, one title per column of ``CSV_HEADER``, in their language.
+CSV_TITLES = (
+    _("uid"),
+    _("section"),
+    _("kind"),
+    _("difficulty"),
+    _("tags"),
+    _("question"),
+    _("right answer"),
+    _("explanation"),
+)
 
 TRUE = _("True")
 FALSE = _("False")

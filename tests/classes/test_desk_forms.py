@@ -128,3 +128,16 @@ def test_every_report_offers_both_downloads(trainer_client, trainer, cohort_fact
     cohort = cohort_factory(trainer=trainer, students=[student])
     html = trainer_client.get(reverse("trainer:report-overview", args=[cohort.pk])).content.decode()
     assert 'href="?format=csv"' in html and 'href="?format=csv&amp;dialect=excel-fr"' in html
+
+
+def test_the_prefilled_values_post_back_as_local_times(trainer_client, trainer, cohort_factory, loaded_banks):
+    cohort = cohort_factory(trainer=trainer)
+    quiz = Quiz.objects.get(slug="alpha")
+    response = trainer_client.post(
+        reverse("trainer:assignment-add", args=[cohort.pk]),
+        {"quiz": quiz.pk, "opens_at": "2026-12-07T09:05", "due_at": "2026-12-14T18:00"},
+    )
+    assert response.status_code == 302
+    assignment = cohort.assignments.get()
+    assert assignment.due_at == dt.datetime(2026, 12, 14, 18, 0, tzinfo=PARIS)
+    assert assignment.opens_at == dt.datetime(2026, 12, 7, 9, 5, tzinfo=PARIS)

@@ -628,7 +628,7 @@ def test_import_gift_check_writes_nothing(gift_sections):
 @pytest.mark.django_db
 def test_import_gift_refuses_a_malformed_file_whole(gift_sections):
     err = StringIO()
-    with pytest.raises(CommandError, match="nothing was imported"):
+    with pytest.raises(CommandError, match="rien n’a été importé"):
         call_command("import_gift", str(MALFORMED), stderr=err)
     assert f"{MALFORMED}:5: {msg(gift.UNCLOSED_BRACE)}" in err.getvalue().splitlines()
     assert not Question.objects.exists()
@@ -656,7 +656,7 @@ def test_import_gift_section_option_overrides_the_categories(gift_sections, tmp_
     path.write_text("$CATEGORY: $course$/top/nowhere\n\n::Vrai::Vrai ?{T####Oui.}\n", encoding="utf-8")
     call_command("import_gift", str(path), "--section", "resources", stdout=StringIO())
     assert Question.objects.get(uid="resources-vrai").section.slug == "resources"
-    with pytest.raises(CommandError, match="unknown section"):
+    with pytest.raises(CommandError, match="section .nowhere. inconnue"):
         call_command("import_gift", str(path), "--section", "nowhere")
 
 

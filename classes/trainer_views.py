@@ -112,7 +112,7 @@ def assignment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(cohort)
 
 
-@require_http_methods(["GET", "POST"])
+@require_POST
 @trainer_required
 def assignment_answer_key(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
     """Release an assigned quiz's answer key to the class before they finish it, or withhold it."""
@@ -129,7 +129,7 @@ def assignment_answer_key(request: HttpRequest, pk: int, assignment_id: int) -> 
     return redirect(cohort)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @trainer_required
 def student_remove(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
     """GET asks for confirmation (a page whose button posts back here); POST removes."""

@@ -4,6 +4,8 @@ PyYAML explains a syntax error in English, as a `problem` ("mapping values are n
 and sometimes a `context` ("while scanning a quoted scalar"). `yaml_error_message` recognises the
 usual ones and says what to fix, in the active language; for one it does not know it gives a
 general sentence and keeps PyYAML's own words in parentheses, as the only detail there is.
+`course.yamlio` reports errors as PyYAML's pure-Python loader words them; libyaml's wordings are
+listed too, for a caller that passes one of its errors.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_lazy
 #: A sentence may use %(char)s, the character or name PyYAML quotes.
 KNOWN_PROBLEMS = (
     (
-        r"^mapping values are not allowed here",
+        r"^mapping values are not allowed (here|in this context)",
         gettext_lazy(
             "a ':' where no key may start: put a text that contains ': ' in quotes, or check the "
             "indentation of this line"
@@ -29,12 +31,16 @@ KNOWN_PROBLEMS = (
         gettext_lazy("a key without ':' (each field is written name: value)"),
     ),
     (
-        r"^found character '\\t' that cannot start any token",
+        r"^found character '\\t' that cannot start any token|^found a tab character",
         gettext_lazy("a tab character: indent with spaces only"),
     ),
     (
         r"^found character '(?P<char>.+)' that cannot start any token",
         gettext_lazy("a value cannot start with %(char)s: put the value in quotes"),
+    ),
+    (
+        r"^found character that cannot start any token",  # libyaml does not name the character
+        gettext_lazy("a value cannot start with this character: put the value in quotes"),
     ),
     (
         r"^found undefined alias '?(?P<char>[^']*)'?",
@@ -52,11 +58,11 @@ KNOWN_PROBLEMS = (
         ),
     ),
     (
-        r"^expected ',' or '\]', but got",
+        r"^expected ',' or '\]', but got|^did not find expected ',' or '\]'",
         gettext_lazy("a list in brackets [ ] is not closed by ']'"),
     ),
     (
-        r"^expected ',' or '\}', but got",
+        r"^expected ',' or '\}', but got|^did not find expected ',' or '\}'",
         gettext_lazy("a mapping in braces { } is not closed by '}'"),
     ),
     (

@@ -148,18 +148,21 @@ else:  # PyYAML built without libyaml
     SafeLoader = PurePythonSafeLoader  # type: ignore[misc]
 
 
-def safe_load(text: str) -> Any:
-    """`yaml.safe_load` under the bounds (raises YamlLimitError beyond them)."""
-    loader = SafeLoader(text)
+def precise_error(text: str, error: yaml.YAMLError) -> yaml.YAMLError:
+    """The syntax error as the pure-Python loader reports it. libyaml words its errors otherwise
+    and marks an unexpected end of the text a line below the last one ("line 2" of a one-line
+    text); errors are rare and the text already bounded, so it is read again, slowly, to tell
+    the writer where and what. A limit error is kept as it is."""
+    if isinstance(error, YamlLimitError) or SafeLoader is PurePythonSafeLoader:
+        return error
     try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
+        _read_all(PurePythonSafeLoader(text))
+    except yaml.YAMLError as pure:
+        return pure
+    return error
 
 
-def safe_load_all(text: str) -> list[Any]:
-    """`yaml.safe_load_all` under the bounds, as a list."""
-    loader = SafeLoader(text)
+def _read_all(loader: Any) -> list[Any]:
     try:
         documents = []
         while loader.check_data():
@@ -167,6 +170,25 @@ def safe_load_all(text: str) -> list[Any]:
         return documents
     finally:
         loader.dispose()
+
+
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load` under the bounds (raises YamlLimitError beyond them)."""
+    loader = SafeLoader(text)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as error:
+        raise precise_error(text, error) from None
+    finally:
+        loader.dispose()
+
+
+def safe_load_all(text: str) -> list[Any]:
+    """`yaml.safe_load_all` under the bounds, as a list."""
+    try:
+        return _read_all(SafeLoader(text))
+    except yaml.YAMLError as error:
+        raise precise_error(text, error) from None
 
 
 @dataclass(frozen=True, order=True)
@@ -256,6 +278,7 @@ def load_text(text: str, *, path: str) -> tuple[Any, list[Problem]]:
     except YamlLimitError as error:
         return None, [Problem(path, error.line, error.message)]
     except yaml.YAMLError as error:
+        error = precise_error(text, error)
         line, _column = yaml_error_position(error)
         return None, [Problem(path, line, yaml_error_message(error))]
     finally:

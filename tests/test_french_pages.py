@@ -139,18 +139,28 @@ def school(loaded_banks, trainer, user_factory, cohort_factory):
     cohort = cohort_factory(trainer=trainer, students=[lea, noe])
     alpha = Quiz.objects.get(slug="alpha")
     now = timezone.now()
-    Assignment.objects.create(cohort=cohort, quiz=alpha, opens_at=now - dt.timedelta(days=3), due_at=now)
+    assignment = Assignment.objects.create(
+        cohort=cohort, quiz=alpha, opens_at=now - dt.timedelta(days=3), due_at=now
+    )
     take_quiz(lea, "alpha", pick="ConfigMap", others_right=False)
     take_quiz(lea, "alpha", pick="ConfigMap", others_right=True)
     take_quiz(noe, "alpha", pick="ConfigMap", others_right=True, finish=False)
     boss = user_factory(username="chef", is_staff=True, is_superuser=True)
-    return {"cohort": cohort, "student": lea, "quiz": alpha, "admin": boss, "trainer": trainer}
+    return {
+        "cohort": cohort,
+        "student": lea,
+        "quiz": alpha,
+        "admin": boss,
+        "trainer": trainer,
+        "assignment": assignment,
+    }
 
 
 def fill(params, school) -> dict:
     values = {
         "pk": school["cohort"].pk,
         "student_id": school["student"].pk,
+        "assignment_id": school["assignment"].pk,
         "slug": school["quiz"].slug,
         "object_id": Question.objects.order_by("pk").first().pk,
     }

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from quizzes import kinds
 from quizzes.models import Question
-from review import scheduling
+from review import optimizer, scheduling
 from review.models import Card, Review, ReviewDay, ReviewSettings
 from review.scheduling import CardState
 
@@ -246,6 +246,7 @@ def review_record(
         if card.version != data.get("v"):
             return Recorded(review=None, card=card)  # a double click or a second tab: already counted
         before = card_state(card)
+        parameter_set = optimizer.parameters_for(student)
         after = scheduling.review(
             card_id=card.pk,
             state=before,
@@ -254,6 +255,7 @@ def review_record(
             desired_retention=prefs.desired_retention,
             fuzz=fuzz_enabled(),
             reps=card.version,  # the fuzz the form's buttons showed: same card, same version
+            parameters=optimizer.weights_of(parameter_set),
         )
         schedule = after.columns()
         moved = Card.objects.filter(pk=card.pk, version=card.version).update(
@@ -277,6 +279,8 @@ def review_record(
             response=graded.get("response"),
             state_before=before.as_json(),
             state_after=after.as_json(),
+            parameter_set=parameter_set,
+            desired_retention=prefs.desired_retention,
         )
         _count_in_day(review, scheduling.review_day(now, prefs.time_zone), before=before)
         for name, value in schedule.items():

@@ -71,8 +71,12 @@ def to_utc(moment: dt.datetime) -> dt.datetime:
 
 
 @lru_cache(maxsize=64)
-def scheduler(desired_retention: float = 0.9, *, fuzz: bool = True) -> fsrs.Scheduler:
-    return fsrs.Scheduler(desired_retention=round(desired_retention, 4), enable_fuzzing=fuzz)
+def scheduler(
+    desired_retention: float = 0.9, *, fuzz: bool = True, parameters: tuple[float, ...] | None = None
+) -> fsrs.Scheduler:
+    """`parameters`: FSRS weights trained by `review.optimizer` (None: the library's defaults)."""
+    weights = {"parameters": parameters} if parameters is not None else {}
+    return fsrs.Scheduler(desired_retention=round(desired_retention, 4), enable_fuzzing=fuzz, **weights)
 
 
 def _to_fsrs(card_id: int, state: CardState, now: dt.datetime) -> fsrs.Card:
@@ -127,6 +131,7 @@ def review(
     desired_retention: float = 0.9,
     fuzz: bool = True,
     reps: int = 0,
+    parameters: tuple[float, ...] | None = None,
 ) -> CardState:
     """The card's state after being rated `rating` at `now`.
 
@@ -136,7 +141,7 @@ def review(
     """
     if rating not in RATINGS:
         raise ValueError(f"rating must be one of {RATINGS}")
-    lib = scheduler(desired_retention, fuzz=False)
+    lib = scheduler(desired_retention, fuzz=False, parameters=parameters)
     moment = to_utc(now)
     card, _log = lib.review_card(_to_fsrs(card_id, state, now), fsrs.Rating(rating), review_datetime=moment)
     after = _from_fsrs(card)
@@ -156,6 +161,7 @@ def next_intervals(
     desired_retention: float = 0.9,
     fuzz: bool = True,
     reps: int = 0,
+    parameters: tuple[float, ...] | None = None,
 ) -> dict[int, dt.timedelta]:
     """How long until the card is due again for each rating: exactly what `review` with the same
     arguments stores, fuzz included."""
@@ -169,18 +175,24 @@ def next_intervals(
             desired_retention=desired_retention,
             fuzz=fuzz,
             reps=reps,
+            parameters=parameters,
         )
         out[rating] = after.due - to_utc(now)
     return out
 
 
 def retrievability(
-    *, card_id: int, state: CardState, now: dt.datetime, desired_retention: float = 0.9
+    *,
+    card_id: int,
+    state: CardState,
+    now: dt.datetime,
+    desired_retention: float = 0.9,
+    parameters: tuple[float, ...] | None = None,
 ) -> float:
     """Predicted probability of recall at `now` (0 for a card never reviewed)."""
     if state.last_review is None or state.stability is None:
         return 0.0
-    return scheduler(desired_retention, fuzz=False).get_card_retrievability(
+    return scheduler(desired_retention, fuzz=False, parameters=parameters).get_card_retrievability(
         _to_fsrs(card_id, state, now), current_datetime=to_utc(now)
     )
 

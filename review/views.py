@@ -23,7 +23,7 @@ from course.templatetags.rappel import pct
 from quizzes import kinds
 from quizzes.models import Question, Quiz
 from quizzes.views import HtmxHttpRequest
-from review import cards, scheduling
+from review import cards, optimizer, scheduling
 from review.charts import bar_chart
 from review.models import Card, ReviewSettings
 from review.progress import figures as progress_figures
@@ -107,6 +107,7 @@ def _card_context(
             desired_retention=prefs.desired_retention,
             fuzz=cards.fuzz_enabled(),
             reps=card.version,
+            parameters=optimizer.weights_of(optimizer.parameters_for(card.student_id)),
         )
         context["ratings"] = [
             {
@@ -298,5 +299,12 @@ def settings_view(request: HtmxHttpRequest) -> HttpResponse:
             form.save()
             messages.success(request, _("Settings saved."))
             return redirect("review:settings")
-        return render(request, "review/settings.html", {"form": form}, status=400)
-    return render(request, "review/settings.html", {"form": form})
+        return render(
+            request, "review/settings.html", {"form": form, **_parameters(request.user)}, status=400
+        )
+    return render(request, "review/settings.html", {"form": form, **_parameters(request.user)})
+
+
+def _parameters(student) -> dict:
+    """The settings page's memory-model box: the parameter set scheduling the student, if any."""
+    return {"parameter_set": optimizer.parameters_for(student), "min_reviews": optimizer.MIN_PERSONAL_REVIEWS}

@@ -11,8 +11,13 @@ Shapes, not noise:
   of a logistic (IRT-like) model, and its response, verdict and score come from the question's
   own kind (`parse_response` then `grade`), as when a student posts the form;
 - review histories are the real scheduler's output: `review.scheduling.review` (fuzz off)
-  replays a few thousand rating sequences, rated from the student's skill and the card's
-  retrievability and reviewed at (or after) each due time; cards reuse these trajectories
+  replays a few thousand rating sequences, reviewed at (or after) each due time and rated from
+  the student's memory: an FSRS memory of its own (`true_weights`: the default weights with
+  the stabilities scaled by the student's skill less the question's difficulty, and the
+  course harder than the defaults expect), followed beside the app's schedule with the same
+  `review.scheduling` calls, whose forgetting curve says whether the card is recalled. The app
+  schedules with the defaults, so the optimiser (`review.optimizer`) has something to learn, for
+  the course and per student. Cards reuse these trajectories
   shifted in time (FSRS depends on elapsed time only, so a shifted history is still exactly
   what the scheduler computes), and every `Review` row carries `state_before`/`state_after`
   as `review_record` writes them, every `Card` its final state.
@@ -87,6 +92,8 @@ TRAINERS_GROUP = "trainers"
 
 UTC = dt.UTC
 EPOCH = dt.datetime(1970, 1, 1)  # naive UTC, for fast formatting of whole seconds
+TRUE_STABILITY = 0.6  # the course is harder than FSRS's default weights expect
+DESIRED_RETENTION = 0.9  # every seeded student keeps the default (ReviewSettings)
 SIM_START = dt.datetime(2000, 1, 1, tzinfo=UTC)  # trajectories are simulated from here, then shifted
 
 
@@ -242,15 +249,29 @@ def new_state_json(created_iso: str) -> str:
     )
 
 
-def _rating(rng: random.Random, *, state: CardState, now: dt.datetime, ability: float) -> int:
-    """A student's rating: recalled or not from skill and retrievability, then how easily."""
-    if state.last_review is None:
+def true_weights(ability: float) -> tuple[float, ...]:
+    """The FSRS weights of a simulated student's real memory for a question: the defaults with
+    the initial stabilities (w0-w3) scaled by `TRUE_STABILITY` * e^(ability / 2) and the growth
+    of stability after a recall (e^w8) by the square root of that factor. Weaker students, or
+    harder questions, forget sooner than the default weights predict; the strongest, later."""
+    scale = TRUE_STABILITY * math.exp(0.5 * ability)
+    weights = list(scheduling.scheduler(fuzz=False).parameters)
+    for i in range(4):
+        weights[i] = round(weights[i] * scale, 4)
+    weights[8] = round(weights[8] + 0.5 * math.log(scale), 4)
+    return tuple(weights)
+
+
+def _rating(rng: random.Random, *, memory: CardState, now: dt.datetime, ability: float, truth) -> int:
+    """A student's rating: recalled or not by their memory of the card (`memory`, its state under
+    the `truth` weights), then how easily. The first sight and the steps of the same session
+    (under 12 hours since the last review) are recalled from skill alone."""
+    if memory.last_review is None:
         recall = logistic(ability + 0.3)
-    elif state.state != Card.State.REVIEW:
+    elif now - memory.last_review < dt.timedelta(hours=12):
         recall = logistic(ability + 1.5)  # learning steps: minutes later, mostly remembered
     else:
-        r = scheduling.retrievability(card_id=1, state=state, now=now)
-        recall = r ** math.exp(-0.5 * ability)  # stronger students beat the forgetting curve
+        recall = scheduling.retrievability(card_id=1, state=memory, now=now, parameters=truth)
     if rng.random() >= recall:
         return 1
     easy = min(0.4, max(0.02, 0.12 + 0.06 * ability))
@@ -276,12 +297,16 @@ def simulate(
     horizon_days: int = HISTORY_DAYS,
 ) -> list[Step]:
     """Review one card at each due time (plus the student's delay) with `scheduling.review`."""
-    state = CardState(state=1, step=0, due=SIM_START)
+    state = memory = CardState(state=1, step=0, due=SIM_START)
+    truth = true_weights(ability)
     at = rng.randint(60, 2 * 86400)
     steps: list[Step] = []
     while len(steps) < max_reviews and at <= horizon_days * 86400:
         now = SIM_START + dt.timedelta(seconds=at)
-        rating = _rating(rng, state=state, now=now, ability=ability)
+        rating = _rating(rng, memory=memory, now=now, ability=ability, truth=truth)
+        memory = scheduling.review(
+            card_id=1, state=memory, rating=rating, now=now, fuzz=False, parameters=truth
+        )
         after = scheduling.review(card_id=1, state=state, rating=rating, now=now, fuzz=False)
         due = round((after.due - SIM_START).total_seconds())
         head, middle = _json_head(after.state, after.step, after.stability, after.difficulty)
@@ -1076,6 +1101,7 @@ class Seeder:
             "response",
             "state_before",
             "state_after",
+            "desired_retention",
         ]
         iso = times.iso
         rand = self.rng.random
@@ -1117,6 +1143,7 @@ class Seeder:
                             None,
                             before,
                             after,
+                            DESIRED_RETENTION,  # the default's, with the default weights (no set)
                         )
                     )
                 raw_insert(Review, fields, batch)

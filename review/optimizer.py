@@ -200,6 +200,21 @@ def log_loss(weights: Iterable[float], histories: Iterable[History], **days) -> 
     return (total / count if count else math.nan), count
 
 
+def held_out_log_loss(
+    weights: Iterable[float], students: Mapping[int, list[History]], share: float = HELD_OUT_SHARE
+) -> tuple[float, int]:
+    """(Plain mean log loss, predictions) of `log_loss` on the reviews `split` holds out."""
+    total, count = 0.0, 0
+    for histories in students.values():
+        cutoff = cutoff_day(histories, share)
+        if cutoff is None:
+            continue
+        loss, n = log_loss(weights, histories, after_day=cutoff)
+        if n:
+            total, count = total + loss * n, count + n
+    return (total / count if count else math.nan), count
+
+
 @dataclass
 class Trained:
     weights: list[float]

@@ -174,17 +174,9 @@ def test_trained_weights_predict_held_out_reviews_of_a_known_memory_better(stude
     items = optimizer.split(histories)
     weights = optimizer.train(items.train)
 
-    def held_out_loss(w) -> float:
-        total = count = 0
-        for histories_of_one in histories.values():
-            cutoff = optimizer.cutoff_day(histories_of_one)
-            loss, n = optimizer.log_loss(w, histories_of_one, after_day=cutoff)
-            total, count = total + loss * n, count + n
-        assert count == len(items.test)
-        return total / count
-
-    before, after = held_out_loss(optimizer.DEFAULT_WEIGHTS), held_out_loss(weights)
-    assert after < before
+    before, n = optimizer.held_out_log_loss(optimizer.DEFAULT_WEIGHTS, histories)
+    after, _n = optimizer.held_out_log_loss(weights, histories)
+    assert n == len(items.test) and after < before
     # Item by item the two computations agree (fsrs-rs's mean over many items weighs them, so
     # its figure differs a little from this plain mean).
     cutoff = optimizer.cutoff_day(histories[student.pk])

@@ -30,6 +30,7 @@ spends about 140 µs per review row compiling SQL (measured), more than two minu
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import hashlib
@@ -262,16 +263,31 @@ def true_weights(ability: float) -> tuple[float, ...]:
     return tuple(weights)
 
 
-def _rating(rng: random.Random, *, memory: CardState, now: dt.datetime, ability: float, truth) -> int:
+def sim_day(moment: dt.datetime) -> dt.datetime:
+    """The start of a moment's simulated day. Memory counts elapsed time in whole days, as the
+    optimiser does (review days): simulated days start at SIM_START, and histories are placed
+    so that SIM_START falls at the start of a review day (04:00, see `day_aligned`)."""
+    return SIM_START + dt.timedelta(days=(moment - SIM_START).days)
+
+
+def _rating(
+    rng: random.Random,
+    *,
+    memory: CardState,
+    now: dt.datetime,
+    since: dt.timedelta | None,
+    ability: float,
+    truth,
+) -> int:
     """A student's rating: recalled or not by their memory of the card (`memory`, its state under
-    the `truth` weights), then how easily. The first sight and the steps of the same session
-    (under 12 hours since the last review) are recalled from skill alone."""
-    if memory.last_review is None:
+    the `truth` weights, in simulated days), then how easily. The first sight and the steps of
+    the same session (`since` the last review under 12 hours) are recalled from skill alone."""
+    if since is None:
         recall = logistic(ability + 0.3)
-    elif now - memory.last_review < dt.timedelta(hours=12):
+    elif since < dt.timedelta(hours=12):
         recall = logistic(ability + 1.5)  # learning steps: minutes later, mostly remembered
     else:
-        recall = scheduling.retrievability(card_id=1, state=memory, now=now, parameters=truth)
+        recall = scheduling.retrievability(card_id=1, state=memory, now=sim_day(now), parameters=truth)
     if rng.random() >= recall:
         return 1
     easy = min(0.4, max(0.02, 0.12 + 0.06 * ability))
@@ -303,9 +319,10 @@ def simulate(
     steps: list[Step] = []
     while len(steps) < max_reviews and at <= horizon_days * 86400:
         now = SIM_START + dt.timedelta(seconds=at)
-        rating = _rating(rng, memory=memory, now=now, ability=ability, truth=truth)
+        since = dt.timedelta(seconds=at - steps[-1].at) if steps else None
+        rating = _rating(rng, memory=memory, now=now, since=since, ability=ability, truth=truth)
         memory = scheduling.review(
-            card_id=1, state=memory, rating=rating, now=now, fuzz=False, parameters=truth
+            card_id=1, state=memory, rating=rating, now=sim_day(now), fuzz=False, parameters=truth
         )
         after = scheduling.review(card_id=1, state=state, rating=rating, now=now, fuzz=False)
         due = round((after.due - SIM_START).total_seconds())
@@ -326,6 +343,14 @@ def simulate(
         state = after
         at = due + _delay(rng, after.state)
     return steps
+
+
+def day_aligned(ts: int, zone_of: Mapping, default, student: int) -> int:
+    """The start of the review day (04:00 in the student's time zone) at or before `ts`: a
+    history placed there keeps its simulated days as review days (`sim_day`)."""
+    zone = zone_of.get(student, default)
+    start, _end = scheduling.day_bounds(scheduling.review_day(_aware(ts), zone), zone)
+    return int(start.timestamp())
 
 
 def nearest(value: float, centres: Sequence[float]) -> int:
@@ -983,6 +1008,28 @@ class Seeder:
             path = self.rng.choice(paths[group])
             group_of[id(card)], chosen[id(card)] = group, path
             card[2] = min(len(path), max(1, round(self.rng.uniform(1, 2 * mean - 1))))
+        # The students' cards start at random moments and hold what happened since: a card's age
+        # is a uniform share of a span, the same for all, long enough for the total of reviews
+        # (bisected). Choosing the lengths first and ending every history now would keep the
+        # histories that spread wide, those remembered well, longer in the past: the early
+        # part of each log would not be a fair sample of the memory (the optimiser learns from
+        # it). The bench student's cards keep their drawn lengths (its queue's shape).
+        share = {id(c): self.rng.random() for c in studied if c[0] != self.bench_student}
+        times_of = {id(path): [step.at for step in path] for options in paths.values() for path in options}
+
+        def natural(card, span: float) -> int:
+            return max(1, bisect.bisect_left(times_of[id(chosen[id(card)])], share[id(card)] * span))
+
+        aged = [c for c in studied if id(c) in share]
+        wanted = plan.reviews - sum(c[2] for c in studied if id(c) not in share)
+        low, high = 86400.0, HISTORY_DAYS * 86400.0
+        for _ in range(24):
+            middle = (low + high) / 2
+            low, high = (middle, high) if sum(natural(c, middle) for c in aged) < wanted else (low, middle)
+        age = {}
+        for card in aged:
+            card[2] = natural(card, high)
+            age[id(card)] = share[id(card)] * high
         # Make the total exact: lengthen or shorten random histories within their trajectory; when
         # histories run out of room, cards move to their group's longest trajectory.
         missing = plan.reviews - sum(c[2] for c in studied)
@@ -1012,6 +1059,7 @@ class Seeder:
                 shrink[i] = shrink[-1]
                 shrink.pop()
         # Place each history in time: the last review a while ago, then its due date.
+        zone_of, default = review.review_zones()
         rows = []
         times = self.times
         for card in cards:
@@ -1038,7 +1086,14 @@ class Seeder:
                 continue
             path = chosen[id(card)]
             last = path[length - 1]
-            if last.state == Card.State.REVIEW:
+            started = age.get(id(card))
+            if (
+                started is not None
+                and last.at < started
+                and (length == len(path) or path[length].at >= started)
+            ):
+                gap = int(started - last.at)  # a card of its age: the history up to now
+            elif last.state == Card.State.REVIEW:
                 interval = last.due - last.at
                 if student == self.bench_student and self.rng.random() < BENCH_OVERDUE_SHARE:
                     # The bench student is behind: a deep queue of overdue cards to rate.
@@ -1047,7 +1102,7 @@ class Seeder:
                     gap = self.rng.randint(0, int(min(interval * 1.25, 30 * 86400)))
             else:
                 gap = self.rng.randint(0, 7 * 86400)
-            created = self.now - gap - last.at
+            created = day_aligned(self.now - gap - last.at, zone_of, default, student)
             card.append(created)
             source = Card.Source.MISSED if self.rng.random() < 0.6 else Card.Source.ADDED
             rows.append(

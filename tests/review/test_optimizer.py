@@ -203,3 +203,16 @@ def test_the_settings_page_shows_where_the_parameters_come_from(loaded_banks, st
     page = student_client.get(url).content.decode()
     assert "0,457" in page and "0,512" not in page
     assert course.pk != own.pk
+
+
+def test_a_run_prunes_the_sets_of_earlier_runs_that_no_one_uses(loaded_banks, student, other_student):
+    unused = make_set(scope="student", student=other_student)
+    chosen = make_set(scope="student", student=student)
+    ParameterChoice.objects.create(student=student, parameter_set=chosen)
+    used = make_set()
+    ParameterChoice.objects.create(student=other_student, parameter_set=used)
+    rate(other_student, first_card(other_student).pk, 3, MONDAY)  # scheduled with `used`
+    ParameterChoice.objects.filter(student=other_student).delete()
+    optimizer.optimize()  # one review: too few for any set, and the choices stay as they were
+    assert set(ParameterSet.objects.all()) == {chosen, used}
+    assert unused.pk not in set(ParameterSet.objects.values_list("pk", flat=True))

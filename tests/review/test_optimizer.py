@@ -216,3 +216,37 @@ def test_a_run_prunes_the_sets_of_earlier_runs_that_no_one_uses(loaded_banks, st
     optimizer.optimize()  # one review: too few for any set, and the choices stay as they were
     assert set(ParameterSet.objects.all()) == {chosen, used}
     assert unused.pk not in set(ParameterSet.objects.values_list("pk", flat=True))
+
+
+def test_the_rating_buttons_show_the_intervals_of_the_students_own_parameters(
+    student_client, student, flashcards
+):
+    cards.cards_add(student=student, questions=flashcards(1))
+    card = Card.objects.get()
+    own = make_set(scope="student", student=student)
+    ParameterChoice.objects.create(student=student, parameter_set=own)
+    now = dt.datetime.now(dt.UTC)
+    Card.objects.filter(pk=card.pk).update(
+        state=Card.State.REVIEW,
+        step=None,
+        stability=20.0,
+        difficulty=5.0,
+        last_review=now - dt.timedelta(days=18),
+        due=now - dt.timedelta(hours=1),
+    )
+    page = student_client.get(reverse("review:session"))
+    back = student_client.post(
+        reverse("review:card-reveal", args=[card.pk]),
+        {"token": page.context["token"]},
+        HTTP_HX_REQUEST="true",
+    )
+    good = next(r for r in back.context["ratings"] if r["value"] == 3)
+    state = cards.card_state(Card.objects.get())
+    defaults = scheduling.next_intervals(card_id=card.pk, state=state, now=now, fuzz=False)
+    assert good["delta"] != defaults[3]  # not the defaults' interval
+    student_client.post(
+        reverse("review:card-rate", args=[card.pk]), {"rating": "3", "token": back.context["token"]}
+    )
+    stored = Card.objects.get()
+    assert stored.due - stored.last_review == good["delta"]
+    assert Review.objects.get().parameter_set == own

@@ -37,7 +37,9 @@ ORDER = [
     "quizzes.answerregrade",
     "review.reviewsettings",
     "review.card",
+    "review.parameterset",  # before the reviews scheduled with them
     "review.review",
+    "review.parameterchoice",
 ]
 
 

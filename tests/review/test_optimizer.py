@@ -250,3 +250,19 @@ def test_the_rating_buttons_show_the_intervals_of_the_students_own_parameters(
     stored = Card.objects.get()
     assert stored.due - stored.last_review == good["delta"]
     assert Review.objects.get().parameter_set == own
+
+
+def test_parameter_sets_choices_and_what_each_review_used_survive_a_backup(loaded_banks, student, tmp_path):
+    from django.core.management import call_command
+
+    own = make_set(scope="student", student=student)
+    ParameterChoice.objects.create(student=student, parameter_set=own)
+    rate(student, first_card(student).pk, 3, MONDAY)
+    path = tmp_path / "rappel.jsonl.gz"
+    call_command("backup", str(path))
+    Card.objects.all().delete()
+    ParameterChoice.objects.all().delete()
+    ParameterSet.objects.all().delete()
+    call_command("restore", str(path), "--yes")
+    assert Review.objects.get().parameter_set_id == own.pk
+    assert optimizer.parameters_for(student).weights == own.weights

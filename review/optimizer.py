@@ -296,8 +296,8 @@ def optimize(
     group_sets = []
     for cohort_id, members in (groups or {}).items():
         members = {s: histories[s] for s in members if s in histories}
-        if review_count_all(members) < min_group:
-            continue
+        if review_count_all(members) < min_group or (course is not None and len(members) == len(histories)):
+            continue  # too few reviews, or everyone's: the course's set again
         trained = fit(members, share=share)
         if trained is None:
             continue

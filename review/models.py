@@ -289,6 +289,10 @@ class ParameterSet(models.Model):
     log_loss_after = models.FloatField(null=True, blank=True)
     rmse_before = models.FloatField(null=True, blank=True)
     rmse_after = models.FloatField(null=True, blank=True)
+    # ...and with the weights of the set the student or class would have otherwise (their
+    # class's or the course's, trained on the same earlier reviews): a set is used only if it
+    # beats both.
+    log_loss_fallback = models.FloatField(null=True, blank=True)
     held_out = models.PositiveIntegerField(default=0, help_text=_("reviews the figures were measured on"))
     engine = models.CharField(max_length=40, help_text=_("the optimiser and its version"))
     created_at = models.DateTimeField(auto_now_add=True)

@@ -18,9 +18,11 @@ review days (a day starts at 04:00 in their time zone, as the scheduler's `revie
 Each set is judged honestly before it is used: the latest `HELD_OUT_SHARE` of every student's
 reviews is held out, the weights trained on the earlier ones, and the log loss and RMSE of the
 predicted recall on the held-out reviews compared with those of the FSRS defaults (the figures
-the settings page shows). A set is used only if it predicts better; the weights stored are then
-trained again on all the reviews. Each student is scheduled by the most specific set that
-predicts better: their own, else their smallest class's, else the course's, else the defaults
+the settings page shows) and with the log loss of the less specific set that would apply
+otherwise (a class's against the course's, a student's against their class's or the course's,
+each trained on the same earlier reviews). A set is used only if it beats both; the weights
+stored are trained again on all the reviews. Each student is scheduled by the most specific set
+that does: their own, else their smallest class's, else the course's, else the defaults
 (`ParameterChoice`, read by `parameters_for`).
 """
 
@@ -218,34 +220,45 @@ def held_out_log_loss(
 
 @dataclass
 class Trained:
-    weights: list[float]
+    weights: list[float]  # trained on all the reviews: the set's
     reviews: int
     held_out: int
     before: tuple[float, float] | None  # defaults on the held-out items
-    after: tuple[float, float] | None  # weights trained on the earlier items, on the same
+    after: tuple[float, float] | None  # `early` on the same
+    early: list[float] | None = None  # trained on the earlier reviews only
+    rival: float | None = None  # log loss of the less specific set's `early` on the same items
 
     @property
     def better(self) -> bool:
-        return self.before is not None and self.after is not None and self.after[0] < self.before[0]
+        """Predicts the held-out reviews better than the defaults and than the rival set."""
+        if self.before is None or self.after is None:
+            return False
+        return self.after[0] < self.before[0] and (self.rival is None or self.after[0] < self.rival)
 
 
-def fit(students: Mapping[int, list[History]], *, share: float = HELD_OUT_SHARE) -> Trained | None:
-    """Train on the earlier reviews, judge on the later ones, then train on all (None: nothing
-    to predict)."""
+def fit(
+    students: Mapping[int, list[History]], *, share: float = HELD_OUT_SHARE, rival: list[float] | None = None
+) -> Trained | None:
+    """Train on the earlier reviews, judge on the later ones (against the defaults and the
+    `rival` weights, the less specific set's trained on the earlier reviews), then train on all
+    (None: nothing to predict)."""
     items = split(students, share)
     if not items.everything:
         return None
-    before = after = None
-    if items.test and items.train:
-        before = evaluate(DEFAULT_WEIGHTS, items.test)
-        after = evaluate(train(items.train), items.test)
-    return Trained(
+    trained = Trained(
         weights=train(items.everything),
         reviews=sum(review_count(h) for h in students.values()),
         held_out=len(items.test),
-        before=before,
-        after=after,
+        before=None,
+        after=None,
     )
+    if items.test and items.train:
+        trained.early = train(items.train)
+        trained.before = evaluate(DEFAULT_WEIGHTS, items.test)
+        trained.after = evaluate(trained.early, items.test)
+        if rival is not None:
+            trained.rival = evaluate(rival, items.test)[0]
+    return trained
 
 
 def _record(trained: Trained, *, scope: str, students: int, **source) -> ParameterSet:
@@ -259,6 +272,7 @@ def _record(trained: Trained, *, scope: str, students: int, **source) -> Paramet
         rmse_before=before[1],
         log_loss_after=after[0],
         rmse_after=after[1],
+        log_loss_fallback=trained.rival,
         held_out=trained.held_out,
         engine=ENGINE,
         **source,
@@ -283,62 +297,68 @@ def optimize(
     set per student with enough reviews; choose each student's set. See the module's doc."""
     say = progress or (lambda message: None)
     histories = read_histories()
-    say(f"read {sum(review_count(h) for h in histories.values())} reviews of {len(histories)} students")
+    say(f"read {review_count_all(histories)} reviews of {len(histories)} students")
     sets: list[ParameterSet] = []
-    usable: dict[int, list[ParameterSet]] = {}  # student -> sets that predict better, most specific first
+    # student -> the sets that predict their reviews better, most specific first, with the
+    # weights each learnt from the earlier reviews (a more specific set must beat them)
+    usable: dict[int, list[tuple[ParameterSet, list[float]]]] = {}
 
     course = fit(histories, share=share) if review_count_all(histories) >= min_group else None
-    course_set = None
+    course_usable = None
     if course is not None:
         course_set = _record(course, scope=ParameterSet.Scope.COURSE, students=len(histories))
         sets.append(course_set)
         say(f"course: {_figures(course)}")
+        if course.better:
+            course_usable = (course_set, course.early)
     group_sets = []
     for cohort_id, members in (groups or {}).items():
         members = {s: histories[s] for s in members if s in histories}
         if review_count_all(members) < min_group or (course is not None and len(members) == len(histories)):
             continue  # too few reviews, or everyone's: the course's set again
-        trained = fit(members, share=share)
+        trained = fit(members, share=share, rival=course_usable[1] if course_usable else None)
         if trained is None:
             continue
         group_set = _record(
             trained, scope=ParameterSet.Scope.COHORT, students=len(members), cohort_id=cohort_id
         )
         sets.append(group_set)
-        say(f"class {cohort_id}: {_figures(trained)}")
         if trained.better:
-            group_sets.append((len(members), group_set, members))
-    personal = 0
+            group_sets.append((len(members), group_set, trained.early, members))
+    say(f"{len(group_sets)} of {sum(s.scope == 'cohort' for s in sets)} class sets predict better")
+    for _size, group_set, early, members in sorted(group_sets, key=lambda g: g[0]):  # smallest class first
+        for student_id in members:
+            usable.setdefault(student_id, []).append((group_set, early))
+    if course_usable is not None:
+        for student_id in histories:
+            usable.setdefault(student_id, []).append(course_usable)
+    personal = better = 0
     for student_id, own in histories.items():
         if review_count(own) < min_personal:
             continue
-        trained = fit({student_id: own}, share=share)
+        fallback = usable.get(student_id)
+        trained = fit({student_id: own}, share=share, rival=fallback[0][1] if fallback else None)
         if trained is None:
             continue
         own_set = _record(trained, scope=ParameterSet.Scope.STUDENT, students=1, student_id=student_id)
         sets.append(own_set)
         personal += 1
         if trained.better:
-            usable.setdefault(student_id, []).append(own_set)
-    say(f"{personal} personal sets")
-    for _size, group_set, members in sorted(group_sets, key=lambda g: g[0]):  # smallest class first
-        for student_id in members:
-            usable.setdefault(student_id, []).append(group_set)
-    if course is not None and course.better:
-        for student_id in histories:
-            usable.setdefault(student_id, []).append(course_set)
+            better += 1
+            usable.setdefault(student_id, []).insert(0, (own_set, trained.early))
+    say(f"{better} of {personal} personal sets predict better")
     chosen = {"default": 0, **dict.fromkeys(ParameterSet.Scope.values, 0)}
     with transaction.atomic():
         ParameterChoice.objects.filter(student_id__in=[s for s in histories if s not in usable]).delete()
         ParameterChoice.objects.bulk_create(
-            [ParameterChoice(student_id=s, parameter_set=options[0]) for s, options in usable.items()],
+            [ParameterChoice(student_id=s, parameter_set=options[0][0]) for s, options in usable.items()],
             update_conflicts=True,
             unique_fields=["student"],
             update_fields=["parameter_set", "chosen_at"],
             batch_size=1000,
         )
     for student_id in histories:
-        chosen[usable[student_id][0].scope if student_id in usable else "default"] += 1
+        chosen[usable[student_id][0][0].scope if student_id in usable else "default"] += 1
     prune(keep=sets)
     return Report(sets=sets, chosen=chosen)
 

@@ -198,10 +198,11 @@ def test_the_settings_page_shows_where_the_parameters_come_from(loaded_banks, st
     course = make_set(before=0.61234, after=0.51234)
     page = student_client.get(url).content.decode()
     assert "0,612" in page and "0,512" in page and "1234" in page.replace("\u202f", "").replace(" ", "")
-    own = make_set(scope="student", student=student, before=0.7, after=0.45678)
+    own = make_set(scope="student", student=student, before=0.7, after=0.45678, log_loss_fallback=0.49876)
     ParameterChoice.objects.create(student=student, parameter_set=own)
     page = student_client.get(url).content.decode()
     assert "0,457" in page and "0,512" not in page
+    assert "0,499" in page and "Paramètres de votre classe ou du cours" in page
     assert course.pk != own.pk
 
 

@@ -79,11 +79,11 @@ bench-optimizer: $(VENV)/.installed-dev ## Time the FSRS optimizer on 1M seeded 
 
 BACKUP ?= backups/rappel-$(shell date +%Y%m%d-%H%M%S).jsonl.gz
 backup: $(VENV)/.installed ## Save all data to backups/ (BACKUP=path to choose the file)
-	$(PY) manage.py backup $(BACKUP)
+	$(PY) manage.py backup "$(BACKUP)"
 
-restore: $(VENV)/.installed ## Replace all data with a backup: make restore BACKUP=path
+restore: $(VENV)/.installed ## Replace all data with a backup: make restore BACKUP=path (YES=1: no question, e.g. in a script)
 	@test -f "$(BACKUP)" || { echo "No backup file $(BACKUP): say which, make restore BACKUP=backups/…"; exit 2; }
-	$(PY) manage.py restore $(BACKUP)
+	$(PY) manage.py restore $(if $(filter 1 yes true,$(YES)),--yes) "$(BACKUP)"
 
 messages: $(VENV)/.installed ## Refresh the translation catalogues (needs GNU gettext) and compile them
 	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=tests --ignore=bench --ignore=node_modules --no-obsolete

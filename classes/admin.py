@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Assignment, Cohort, Enrolment
+from course.dates import validate_typed_date
 
 
 class EnrolmentInline(admin.TabularInline):
@@ -44,6 +47,21 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ("quiz", "cohort", "opens_at", "due_at")
-    list_filter = ("cohort", "quiz")
+    list_display = ("quiz", "cohort", "opens_at", "due_at", "answer_key_released")
+    list_filter = ("cohort", "quiz", "answer_key_released")
     list_select_related = ("quiz", "cohort")
+
+
+class BoundedDatesUserAdmin(UserAdmin):
+    """Django's user admin, with its typed dates (last login, date joined) held to the range
+    every date a person types is held to (course/dates.py)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in {"last_login", "date_joined"}:
+            field.validators.append(validate_typed_date)
+        return field
+
+
+admin.site.unregister(User)
+admin.site.register(User, BoundedDatesUserAdmin)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Assignment, Cohort, Enrolment
@@ -52,6 +53,14 @@ def cohort_join(*, student, code: str) -> tuple[Cohort, bool]:
 def enrolment_remove(*, cohort: Cohort, student_id: int) -> bool:
     deleted, _rows = Enrolment.objects.filter(cohort=cohort, student_id=student_id).delete()
     return bool(deleted)
+
+
+def assignment_release_key(*, cohort: Cohort, assignment_id: int, released: bool) -> Assignment:
+    """Let the class download the answer key of an assigned quiz before finishing it, or not."""
+    assignment = get_object_or_404(Assignment, cohort=cohort, pk=assignment_id)
+    Assignment.objects.filter(pk=assignment.pk).update(answer_key_released=released)
+    assignment.answer_key_released = released
+    return assignment
 
 
 def assignment_set(*, cohort: Cohort, quiz, opens_at: dt.datetime, due_at: dt.datetime) -> Assignment:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from classes import throttle
 from classes.cohorts import normalise_code
 from classes.models import Cohort
+from course import dates
 
 
 class SignupForm(UserCreationForm):
@@ -41,6 +42,11 @@ class CohortForm(forms.ModelForm):
             "ends_on": forms.DateInput(attrs={"type": "date"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("starts_on", "ends_on"):  # the model's validators hold the range
+            self.fields[name].help_text = dates.range_help()
+
     def clean(self):
         data = super().clean()
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
@@ -60,6 +66,16 @@ class AssignmentForm(forms.Form):
     def __init__(self, *args, quizzes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["quiz"].queryset = quizzes
+        for name in ("opens_at", "due_at"):
+            self.fields[name].help_text = dates.range_help()
+
+    def clean_opens_at(self):
+        dates.validate_typed_date(self.cleaned_data["opens_at"])
+        return self.cleaned_data["opens_at"]
+
+    def clean_due_at(self):
+        dates.validate_typed_date(self.cleaned_data["due_at"])
+        return self.cleaned_data["due_at"]
 
     def clean(self):
         data = super().clean()

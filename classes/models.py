@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from course.dates import validate_typed_date
 from course.models import Course
 
 
@@ -29,8 +30,8 @@ class Cohort(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
-    starts_on = models.DateField(_("starts on"))
-    ends_on = models.DateField(_("ends on"))
+    starts_on = models.DateField(_("starts on"), validators=[validate_typed_date])
+    ends_on = models.DateField(_("ends on"), validators=[validate_typed_date])
     trainers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="taught_cohorts", verbose_name=_("trainers")
     )
@@ -88,8 +89,16 @@ class Assignment(models.Model):
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="assignments")
     quiz = models.ForeignKey("quizzes.Quiz", on_delete=models.CASCADE, related_name="assignments")
-    opens_at = models.DateTimeField(_("opens at"))
-    due_at = models.DateTimeField(_("due at"))
+    opens_at = models.DateTimeField(_("opens at"), validators=[validate_typed_date])
+    due_at = models.DateTimeField(_("due at"), validators=[validate_typed_date])
+    answer_key_released = models.BooleanField(
+        _("answer key released"),
+        default=False,
+        help_text=_(
+            "The class may download this quiz's questions with their answers (Anki, CSV) before "
+            "finishing it. Otherwise each student gets them once they have finished the quiz."
+        ),
+    )
 
     objects = AssignmentQuerySet.as_manager()
 

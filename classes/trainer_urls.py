@@ -9,6 +9,11 @@ urlpatterns = [
     path("cohorts/new/", views.cohort_create, name="cohort-create"),
     path("cohorts/<int:pk>/", views.cohort_detail, name="cohort-detail"),
     path("cohorts/<int:pk>/assignments/", views.assignment_add, name="assignment-add"),
+    path(
+        "cohorts/<int:pk>/assignments/<int:assignment_id>/answer-key/",
+        views.assignment_answer_key,
+        name="assignment-answer-key",
+    ),
     path("cohorts/<int:pk>/trainers/", views.trainer_add, name="trainer-add"),
     path("cohorts/<int:pk>/students/<int:student_id>/remove/", views.student_remove, name="student-remove"),
     path("cohorts/<int:pk>/students/<int:student_id>/", views.report_student, name="report-student"),

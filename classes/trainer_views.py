@@ -112,6 +112,23 @@ def assignment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @trainer_required
+def assignment_answer_key(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
+    """Release an assigned quiz's answer key to the class before they finish it, or withhold it."""
+    cohort = access.cohort_for_trainer(request.user, pk)
+    released = request.POST.get("released") == "1"
+    assignment = cohorts.assignment_release_key(cohort=cohort, assignment_id=assignment_id, released=released)
+    title = assignment.quiz.title
+    if released:
+        messages.success(request, _("The class may now download the answers of %(quiz)s.") % {"quiz": title})
+    else:
+        messages.success(
+            request, _("Students get the answers of %(quiz)s once they have finished it.") % {"quiz": title}
+        )
+    return redirect(cohort)
+
+
+@require_POST
+@trainer_required
 def student_remove(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
     cohort = access.cohort_for_trainer(request.user, pk)
     student = access.student_of_cohort(cohort, student_id)

@@ -33,11 +33,26 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
+
+def is_weak_secret_key(key: str) -> bool:
+    """A key nobody may run production with: Django's own deploy-check rule (security.W009: under
+    50 characters, under 5 distinct ones, or Django's "django-insecure-" prefix) or one that
+    still says to change it (deploy/k8s/secret.yaml's placeholder)."""
+    return (
+        len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure") or "change-me" in key.lower()
+    )
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG is off.")
     SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
+elif not DEBUG and is_weak_secret_key(SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a placeholder or too weak for DJANGO_DEBUG=0: generate one with "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:

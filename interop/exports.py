@@ -11,11 +11,15 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from classes.access import TRAINERS
+from classes.models import Assignment
 from course.models import Course, Section
-from quizzes.models import Question
+from quizzes import kinds
+from quizzes.models import Attempt, Question, QuizItem
 
 CSV_HEADER = ("uid", "section", "kind", "difficulty", "tags", "prompt", "right_answer", "explanation")
 
@@ -25,11 +29,33 @@ FALSE = _("False")
 MANY = " | "  # between several answers in one cell
 
 
+def answer_key_open_to(student) -> Q:
+    """The questions whose answers `student` may download: a graded question only once they
+    have finished every quiz that holds it, or a trainer of their class released its key (so the
+    30 questions of the assessment are not an answer sheet before it). Flashcards, questions in
+    no quiz, trainers and staff: always. One condition, evaluated in the export's own query."""
+    if student.is_staff:
+        return Q()
+    finished = Attempt.objects.filter(student=student, finished_at__isnull=False).values("quiz")
+    released = Assignment.objects.filter(cohort__enrolments__student=student, answer_key_released=True)
+    withheld = (
+        QuizItem.objects.filter(question=OuterRef("pk"))
+        .exclude(quiz__in=finished)
+        .exclude(quiz__in=released.values("quiz"))
+    )
+    ungraded = [name for name in kinds.REGISTRY if not kinds.is_graded(name)]
+    teaches = Group.objects.filter(name=TRAINERS, user=student.pk)
+    return Q(kind__in=ungraded) | ~Q(Exists(withheld)) | Q(Exists(teaches))
+
+
 def exportable_questions(
-    *, section: Section | None = None, course: Course | None = None
+    *, section: Section | None = None, course: Course | None = None, student=None
 ) -> QuerySet[Question]:
-    """Active questions with their current revision and section, in course order (one query)."""
+    """Active questions with their current revision and section, in course order (one query);
+    for a `student`, only those whose answers they may download (`answer_key_open_to`)."""
     questions = Question.objects.filter(active=True, current_revision__isnull=False)
+    if student is not None:
+        questions = questions.filter(answer_key_open_to(student))
     if section is not None:
         questions = questions.filter(section=section)
     if course is not None:

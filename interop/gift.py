@@ -44,6 +44,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from course.markdown import MarkdownRefused
 from course.yamlio import Problem
 from quizzes import kinds
 from quizzes.banks import MAX_UID_LENGTH, UID_PATTERN
@@ -770,6 +771,8 @@ def gift_read(text: str, *, path: str, section: str | None = None) -> GiftRead:
                 except kinds.SpecError as error:
                     for key, message in error.problems:
                         question.problem(f"{key}: {message}".replace("%", "%%"))
+                except MarkdownRefused as error:
+                    question.problem(error.message.replace("%", "%%"))
         out.problems.extend(question.problems)
         out.notes.extend(question.notes)
         if question.raw and not question.problems:
@@ -879,7 +882,7 @@ def gift_dump(raw_questions: Iterable[Mapping[str, Any]]) -> tuple[str, list[tup
             module = kinds.get(kind)
             try:
                 fields = module.to_raw(module.build_spec(raw, uid=uid))
-            except kinds.SpecError as error:
+            except (kinds.SpecError, MarkdownRefused) as error:
                 reason = _msg(SKIP_INVALID, reason=str(error))
             else:
                 reason = _unexportable(raw, fields)

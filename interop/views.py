@@ -1,5 +1,7 @@
 """Downloads of the question bank for any signed-in student: an Anki deck or a CSV file,
-of one section or of the whole course. Thin: find the questions, build, send."""
+of one section or of the whole course, holding the answers of a graded quiz only once the
+student has finished it or a trainer released them (`exports.answer_key_open_to`).
+Thin: find the questions, build, send."""
 
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ def _apkg_response(
 @login_required
 def section_anki(request: HttpRequest, slug: str) -> HttpResponse:
     section = _section(slug)
-    questions = exportable_questions(section=section)
+    questions = exportable_questions(section=section, student=request.user)
     return _apkg_response(request, questions, slug=section.slug, description=section.course.title)
 
 
@@ -56,7 +58,7 @@ def section_anki(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def course_anki(request: HttpRequest) -> HttpResponse:
     course = _course()
-    questions = exportable_questions(course=course)
+    questions = exportable_questions(course=course, student=request.user)
     return _apkg_response(request, questions, slug=course.slug, description=course.title)
 
 
@@ -68,11 +70,11 @@ def _csv(request: HttpRequest, questions: Iterable[Question], *, slug: str) -> H
 @login_required
 def section_csv(request: HttpRequest, slug: str) -> HttpResponse:
     section = _section(slug)
-    return _csv(request, exportable_questions(section=section), slug=section.slug)
+    return _csv(request, exportable_questions(section=section, student=request.user), slug=section.slug)
 
 
 @require_GET
 @login_required
 def course_csv(request: HttpRequest) -> HttpResponse:
     course = _course()
-    return _csv(request, exportable_questions(course=course), slug=course.slug)
+    return _csv(request, exportable_questions(course=course, student=request.user), slug=course.slug)

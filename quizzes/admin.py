@@ -23,10 +23,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from course.markdown import MarkdownRefused
 from course.markdown import render as render_markdown
 from course.models import Section
 from quizzes import banks, kinds, regrade, revisions
@@ -255,7 +256,12 @@ class QuestionAdmin(admin.ModelAdmin):
             return HttpResponseBadRequest()
         field = request.POST.get("preview_field", "prompt")
         source = request.POST.get(field if field in {"prompt", "explanation"} else "prompt", "")
-        return HttpResponse(render_markdown(source[:20000]))
+        try:
+            html = render_markdown(source)
+        except MarkdownRefused as error:
+            # The preview shows why instead (422: htmx swaps it in); escaped, as any message.
+            return HttpResponse(escape(error.message), status=422)
+        return HttpResponse(html)
 
     def student_preview(self, request: HttpRequest, pk: int) -> HttpResponse:
         """The question as a student sees it; answering shows the feedback, nothing is saved."""

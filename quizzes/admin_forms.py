@@ -17,6 +17,9 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from course import yamlio
+from course.markdown import MarkdownRefused
+from course.markdown import refusal as markdown_refusal
 from quizzes import kinds
 from quizzes.models import Question
 
@@ -254,6 +257,19 @@ class QuestionForm(forms.ModelForm):
         if extra:
             self.kind_fieldsets.append((str(kinds.get(kind).LABEL), {"fields": extra}))
 
+    def _clean_markdown(self, name: str) -> str:
+        text = self.cleaned_data.get(name) or ""
+        refused = markdown_refusal(text)
+        if refused:
+            raise forms.ValidationError(refused)
+        return text
+
+    def clean_prompt(self) -> str:
+        return self._clean_markdown("prompt")
+
+    def clean_explanation(self) -> str:
+        return self._clean_markdown("explanation")
+
     def clean_tag_list(self) -> list[str]:
         return [tag.strip() for tag in self.cleaned_data.get("tag_list", "").split(",") if tag.strip()]
 
@@ -279,7 +295,9 @@ class QuestionForm(forms.ModelForm):
             text = data.get(f"yaml_{name}") or ""
             if text.strip():
                 try:
-                    raw[name] = yaml.safe_load(text)
+                    raw[name] = yamlio.safe_load(text)
+                except yamlio.YamlLimitError as error:
+                    self.add_error(f"yaml_{name}", error.message)
                 except yaml.YAMLError as error:
                     mark = getattr(error, "problem_mark", None)
                     where = f" (line {mark.line + 1})" if mark else ""
@@ -303,6 +321,8 @@ class QuestionForm(forms.ModelForm):
             return data
         try:
             self.spec = self.kind_module.build_spec(raw, uid=uid)
+        except MarkdownRefused as error:
+            self.add_error(None, error.message)
         except kinds.SpecError as error:
             for key, message in error.problems:
                 label = FIELD_LABELS.get(key) or {

@@ -19,6 +19,8 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
+from course.markdown import MarkdownRefused
+from course.markdown import refusal as markdown_refusal
 from course.models import Section
 from course.yamlio import LineDict, LineList, Problem, load_file, plain
 from quizzes import kinds, revisions
@@ -32,6 +34,14 @@ ERRATUM_FIELDS = frozenset({"claim", "fact", "source"})
 UID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 QUIZ_FIELDS = frozenset({"slug", "title", "questions"})
 MAX_UID_LENGTH = 120
+# A bank file is one course section. The largest (resources.yaml) holds 97 questions in 80 KB.
+# Reading costs about 1.5 ms a question here (2 shared cores; 500 single-choice questions, 114 KB,
+# 0.7 s in bank_read; a 12,000-question file once kept a web worker busy 47 s), and parsing about
+# 4 s a megabyte of tiny items. So a file holds at most 500 questions (5x the largest section) in
+# at most 500 KB (6x): an upload answers within about 2 s. Both are refused with the limit in the
+# message: the size before parsing, the count before any question is read.
+MAX_BANK_BYTES = 500_000
+MAX_BANK_QUESTIONS = 500
 
 #: Other formats an editor may upload in the admin, by file ending (".gift"): a function of the
 #: text and the file's name that returns the questions as a YAML bank holds them, and the
@@ -133,7 +143,12 @@ def _text_field(data: LineDict, key: str, path: str, problems: list[Problem]) ->
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         problems.append(Problem(path, data.line_of(key), f"{key} must be text"))
         return ""
-    return str(value).strip()
+    text = str(value).strip()
+    refused = markdown_refusal(text)
+    if refused:
+        problems.append(Problem(path, data.line_of(key), f"{key}: {refused}"))
+        return ""
+    return text
 
 
 def _read_question(
@@ -201,6 +216,8 @@ def _read_question(
             spec = module.build_spec(plain(data), uid=uid)
         except kinds.SpecError as error:
             problems.extend(Problem(path, data.line_of(key), message) for key, message in error.problems)
+        except MarkdownRefused as error:
+            problems.append(Problem(path, data.line, error.message))
     if problems:
         return None, problems
     return (
@@ -255,6 +272,15 @@ def bank_read(paths: Iterable[Path | str], *, sections: set[str]) -> BankRead:
     seen: dict[str, BankQuestion] = {}
     for path in expand_paths(paths):
         name = str(path)
+        try:
+            too_large = Path(path).stat().st_size > MAX_BANK_BYTES
+        except OSError:
+            too_large = False  # load_file names the problem
+        if too_large:
+            out.problems.append(
+                Problem(name, 1, f"the file is larger than {MAX_BANK_BYTES:,} bytes: split it by section")
+            )
+            continue
         data, problems = load_file(path)
         out.problems.extend(problems)
         if data is None:
@@ -275,6 +301,15 @@ def bank_read(paths: Iterable[Path | str], *, sections: set[str]) -> BankRead:
         items = data.get("questions")
         if not isinstance(items, LineList):
             out.problems.append(Problem(name, data.line_of("questions"), "questions must be a list"))
+            continue
+        if len(items) > MAX_BANK_QUESTIONS:
+            out.problems.append(
+                Problem(
+                    name,
+                    data.line_of("questions"),
+                    f"{len(items):,} questions: a bank file holds at most {MAX_BANK_QUESTIONS:,}, split it",
+                )
+            )
             continue
         for index, item in enumerate(items):
             question, problems = _read_question(

@@ -120,6 +120,29 @@ def settings_for(student) -> ReviewSettings:
     return obj
 
 
+def options_of(student, prefs: ReviewSettings) -> scheduling.SchedulerOptions:
+    """The scheduler options of a student: their settings and the FSRS parameters the optimizer
+    chose for them (`optimizer.parameters_for`, one query). Every rating, preview and reschedule
+    of the student goes through them, so the buttons show what a rating stores."""
+    return scheduling.options_for(prefs, parameters=optimizer.weights_of(optimizer.parameters_for(student)))
+
+
+def daily_rooms(prefs: ReviewSettings, *, done: dict[str, int], reviews_due: int) -> tuple[int, int]:
+    """How many reviews and new cards the day's limits still allow, as Anki's deck options do.
+
+    `done`: the day's figures so far (`ReviewDay.objects.studied_on`); `reviews_due`: the review
+    cards due today. Unless new cards ignore the review limit, the new cards studied count
+    towards it, and the reviews due take their room first: with a limit of 200 and 190 reviews
+    due, at most 10 new cards; none once the limit is reached. Learning and relearning steps
+    are never limited: they come back on time.
+    """
+    new_room = max(0, prefs.new_per_day - done["new"])
+    if prefs.new_ignores_review_limit:
+        return max(0, prefs.max_reviews_per_day - done["reviews"]), new_room
+    review_room = max(0, prefs.max_reviews_per_day - done["reviews"] - done["new"])
+    return review_room, min(new_room, review_room - min(reviews_due, review_room))
+
+
 def next_card(
     *,
     student,
@@ -137,12 +160,11 @@ def next_card(
     day = scheduling.review_day(now, prefs.time_zone)
     _start, end = scheduling.day_bounds(day, prefs.time_zone)
     done = ReviewDay.objects.studied_on(student=student, day=day)
-    review_room = max(0, prefs.max_reviews_per_day - done["reviews"])
-    new_room = max(0, prefs.new_per_day - done["new"])
     # Every read of the queue starts from the kinds the student reviews: the counts, the card
     # shown and when the next is due leave out the same cards.
     reviewed = Card.objects.of_review_kinds(prefs.review_kinds)
     left = reviewed.due_counts(student=student, now=now, day_end=end)
+    review_room, new_room = daily_rooms(prefs, done=done, reviews_due=left["review"])
     # Learning steps due now first, then the day's reviews (while the day's maximum allows),
     # then new cards; the counts say which reads can find a card: only those are made.
     card = None
@@ -252,10 +274,9 @@ def review_record(
             state=before,
             rating=rating,
             now=now,
-            desired_retention=prefs.desired_retention,
+            options=scheduling.options_for(prefs, parameters=optimizer.weights_of(parameter_set)),
             fuzz=fuzz_enabled(),
             reps=card.version,  # the fuzz the form's buttons showed: same card, same version
-            parameters=optimizer.weights_of(parameter_set),
         )
         schedule = after.columns()
         moved = Card.objects.filter(pk=card.pk, version=card.version).update(
@@ -287,6 +308,42 @@ def review_record(
             setattr(card, name, value)
         card.version += 1
         return Recorded(review=review, card=card)
+
+
+# --- rescheduling ------------------------------------------------------------------------------
+
+
+def cards_reschedule(*, student, prefs: ReviewSettings | None = None, batch_size: int = 500) -> int:
+    """Move the due dates of a student's cards in review state to what their settings and FSRS
+    parameters give now (after a change of desired retention or maximum interval), as Anki's
+    "reschedule cards on change": memory states are kept, each card's interval runs from the
+    review day of its last review (`scheduling.rescheduled_due`). Learning and relearning cards
+    keep their steps. Returns how many cards moved. One read, then updates in batches, in one
+    transaction."""
+    prefs = prefs or settings_for(student)
+    options = options_of(student, prefs)
+    fuzz = fuzz_enabled()
+    with transaction.atomic():
+        studied = (
+            Card.objects.select_for_update()
+            .filter(student=student, state=Card.State.REVIEW, last_review__isnull=False)
+            .only("pk", "state", "step", "stability", "difficulty", "due", "last_review", "version")
+            .order_by("pk")
+        )
+        moved = []
+        for card in studied:
+            due = scheduling.rescheduled_due(
+                card_id=card.pk,
+                state=card_state(card),
+                options=options,
+                fuzz=fuzz,
+                reps=max(card.version - 1, 0),  # the draw of its last rating, as `review_record` made it
+            )
+            if due is not None and due != card.due:
+                card.due = due
+                moved.append(card)
+        Card.objects.bulk_update(moved, ["due"], batch_size=batch_size)
+    return len(moved)
 
 
 # --- the daily rollup ----------------------------------------------------------------------------

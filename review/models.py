@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Avg, Count, Max, Min, Q, Sum
@@ -108,13 +109,14 @@ class CardQuerySet(models.QuerySet):
         return self.of_active_questions(student).filter(STUDIED).aggregate(next_due=Min("due"))["next_due"]
 
     def for_progress(
-        self, *, student, now: dt.datetime, day_ends: list[dt.datetime], desired_retention: float
+        self, *, student, now: dt.datetime, day_ends: list[dt.datetime], parameters=None
     ) -> dict[int, dict]:
         """The progress page's figures of a student's cards, by section id: cards by state
         (`new`, `learning`, `review`, `relearning`), the mean predicted `recall` now of the
         studied ones (None if none), and `due_0`, `due_1`... the studied cards due on each review
-        day ending at `day_ends` (`due_0`, today's, counts the overdue ones too)."""
-        recall = scheduling.retrievability_expression(now=now, desired_retention=desired_retention)
+        day ending at `day_ends` (`due_0`, today's, counts the overdue ones too). `parameters`: the
+        student's FSRS parameters (the library's defaults if None)."""
+        recall = scheduling.retrievability_expression(now=now, parameters=parameters)
         forecast = {}
         for index, end in enumerate(day_ends):
             due = STUDIED & Q(due__lt=end)
@@ -167,6 +169,14 @@ class ReviewDayQuerySet(models.QuerySet):
         )
 
 
+def validate_steps(value: str) -> None:
+    """Learning or relearning steps as `scheduling.parse_steps` reads them."""
+    try:
+        scheduling.parse_steps(value)
+    except scheduling.StepsError as error:
+        raise ValidationError(error.message, code="steps") from None
+
+
 class ReviewSettings(models.Model):
     """A student's spaced-repetition preferences (created with defaults on first use)."""
 
@@ -185,10 +195,52 @@ class ReviewSettings(models.Model):
         help_text=_("Higher retention means you forget less but review more often; 0.90 is a good balance."),
     )
     new_per_day = models.PositiveSmallIntegerField(
-        _("new cards per day"), default=20, validators=[MaxValueValidator(500)]
+        _("new cards per day"),
+        default=20,
+        validators=[MaxValueValidator(500)],
+        help_text=_("At most this many cards studied for the first time each day (0 to 500)."),
     )
     max_reviews_per_day = models.PositiveSmallIntegerField(
-        _("maximum reviews per day"), default=200, validators=[MinValueValidator(1), MaxValueValidator(5000)]
+        _("maximum reviews per day"),
+        default=200,
+        validators=[MinValueValidator(1), MaxValueValidator(5000)],
+        help_text=_("At most this many reviews of cards already learnt each day (1 to 5000)."),
+    )
+    new_ignores_review_limit = models.BooleanField(
+        _("new cards ignore the review limit"),
+        default=False,
+        help_text=_(
+            "Unticked, as in Anki, new cards count towards the maximum reviews per day: with a "
+            "maximum of 200 and 190 reviews due, at most 10 new cards come; none once it is reached."
+        ),
+    )
+    learning_steps = models.CharField(
+        _("learning steps"),
+        max_length=100,
+        default=scheduling.DEFAULT_LEARNING_STEPS,
+        blank=True,
+        validators=[validate_steps],
+        help_text=_(
+            "Delays before a new card comes back, one per step, e.g. 1m 10m 1h 1d (m minutes, h hours, "
+            "d days). Empty: a new card goes to review at once."
+        ),
+    )
+    relearning_steps = models.CharField(
+        _("relearning steps"),
+        max_length=100,
+        default=scheduling.DEFAULT_RELEARNING_STEPS,
+        blank=True,
+        validators=[validate_steps],
+        help_text=_(
+            "Delays before a forgotten card comes back, e.g. 10m. Empty: a forgotten card stays in "
+            "review, due again in a day or more."
+        ),
+    )
+    maximum_interval = models.PositiveIntegerField(
+        _("maximum interval (days)"),
+        default=scheduling.MAXIMUM_INTERVAL,
+        validators=[MinValueValidator(1), MaxValueValidator(scheduling.MAXIMUM_INTERVAL)],
+        help_text=_("A card is never scheduled further than this many days ahead (1 to 36500)."),
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
     review_kinds = models.CharField(

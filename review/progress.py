@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from course.models import Section
-from review import scheduling
+from review import optimizer, scheduling
 from review.models import Card, ReviewDay, ReviewSettings
 
 FORECAST_DAYS = 14  # the forecast: reviews due on each of the next 14 review days
@@ -78,19 +78,18 @@ class CardProgress:
     mastery: list[Section]  # every section, with `cards` studied and their mean `recall` now (None if none)
 
 
-def card_progress(*, student, now: dt.datetime, tz: str, desired_retention: float) -> CardProgress:
+def card_progress(*, student, now: dt.datetime, tz: str, parameters=None) -> CardProgress:
     """Cards by state, the review forecast and mastery by section: two queries (the sections,
     and the student's cards grouped by section).
 
     The forecast counts the studied cards due on each of the next `FORECAST_DAYS` review days
     (from 04:00 in `tz`; overdue cards count for today). Mastery is the mean predicted recall at
-    `now` of each section's studied cards.
+    `now` of each section's studied cards, in fractional days: it falls hour by hour.
+    `parameters`: the student's FSRS parameters (the library's defaults if None).
     """
     today = scheduling.review_day(now, tz)
     day_ends = [scheduling.day_bounds(today + dt.timedelta(days=i), tz)[1] for i in range(FORECAST_DAYS)]
-    by_section = Card.objects.for_progress(
-        student=student, now=now, day_ends=day_ends, desired_retention=desired_retention
-    )
+    by_section = Card.objects.for_progress(student=student, now=now, day_ends=day_ends, parameters=parameters)
     sections = list(Section.objects.order_by("position").defer("notes", "notes_html"))
     states = dict.fromkeys(STATES, 0)
     due = [0] * FORECAST_DAYS
@@ -120,9 +119,16 @@ class Progress:
 
 
 def figures(*, student, now: dt.datetime, prefs: ReviewSettings) -> Progress:
-    """The progress page's figures, from the student's cards and daily rollup: three queries."""
+    """The progress page's figures, from the student's cards and daily rollup: four queries. The
+    predicted recall follows the forgetting curve of the student's FSRS parameters (the set the
+    optimizer chose for them, else the library's defaults)."""
     tz = prefs.time_zone
     return Progress(
-        cards=card_progress(student=student, now=now, tz=tz, desired_retention=prefs.desired_retention),
+        cards=card_progress(
+            student=student,
+            now=now,
+            tz=tz,
+            parameters=optimizer.weights_of(optimizer.parameters_for(student)),
+        ),
         days=day_figures(student=student, now=now, tz=tz),
     )

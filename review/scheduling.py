@@ -2,14 +2,33 @@
 
 Card state travels as a plain `CardState` dataclass; this module turns it into `fsrs.Card`,
 asks the library's `Scheduler` for the next state, and turns it back. It also holds the pure
-rules around the scheduler: the rating suggested by a verdict, the review day (which starts at
-04:00 local time, as in Anki), and the labels of the next intervals.
+rules around the scheduler: a student's deck options (`SchedulerOptions`, from their settings
+by `options_for`), the rating suggested by a verdict, the review day (which starts at 04:00
+local time, as in Anki), the labels of the next intervals and the predicted recall.
+
+Review days, as in Anki. fsrs 6.3.2 counts time in 24-hour blocks: `Scheduler.review_card`
+takes `(review_datetime - card.last_review).days` as the days elapsed (a same-day review below
+1, which gets the short-term stability formula), feeds that whole number to its forgetting
+curve, and returns `due = review_datetime + interval`. The queue offers a review card from
+04:00 on its due day, so a card due at 22:00 and reviewed at 05:00 the same day counted as
+reviewed "the same day" as the evening before. `review` therefore shows the library a clock of
+review days: the review and the card's last review are each moved to midnight UTC of the date
+of their review day, so the library's elapsed days are exactly the review days elapsed (whole
+days, whatever the hour and the daylight saving changes), and a day interval it returns is a
+number of review days; the card is then due at the start (04:00 local) of that review day.
+Learning and relearning steps stay in minutes: a step shorter than a day is added to the real
+moment of the review; a step of a day or more counts in review days too, as Anki's
+inter-day learning steps do. The stored `last_review` is the real moment.
 
 Fuzz is Rappel's, not the library's: fsrs draws its fuzz from Python's global `random` with no
 way to pass a generator, so the interval previewed on a rating button would not be the one
 stored. The library schedules without fuzz; `review` then applies the library's fuzz formula
-(`Scheduler._get_fuzzed_interval`, copied in `fuzzed_interval`) with a draw seeded by the card
-and its review count, the same for the preview and the rating.
+(`Scheduler._get_fuzzed_interval`, copied in `fuzzed_interval`) to the number of days, with a
+draw seeded by the card and its review count, the same for the preview and the rating.
+
+Predicted recall (`retrievability`, `retrievability_expression`) counts fractional days since
+the last review, so that it falls continuously (the library's `get_card_retrievability`
+counts whole 24-hour blocks: a card just failed stayed at 100 % for a day).
 """
 
 from __future__ import annotations
@@ -17,13 +36,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from dataclasses import dataclass, fields, replace
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import fsrs
 from django.db.models import F, FloatField, Func, Value
-from django.db.models.functions import Floor, Greatest, Power
+from django.db.models.functions import Greatest, Power
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -70,35 +91,148 @@ def to_utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(UTC)
 
 
+# --- a student's deck options ----------------------------------------------------------------
+
+DEFAULT_LEARNING_STEPS = "1m 10m"
+DEFAULT_RELEARNING_STEPS = "10m"
+MAXIMUM_INTERVAL = 36500  # days: the library's default and Anki's largest
+MAX_STEPS = 10
+SHORTEST_STEP = dt.timedelta(minutes=1)
+LONGEST_STEP = dt.timedelta(days=30)
+_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "j": 86400}
+_STEP = re.compile(r"(\d{1,6})(s|min|m|h|d|j)?", re.IGNORECASE)
+
+
+class StepsError(ValueError):
+    """Learning steps that do not parse or are out of bounds; `message` says why, for people."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def parse_steps(text: str) -> tuple[dt.timedelta, ...]:
+    """Steps as Anki writes them, e.g. "1m 10m 1h 1d": whole numbers followed by s, m, h or d
+    (j, for jour, too; a bare number is minutes), separated by spaces or commas. Empty: none."""
+    steps = []
+    for token in re.split(r"[\s,;]+", (text or "").strip()):
+        if not token:
+            continue
+        match = _STEP.fullmatch(token)
+        if match is None:
+            raise StepsError(
+                _("“%(step)s” is not a step: write durations such as 1m 10m 1h 1d.") % {"step": token[:20]}
+            )
+        seconds = int(match[1]) * _UNITS[(match[2] or "m").lower()]
+        step = dt.timedelta(seconds=seconds)
+        if not SHORTEST_STEP <= step <= LONGEST_STEP:
+            raise StepsError(
+                _("“%(step)s” is out of bounds: each step lasts from 1 minute to 30 days.") % {"step": token}
+            )
+        steps.append(step)
+    if len(steps) > MAX_STEPS:
+        raise StepsError(_("At most %(n)d steps.") % {"n": MAX_STEPS})
+    return tuple(steps)
+
+
+def format_steps(steps: tuple[dt.timedelta, ...]) -> str:
+    """Steps in the form `parse_steps` reads, each in its largest whole unit: "1m 10m 1h 1d"."""
+    out = []
+    for step in steps:
+        seconds = int(step.total_seconds())
+        unit = next(u for u in ("d", "h", "m", "s") if seconds % _UNITS[u] == 0)
+        out.append(f"{seconds // _UNITS[unit]}{unit}")
+    return " ".join(out)
+
+
+@dataclass(frozen=True)
+class SchedulerOptions:
+    """What the scheduler needs to know of a student: their deck options (`ReviewSettings`),
+    their time zone (review days start at 04:00 there) and the FSRS parameters (the library's
+    defaults unless given). Hashable: schedulers are cached by it."""
+
+    desired_retention: float = 0.9
+    learning_steps: tuple[dt.timedelta, ...] = (dt.timedelta(minutes=1), dt.timedelta(minutes=10))
+    relearning_steps: tuple[dt.timedelta, ...] = (dt.timedelta(minutes=10),)
+    maximum_interval: int = MAXIMUM_INTERVAL
+    time_zone: str = "Europe/Paris"
+    parameters: tuple[float, ...] | None = None  # None: the library's default parameters
+
+
+DEFAULT_OPTIONS = SchedulerOptions()
+
+
+def options_for(prefs, *, parameters: Sequence[float] | None = None) -> SchedulerOptions:
+    """The scheduler options of a student's settings (a `ReviewSettings`): the one place that
+    reads them, so every rating, preview and reschedule of that student uses the same
+    scheduler. `parameters`: FSRS parameters for this student (the library's defaults if None)."""
+    return SchedulerOptions(
+        desired_retention=round(float(prefs.desired_retention), 4),
+        learning_steps=_stored_steps(prefs.learning_steps, DEFAULT_OPTIONS.learning_steps),
+        relearning_steps=_stored_steps(prefs.relearning_steps, DEFAULT_OPTIONS.relearning_steps),
+        maximum_interval=int(prefs.maximum_interval),
+        time_zone=prefs.time_zone,
+        parameters=tuple(parameters) if parameters is not None else None,
+    )
+
+
+def _stored_steps(text: str, default: tuple[dt.timedelta, ...]) -> tuple[dt.timedelta, ...]:
+    """Steps as saved (the form and the model validate them); the defaults should a row written
+    around the validation hold steps that do not parse, rather than a review page that fails."""
+    try:
+        return parse_steps(text)
+    except StepsError:
+        return default
+
+
+@lru_cache(maxsize=256)
+def scheduler(options: SchedulerOptions = DEFAULT_OPTIONS) -> fsrs.Scheduler:
+    """The library's scheduler for these options, without its fuzz (see the module's doc)."""
+    extra = {} if options.parameters is None else {"parameters": options.parameters}
+    return fsrs.Scheduler(
+        desired_retention=options.desired_retention,
+        learning_steps=options.learning_steps,
+        relearning_steps=options.relearning_steps,
+        maximum_interval=options.maximum_interval,
+        enable_fuzzing=False,
+        **extra,
+    )
+
+
+def scheduler_for(prefs, *, parameters: Sequence[float] | None = None) -> fsrs.Scheduler:
+    """The library's scheduler for a student's settings (see `options_for`)."""
+    return scheduler(options_for(prefs, parameters=parameters))
+
+
+# --- reviewing a card --------------------------------------------------------------------------
+
+
+def _zone(tz: str | dt.tzinfo) -> dt.tzinfo:
+    return _zone_named(tz) if isinstance(tz, str) else tz
+
+
 @lru_cache(maxsize=64)
-def scheduler(
-    desired_retention: float = 0.9, *, fuzz: bool = True, parameters: tuple[float, ...] | None = None
-) -> fsrs.Scheduler:
-    """`parameters`: FSRS weights trained by `review.optimizer` (None: the library's defaults)."""
-    weights = {"parameters": parameters} if parameters is not None else {}
-    return fsrs.Scheduler(desired_retention=round(desired_retention, 4), enable_fuzzing=fuzz, **weights)
+def _zone_named(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
-def _to_fsrs(card_id: int, state: CardState, now: dt.datetime) -> fsrs.Card:
+def _day_clock(day: dt.date) -> dt.datetime:
+    """The moment that stands for a review day on the clock shown to the library: midnight UTC
+    of its date. Two review days are then exactly 24 hours per day apart."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=UTC)
+
+
+def _to_fsrs(
+    card_id: int, state: CardState, *, now: dt.datetime, last_review: dt.datetime | None
+) -> fsrs.Card:
     return fsrs.Card(
         card_id=card_id,  # an explicit id: without one the library sleeps 1 ms to make one
         state=fsrs.State(state.state),
         step=state.step,
         stability=state.stability,
         difficulty=state.difficulty,
-        due=to_utc(state.due or now),
-        last_review=to_utc(state.last_review) if state.last_review else None,
-    )
-
-
-def _from_fsrs(card: fsrs.Card) -> CardState:
-    return CardState(
-        state=int(card.state),
-        step=card.step,
-        stability=card.stability,
-        difficulty=card.difficulty,
-        due=card.due,
-        last_review=card.last_review,
+        due=now,  # review_card does not read it
+        last_review=last_review,
     )
 
 
@@ -122,34 +256,82 @@ def fuzzed_interval(interval: dt.timedelta, *, draw: float, maximum_interval: in
     return dt.timedelta(days=min(round(draw * (high - low + 1) + low), maximum_interval))
 
 
+def interval_days(stability: float, options: SchedulerOptions = DEFAULT_OPTIONS) -> int:
+    """The library's review interval in days for a stability (`Scheduler._next_interval`): the
+    days until predicted recall falls to the desired retention, at least 1, at most the maximum."""
+    decay, factor = forgetting_curve(options.parameters)
+    days = stability / factor * (options.desired_retention ** (1 / decay) - 1)
+    return min(max(round(days), 1), options.maximum_interval)
+
+
+def _schedule(
+    *,
+    card_id: int,
+    state: CardState,
+    rating: int,
+    now: dt.datetime,
+    options: SchedulerOptions,
+    fuzz: bool,
+    reps: int,
+) -> tuple[CardState, dt.timedelta]:
+    """The card's state after the rating, and its interval: a step (minutes or hours, from now)
+    or a whole number of review days (from today; the card is due at the start of that day)."""
+    if rating not in RATINGS:
+        raise ValueError(f"rating must be one of {RATINGS}")
+    lib = scheduler(options)
+    zone = _zone(options.time_zone)
+    moment = to_utc(now)
+    today = review_day(moment, zone)
+    clock = _day_clock(today)
+    last = _day_clock(review_day(state.last_review, zone)) if state.last_review else None
+    card, _log = lib.review_card(
+        _to_fsrs(card_id, state, now=clock, last_review=last), fsrs.Rating(rating), review_datetime=clock
+    )
+    wait = card.due - clock
+    if card.state == fsrs.State.Review:
+        if fuzz:
+            wait = fuzzed_interval(wait, draw=fuzz_draw(card_id, reps), maximum_interval=lib.maximum_interval)
+        days = wait.days  # the library's review intervals are whole days
+    elif wait >= dt.timedelta(days=1):
+        days = max(1, round(wait / dt.timedelta(days=1)))  # an inter-day step counts review days too
+    else:
+        days = None  # a learning or relearning step, from the moment of the review
+    if days is None:
+        interval, due = wait, moment + wait
+    else:
+        interval = dt.timedelta(days=days)
+        due = to_utc(day_bounds(today + interval, zone)[0])
+    after = CardState(
+        state=int(card.state),
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=due,
+        last_review=moment,
+    )
+    return after, interval
+
+
 def review(
     *,
     card_id: int,
     state: CardState,
     rating: int,
     now: dt.datetime,
-    desired_retention: float = 0.9,
+    options: SchedulerOptions = DEFAULT_OPTIONS,
     fuzz: bool = True,
     reps: int = 0,
-    parameters: tuple[float, ...] | None = None,
 ) -> CardState:
-    """The card's state after being rated `rating` at `now`.
+    """The card's state after being rated `rating` at `now`, counting review days (see the
+    module's doc): a card due on day D gets the same state whenever on day D it is rated.
 
     With `fuzz`, a card going to (or staying in) review state gets the library's fuzz, drawn
     from the card id and `reps`, how many times it was rated before (`Card.version`): the same
     arguments always give the same state, so `next_intervals` previews exactly what is stored.
     """
-    if rating not in RATINGS:
-        raise ValueError(f"rating must be one of {RATINGS}")
-    lib = scheduler(desired_retention, fuzz=False, parameters=parameters)
-    moment = to_utc(now)
-    card, _log = lib.review_card(_to_fsrs(card_id, state, now), fsrs.Rating(rating), review_datetime=moment)
-    after = _from_fsrs(card)
-    if fuzz and card.state == fsrs.State.Review:
-        interval = fuzzed_interval(
-            card.due - moment, draw=fuzz_draw(card_id, reps), maximum_interval=lib.maximum_interval
-        )
-        after = replace(after, due=moment + interval)
+    after, _interval = _schedule(
+        card_id=card_id, state=state, rating=rating, now=now, options=options, fuzz=fuzz, reps=reps
+    )
     return after
 
 
@@ -158,43 +340,69 @@ def next_intervals(
     card_id: int,
     state: CardState,
     now: dt.datetime,
-    desired_retention: float = 0.9,
+    options: SchedulerOptions = DEFAULT_OPTIONS,
     fuzz: bool = True,
     reps: int = 0,
-    parameters: tuple[float, ...] | None = None,
 ) -> dict[int, dt.timedelta]:
-    """How long until the card is due again for each rating: exactly what `review` with the same
-    arguments stores, fuzz included."""
-    out = {}
-    for rating in RATINGS:
-        after = review(
-            card_id=card_id,
-            state=state,
-            rating=rating,
-            now=now,
-            desired_retention=desired_retention,
-            fuzz=fuzz,
-            reps=reps,
-            parameters=parameters,
+    """The interval each rating stores, as `review` with the same arguments stores it, fuzz
+    included: a step from now (minutes, hours), or whole days for a card due on a later review
+    day (it is due from the start of that day: the label says "2 days", not "1 day 7 h")."""
+    return {
+        rating: _schedule(
+            card_id=card_id, state=state, rating=rating, now=now, options=options, fuzz=fuzz, reps=reps
+        )[1]
+        for rating in RATINGS
+    }
+
+
+def rescheduled_due(
+    *,
+    card_id: int,
+    state: CardState,
+    options: SchedulerOptions = DEFAULT_OPTIONS,
+    fuzz: bool = True,
+    reps: int = 0,
+) -> dt.datetime | None:
+    """When a card in review state falls due under new options (a new desired retention or
+    maximum interval), as Anki's "reschedule cards on change" does: its memory state kept, the
+    interval its stability gives from the review day of its last review, fuzzed with the draw
+    of its last rating (`reps`: its review count before that rating). None for other cards."""
+    if state.state != fsrs.State.Review or state.stability is None or state.last_review is None:
+        return None
+    zone = _zone(options.time_zone)
+    interval = dt.timedelta(days=interval_days(state.stability, options))
+    if fuzz:
+        interval = fuzzed_interval(
+            interval, draw=fuzz_draw(card_id, reps), maximum_interval=options.maximum_interval
         )
-        out[rating] = after.due - to_utc(now)
-    return out
+    return to_utc(day_bounds(review_day(state.last_review, zone) + dt.timedelta(days=interval.days), zone)[0])
+
+
+# --- predicted recall ----------------------------------------------------------------------------
+
+
+def forgetting_curve(parameters: Sequence[float] | None = None) -> tuple[float, float]:
+    """The forgetting curve's (decay, factor) for FSRS parameters, as `fsrs.Scheduler` derives
+    them (its `_DECAY` and `_FACTOR`): recall after t days = (1 + factor * t / S) ** decay."""
+    decay = -(parameters or scheduler().parameters)[20]
+    return decay, 0.9 ** (1 / decay) - 1
 
 
 def retrievability(
     *,
-    card_id: int,
     state: CardState,
     now: dt.datetime,
-    desired_retention: float = 0.9,
-    parameters: tuple[float, ...] | None = None,
+    parameters: Sequence[float] | None = None,
+    card_id: int | None = None,
 ) -> float:
-    """Predicted probability of recall at `now` (0 for a card never reviewed)."""
+    """Predicted probability of recall at `now` (0 for a card never reviewed), counting the
+    fractional days since the last review: it falls continuously, hour by hour. (`card_id` is
+    not needed by the formula; callers may still pass it.)"""
     if state.last_review is None or state.stability is None:
         return 0.0
-    return scheduler(desired_retention, fuzz=False, parameters=parameters).get_card_retrievability(
-        _to_fsrs(card_id, state, now), current_datetime=to_utc(now)
-    )
+    decay, factor = forgetting_curve(parameters)
+    elapsed = max(0.0, (to_utc(now) - to_utc(state.last_review)).total_seconds() / 86400)
+    return (1 + factor * elapsed / state.stability) ** decay
 
 
 def suggest_rating(*, correct: bool | None, score: float | None, seconds: float | None, state: int) -> int:
@@ -252,10 +460,9 @@ def format_interval(delta: dt.timedelta) -> str:
 
 # --- retrievability in the database ----------------------------------------------------------
 #
-# Reports average the predicted recall over thousands of cards. Rather than a Python loop that
-# calls the library once per card, the forgetting curve is evaluated in SQL with the library's
-# own constants (its decay and factor for the scheduler in use), counting whole elapsed days
-# exactly as `Scheduler.get_card_retrievability` does. Tests compare both on sample cards.
+# Reports average the predicted recall over thousands of cards. Rather than a Python loop over
+# the cards, the forgetting curve is evaluated in SQL with the same decay and factor as
+# `retrievability`, counting the same fractional days. Tests compare both on sample cards.
 
 
 class EpochSeconds(Func):
@@ -275,19 +482,19 @@ class EpochSeconds(Func):
         return self.as_sql(compiler, connection, template="date_part('epoch', %(expressions)s)", **extra)
 
 
-def retrievability_expression(*, now: dt.datetime, desired_retention: float = 0.9, prefix: str = "") -> Func:
-    """SQL expression of a card's retrievability at `now` (NULL for cards never reviewed).
+def retrievability_expression(
+    *, now: dt.datetime, parameters: Sequence[float] | None = None, prefix: str = ""
+) -> Func:
+    """SQL expression of a card's predicted recall at `now`, in fractional days as
+    `retrievability` counts them (NULL for cards never reviewed).
 
     `prefix` points at the card from another model, e.g. "cards__" from Question.
     """
-    lib = scheduler(desired_retention, fuzz=False)
-    # SQLite's julianday() keeps milliseconds and float arithmetic can land a hair under a whole
-    # day; a millisecond of slack keeps "exactly two days" at 2, as timedelta.days says.
-    elapsed_seconds = Value(to_utc(now).timestamp() + 0.001) - EpochSeconds(F(f"{prefix}last_review"))
-    elapsed_days = Floor(elapsed_seconds / Value(86400.0))
-    elapsed_days = Greatest(elapsed_days, Value(0.0))
+    decay, factor = forgetting_curve(parameters)
+    elapsed_seconds = Value(to_utc(now).timestamp()) - EpochSeconds(F(f"{prefix}last_review"))
+    elapsed_days = Greatest(elapsed_seconds / Value(86400.0), Value(0.0))
     return Power(
-        Value(1.0) + Value(lib._FACTOR) * elapsed_days / F(f"{prefix}stability"),
-        Value(lib._DECAY),
+        Value(1.0) + Value(factor) * elapsed_days / F(f"{prefix}stability"),
+        Value(decay),
         output_field=FloatField(),
     )

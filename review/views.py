@@ -10,12 +10,13 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from course.models import Section
@@ -104,10 +105,9 @@ def _card_context(
             card_id=card.pk,
             state=cards.card_state(card),
             now=now,
-            desired_retention=prefs.desired_retention,
+            options=cards.options_of(card.student_id, prefs),
             fuzz=cards.fuzz_enabled(),
             reps=card.version,
-            parameters=optimizer.weights_of(optimizer.parameters_for(card.student_id)),
         )
         context["ratings"] = [
             {
@@ -272,13 +272,66 @@ def progress(request: HtmxHttpRequest) -> HttpResponse:
 
 
 class SettingsForm(forms.ModelForm):
+    """A student's deck options, as Anki's: daily limits, steps, retention, maximum interval."""
+
+    reschedule = forms.BooleanField(
+        label=gettext_lazy("Reschedule my cards"),
+        required=False,
+        help_text=gettext_lazy(
+            "When the desired retention or the maximum interval changes, move the due dates of the "
+            "cards already in review to what the new values give, from their last review. "
+            "Unticked, the new values apply from each card's next review."
+        ),
+    )
+
     class Meta:
         model = ReviewSettings
-        fields = ["review_kinds", "desired_retention", "new_per_day", "max_reviews_per_day", "time_zone"]
+        fields = [
+            "review_kinds",
+            "new_per_day",
+            "max_reviews_per_day",
+            "new_ignores_review_limit",
+            "learning_steps",
+            "relearning_steps",
+            "desired_retention",
+            "maximum_interval",
+            "time_zone",
+        ]
         widgets = {
             "review_kinds": forms.RadioSelect,
             "desired_retention": forms.NumberInput(attrs={"step": "0.01", "min": "0.70", "max": "0.97"}),
+            "learning_steps": forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+            "relearning_steps": forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
         }
+
+    #: The fields of each part of the page, in order (the template shows one box per part).
+    PARTS = (
+        (gettext_lazy("Cards"), ("review_kinds",)),
+        (gettext_lazy("Daily limits"), ("new_per_day", "max_reviews_per_day", "new_ignores_review_limit")),
+        (gettext_lazy("Steps"), ("learning_steps", "relearning_steps")),
+        (gettext_lazy("Scheduling"), ("desired_retention", "maximum_interval", "reschedule", "time_zone")),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("max_reviews_per_day", "maximum_interval"):  # at least 1, not the column's 0
+            self.fields[name].widget.attrs["min"] = "1"
+
+    def parts(self) -> list[tuple[str, list]]:
+        return [(title, [self[name] for name in names]) for title, names in self.PARTS]
+
+    def _clean_steps(self, name: str) -> str:
+        """Steps written back in one form ("1m 10m 1h 1d"), whatever spacing or unit was typed."""
+        try:
+            return scheduling.format_steps(scheduling.parse_steps(self.cleaned_data[name]))
+        except scheduling.StepsError as error:
+            raise forms.ValidationError(error.message, code="steps") from None
+
+    def clean_learning_steps(self) -> str:
+        return self._clean_steps("learning_steps")
+
+    def clean_relearning_steps(self) -> str:
+        return self._clean_steps("relearning_steps")
 
     def clean_time_zone(self) -> str:
         from zoneinfo import available_timezones
@@ -296,8 +349,25 @@ def settings_view(request: HtmxHttpRequest) -> HttpResponse:
     form = SettingsForm(request.POST or None, instance=prefs)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
-            messages.success(request, _("Settings saved."))
+            with transaction.atomic():
+                prefs = form.save()
+                moved = (
+                    cards.cards_reschedule(student=request.user, prefs=prefs)
+                    if form.cleaned_data["reschedule"]
+                    else None
+                )
+            if moved is None:
+                messages.success(request, _("Settings saved."))
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Settings saved; %(n)d card rescheduled.",
+                        "Settings saved; %(n)d cards rescheduled.",
+                        moved,
+                    )
+                    % {"n": moved},
+                )
             return redirect("review:settings")
         return render(
             request, "review/settings.html", {"form": form, **_parameters(request.user)}, status=400

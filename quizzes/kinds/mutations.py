@@ -55,6 +55,7 @@ from typing import Any
 
 import yaml
 
+from course import yamlio
 from quizzes.kinds import cloze, command, resource_names, yamldoc
 
 type Path = tuple[str | int, ...]
@@ -1002,7 +1003,7 @@ def _reads(language: str, text: str) -> Any:
     try:
         if language == "json":
             return ("json", json.loads(text))
-        return ("yaml", list(yaml.safe_load_all(text)))
+        return ("yaml", yamlio.safe_load_all(text))
     except (ValueError, yaml.YAMLError):
         return None
 

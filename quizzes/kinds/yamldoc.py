@@ -9,7 +9,8 @@ Grading goes in order, and each step stops there when it fails:
    its line, column and a hint for the usual causes (tab, ``key:value``, indentation, a list item
    under a mapping, an unquoted ``: ``); duplicate keys are errors, as with kubectl; tags other
    than the standard ones (``!!python/object``...) are refused; anchors and aliases are allowed
-   but their expanded size is bounded (no "billion laughs") and self-references are refused;
+   but their expanded size is bounded (no "billion laughs", ``course.yamlio.check_node``, the
+   bound of every YAML text Rappel reads) and self-references are refused;
 3. with ``kubernetes: true`` (or a version), each document is validated against the strict
    Kubernetes JSON schema of that version (``kubernetes-validate``'s files, offline): unknown
    fields, missing required fields, wrong types, each reported with its path and line;
@@ -66,6 +67,7 @@ from typing import Any
 import yaml
 from django.utils.translation import gettext_lazy as _
 
+from course import yamlio
 from course.markdown import render_code, render_inline
 from quizzes.kinds import (
     EMPTY_RESPONSE,
@@ -86,7 +88,6 @@ KUBERNETES_VERSION = "1.33.0"  # the schema version `kubernetes: true` means
 MAX_CHARS = 20_000
 MAX_LINES = 500
 MAX_FLOW_DEPTH = 50  # [ and { nesting; block nesting is bounded by MAX_CHARS
-MAX_EXPANDED = 100_000  # nodes + scalar characters once aliases are expanded
 MAX_SCHEMA_ERRORS = 20
 MAX_CHECKS = 50
 PREVIEW_LENGTH = 60
@@ -97,10 +98,6 @@ CONTROL_CHARACTER = _(
     "Line %(line)s, column %(column)s holds a control or binary character: paste plain text only."
 )
 TOO_DEEP = _("This YAML is nested too deeply to be a manifest.")
-ALIAS_BOMB = _(
-    "The anchors and aliases (& and *) of this YAML expand too far or refer to themselves: "
-    "write the values out in full."
-)
 PYTHON_TAG = _("Line %(line)s: the tag %(tag)s is refused: only plain YAML is accepted.")
 UNKNOWN_TAG = _("Line %(line)s: the tag %(tag)s is not standard YAML: remove it.")
 SYNTAX_ERROR = _("YAML syntax error at line %(line)s, column %(column)s.")
@@ -700,27 +697,22 @@ class _Refused(Exception):
 
 
 def _inspect(root: yaml.Node) -> None:
-    """Refuse odd tags, duplicate keys, self-referring aliases and alias bombs (before building)."""
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
+    """Refuse odd tags and duplicate keys (before building). `course.yamlio.check_node` has
+    already bounded the depth and the aliases, so this walk is short and never loops."""
+    seen_nodes: set[int] = set()
 
-    def size(node: yaml.Node) -> int:
-        key = id(node)
-        if key in sizes:  # an alias to a node already measured: it counts again, expanded
-            return sizes[key]
-        if key in open_nodes:
-            raise _Refused(Finding(str(ALIAS_BOMB), line=node.start_mark.line + 1))
+    def walk(node: yaml.Node) -> None:
+        if id(node) in seen_nodes:  # an alias to a node already walked
+            return
+        seen_nodes.add(id(node))
         line = node.start_mark.line + 1
         if node.tag not in _STANDARD_TAGS:
             message = PYTHON_TAG if "python/" in node.tag else UNKNOWN_TAG
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             raise _Refused(Finding(str(message % {"line": line, "tag": tag}), line=line))
-        open_nodes.add(key)
-        total = 1
-        if isinstance(node, yaml.ScalarNode):
-            total += len(node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            total += sum(size(item) for item in node.value)
+        if isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                walk(item)
         elif isinstance(node, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key_node, value_node in node.value:
@@ -736,14 +728,10 @@ def _inspect(root: yaml.Node) -> None:
                             Finding(str(message), line=key_line, column=key_node.start_mark.column + 1)
                         )
                     seen[key_node.value] = key_line
-                total += size(key_node) + size(value_node)
-        open_nodes.discard(key)
-        sizes[key] = total
-        if total > MAX_EXPANDED:
-            raise _Refused(Finding(str(ALIAS_BOMB), line=line))
-        return total
+                walk(key_node)
+                walk(value_node)
 
-    size(root)
+    walk(root)
 
 
 _COLON_WITHOUT_SPACE = re.compile(r"^\s*(?:-\s+)?[\w.\-/\"']+:[^\s:/\[{]")
@@ -789,6 +777,7 @@ def load_documents(text: str) -> tuple[list[Document], Finding | None]:
         while loader.check_node():
             nodes.append(loader.get_node())
         for node in nodes:
+            yamlio.check_node(node)  # the bounds every YAML text of Rappel is read under
             _inspect(node)
         for node in nodes:
             data = loader.construct_document(node)
@@ -796,6 +785,8 @@ def load_documents(text: str) -> tuple[list[Document], Finding | None]:
                 documents.append(Document(index=len(documents), data=data, node=node))
     except _Refused as refused:
         return [], refused.finding
+    except yamlio.YamlLimitError as error:
+        return [], Finding(error.message, line=error.line, column=error.column)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -1086,10 +1077,17 @@ def same_value(given: Any, expected: Any) -> bool:
 def read_plain(text: str) -> Any:
     """What a text reads as, written unquoted: ``80`` a number, ``yes`` true (YAML 1.1, as
     kubectl reads it), ``web`` a text; None when it is not one plain value."""
+    loader = _Loader(text)
     try:
-        return yaml.load(text, Loader=_Loader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        yamlio.check_node(node)  # one line can hold a "billion laughs" in flow style
+        return loader.construct_document(node)
     except yaml.YAMLError:
         return None
+    finally:
+        loader.dispose()
 
 
 def _scalar_text(value: Any) -> str | None:

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from django.core.checks import run_checks
 from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +45,37 @@ def test_production_refuses_to_start_without(missing):
     env = {k: v for k, v in PROD_ENV.items() if k != missing}
     result = manage("check", env=env)
     assert result.returncode != 0 and f"{missing} must be set" in result.stderr
+
+
+def example_secret_key() -> str:
+    secret = yaml.safe_load((ROOT / "deploy" / "k8s" / "secret.yaml").read_text())
+    return secret["stringData"]["SECRET_KEY"]
+
+
+def test_the_example_secret_key_cannot_pass_the_deploy_check(settings):
+    """The placeholder of deploy/k8s/secret.yaml fails Django's own rule, and production
+    refuses to start with it (the old one, 68 characters of "change-me...", passed both)."""
+    placeholder = example_secret_key()
+    settings.SECRET_KEY = placeholder
+    assert "security.W009" in {
+        message.id for message in run_checks(tags=["security"], include_deployment_checks=True)
+    }
+    result = manage("check", "--deploy", env={**PROD_ENV, "SECRET_KEY": placeholder})
+    assert result.returncode != 0 and "SECRET_KEY is a placeholder or too weak" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "change-me-example-only-generate-with-python-secrets-token-urlsafe-50",  # the old example
+        "short-key",
+        "ab" * 40,
+        "django-insecure-" + "k" * 40 + "abcdefgh",
+    ],
+)
+def test_production_refuses_a_weak_secret_key(weak):
+    result = manage("check", env={**PROD_ENV, "SECRET_KEY": weak})
+    assert result.returncode != 0 and "SECRET_KEY is a placeholder or too weak" in result.stderr
 
 
 def test_redis_url_switches_cache_and_sessions():

@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -245,6 +246,7 @@ def test_probes_reach_their_views_under_the_production_settings(tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings",
         **config_data(),
         **secret_data("rappel-secrets"),
+        "SECRET_KEY": secrets.token_urlsafe(50),  # the example one is a placeholder that cannot run
         "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",  # reachable, not migrated
     }
     result = subprocess.run(
@@ -559,6 +561,7 @@ def test_dockerfile_collects_static_files_at_build_time_with_dummy_production_se
     assert "collectstatic --noinput" in run
     for variable in ("DJANGO_DEBUG=0", "SECRET_KEY=", "ALLOWED_HOSTS="):
         assert variable in run
+    assert "secrets.token_urlsafe(50)" in run  # a random key: the production settings refuse a weak one
 
 
 def test_dockerfile_serves_the_wsgi_app_with_gunicorn_and_checks_its_health():

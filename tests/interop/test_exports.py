@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from classes.models import Assignment
 from interop import anki
 from interop.exports import CSV_HEADER, exportable_questions, questions_csv_rows, right_answer_text
 from quizzes import kinds
-from quizzes.models import Question
+from quizzes.models import Attempt, Question, Quiz
 from tests.interop.export_helpers import load_gamma, read_apkg
 
 
 @pytest.fixture
 def every_kind(loaded_banks, section_factory, tmp_path):
     return load_gamma(section_factory, tmp_path)
+
+
+def finish(student, *quizzes) -> None:
+    for quiz in quizzes:
+        Attempt.objects.create(
+            student=student, quiz=quiz, question_ids=[], seed=1, score=1.0, finished_at=timezone.now()
+        )
+
+
+@pytest.fixture
+def finished_everything(every_kind, student):
+    """The student finished every quiz: every answer is theirs to download."""
+    finish(student, *Quiz.objects.all())
 
 
 # --- the right answer as plain text -----------------------------------------------------------
@@ -141,7 +157,7 @@ def test_post_is_refused(student_client, loaded_banks, name):
     assert student_client.post(url_of(name)).status_code == 405
 
 
-def test_section_deck_download(student_client, every_kind, django_assert_num_queries):
+def test_section_deck_download(student_client, finished_everything, django_assert_num_queries):
     with django_assert_num_queries(4):  # session, user, section (with its course), questions
         response = student_client.get(reverse("exports:section-anki", kwargs={"slug": "beta"}))
     assert response["Content-Type"] == "application/octet-stream"
@@ -152,7 +168,7 @@ def test_section_deck_download(student_client, every_kind, django_assert_num_que
 
 
 def test_course_deck_download_has_every_active_question(
-    student_client, every_kind, django_assert_num_queries
+    student_client, finished_everything, django_assert_num_queries
 ):
     Question.objects.filter(uid="gamma-yaml-1").update(active=False)
     with django_assert_num_queries(4):  # session, user, course, questions
@@ -174,7 +190,7 @@ def read_csv(response, delimiter: str = ",") -> list[list[str]]:
     return list(csv.reader(io.StringIO(text[1:]), delimiter=delimiter))
 
 
-def test_section_csv_download(student_client, every_kind, django_assert_num_queries):
+def test_section_csv_download(student_client, finished_everything, django_assert_num_queries):
     with django_assert_num_queries(4):  # session, user, section, questions
         response = student_client.get(reverse("exports:section-csv", kwargs={"slug": "beta"}))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -185,7 +201,7 @@ def test_section_csv_download(student_client, every_kind, django_assert_num_quer
     assert rows[1][6] == "svc | services"
 
 
-def test_course_csv_download_with_semicolons_for_french_excel(student_client, every_kind):
+def test_course_csv_download_with_semicolons_for_french_excel(student_client, finished_everything):
     response = student_client.get(reverse("exports:course-csv"), {"sep": "semicolon"})
     assert response["Content-Disposition"] == 'attachment; filename="rappel-demo.csv"'
     rows = read_csv(response, delimiter=";")
@@ -194,3 +210,102 @@ def test_course_csv_download_with_semicolons_for_french_excel(student_client, ev
     assert {len(row) for row in rows} == {len(CSV_HEADER)}
     cloze = next(row for row in rows if row[0] == "gamma-cloze-1")
     assert cloze[6] == "apiVersion: v1\nkind: Pod"
+
+
+# --- the answer key waits until the quiz is finished ---------------------------------------------
+
+
+def csv_uids(client, name="exports:course-csv", **kwargs) -> set[str]:
+    rows = read_csv(client.get(reverse(name, kwargs=kwargs or None)))
+    return {row[0] for row in rows[1:]}
+
+
+def anki_uids(client) -> set[str]:
+    return set(read_apkg(client.get(reverse("exports:course-anki")).content).notes)
+
+
+def graded_uids_of(*slugs) -> set[str]:
+    questions = Question.objects.filter(quiz_items__quiz__slug__in=slugs, active=True)
+    return {q.uid for q in questions if kinds.is_graded(q.kind)}
+
+
+def test_a_student_gets_no_answer_key_of_a_quiz_before_finishing_it(student_client, student, every_kind):
+    flashcards = set(Question.objects.filter(kind="flashcard").values_list("uid", flat=True))
+    assert flashcards  # flashcard decks stay free
+    assert csv_uids(student_client) == flashcards
+    assert anki_uids(student_client) == flashcards
+    assert csv_uids(student_client, "exports:section-csv", slug="beta") == set()
+
+
+def test_finishing_a_quiz_opens_its_answers_but_not_those_the_assessment_shares(
+    student_client, student, every_kind
+):
+    finish(student, Quiz.objects.get(slug="beta"))
+    shared = graded_uids_of("assessment")
+    got = csv_uids(student_client, "exports:section-csv", slug="beta")
+    assert got == graded_uids_of("beta") - shared and got  # beta-matching-1
+    finish(student, Quiz.objects.get(slug="assessment"))
+    assert csv_uids(student_client, "exports:section-csv", slug="beta") == graded_uids_of("beta")
+    assert not Quiz.objects.filter(slug="alpha", attempts__student=student).exists()
+    assert not graded_uids_of("alpha") - shared & csv_uids(student_client)  # alpha still waits
+
+
+def test_a_started_attempt_is_not_a_finished_one(student_client, student, every_kind):
+    Attempt.objects.create(student=student, quiz=Quiz.objects.get(slug="beta"), question_ids=[], seed=1)
+    assert csv_uids(student_client, "exports:section-csv", slug="beta") == set()
+
+
+def test_a_trainer_releases_the_answer_key_to_their_class_only(
+    client, trainer, trainer_client, student, other_student, cohort_factory, every_kind
+):
+    cohort = cohort_factory(trainer=trainer, students=[student])
+    cohort_factory(trainer=trainer, students=[other_student])
+    now = timezone.now()
+    assessment = Quiz.objects.get(slug="assessment")
+    assignment = Assignment.objects.create(
+        cohort=cohort, quiz=assessment, opens_at=now, due_at=now + dt.timedelta(days=1)
+    )
+    url = reverse("trainer:assignment-answer-key", args=[cohort.pk, assignment.pk])
+    assert trainer_client.post(url, {"released": "1"}).status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.answer_key_released
+    client.force_login(student)
+    finish(student, Quiz.objects.get(slug="beta"))
+    assert graded_uids_of("beta") <= csv_uids(client)  # beta finished, the assessment released
+    client.force_login(other_student)
+    assert not graded_uids_of("assessment") & csv_uids(client)
+    assert trainer_client.post(url, {"released": "0"}).status_code == 302
+    client.force_login(student)
+    assert not graded_uids_of("assessment") & csv_uids(client)
+
+
+def test_only_the_classes_trainers_release_a_key(
+    client, trainer, user_factory, student, cohort_factory, every_kind
+):
+    cohort = cohort_factory(trainer=trainer, students=[student])
+    now = timezone.now()
+    assignment = Assignment.objects.create(
+        cohort=cohort,
+        quiz=Quiz.objects.get(slug="assessment"),
+        opens_at=now,
+        due_at=now + dt.timedelta(days=1),
+    )
+    url = reverse("trainer:assignment-answer-key", args=[cohort.pk, assignment.pk])
+    client.force_login(user_factory(username="stranger", groups=("trainers",)))
+    assert client.post(url, {"released": "1"}).status_code == 404
+    client.force_login(student)
+    assert client.post(url, {"released": "1"}).status_code in {302, 403}
+    assignment.refresh_from_db()
+    assert not assignment.answer_key_released
+
+
+@pytest.mark.parametrize("role", ["trainer", "staff"])
+def test_trainers_and_staff_download_every_answer(client, user_factory, every_kind, role):
+    extra = {"is_staff": True} if role == "staff" else {}
+    client.force_login(user_factory(groups=("trainers",) if role == "trainer" else (), **extra))
+    assert len(csv_uids(client)) == Question.objects.filter(active=True).count()
+
+
+def test_the_withheld_key_costs_no_extra_query(student_client, every_kind, django_assert_num_queries):
+    with django_assert_num_queries(4):  # session, user, course, questions (the key rule inside)
+        student_client.get(reverse("exports:course-csv"))

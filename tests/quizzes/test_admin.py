@@ -10,9 +10,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
+from course import markdown, yamlio
 from quizzes.banks import bank_read
 from quizzes.models import Answer, AnswerRegrade, Attempt, Question, Quiz, Revision
+from tests.course.test_yamlio import BILLION_LAUGHS
 from tests.quizzes.helpers import answer_form, set_key, take_quiz
 
 pytestmark = pytest.mark.django_db
@@ -468,3 +472,55 @@ def test_an_attempts_answers_show_the_choice_given_not_its_key(admin_client, loa
     )
     html = admin_client.get(reverse("admin:quizzes_attempt_change", args=[attempt.pk])).content.decode()
     assert picked["text"] in html and picked["key"] not in html
+
+
+def test_markdown_preview_refuses_a_text_nested_too_deep_with_the_limit(editor_client):
+    url = reverse("admin:quizzes_question_markdown_preview")
+    response = editor_client.post(url, {"prompt": "[" * 10_000 + "x" + "]" * 10_000})
+    assert response.status_code == 422
+    with translation.override("fr"):
+        assert escape(markdown.TOO_DEEP % {"limit": markdown.MAX_NESTING}) in response.content.decode()
+
+
+def test_a_billion_laughs_in_the_yaml_checks_is_refused_with_its_place(editor_client, loaded_banks):
+    section = Question.objects.get(uid="alpha-single-1").section
+    response = editor_client.post(
+        reverse("admin:quizzes_question_add") + "?kind=yaml",
+        base_data(section=section.pk, kind="yaml") | {"yaml_checks": BILLION_LAUGHS},
+    )
+    assert response.status_code == 200
+    with translation.override("fr"):
+        limit = yamlio.MAX_ALIAS_EXPANSION
+        expected = escape(yamlio.ALIASES_TOO_LARGE % {"line": 5, "column": 4, "limit": limit})
+    assert expected in response.content.decode()
+    assert not Question.objects.filter(uid="alpha-new-1").exists()
+
+
+def test_a_prompt_nested_too_deep_is_refused_by_the_form(editor_client, loaded_banks):
+    section = Question.objects.get(uid="alpha-single-1").section
+    data = base_data(section=section.pk, kind="single") | choice_rows(("ConfigMap", True), ("CRD", False))
+    response = editor_client.post(
+        reverse("admin:quizzes_question_add") + "?kind=single", data | {"prompt": "[" * 10_000}
+    )
+    assert response.status_code == 200
+    with translation.override("fr"):
+        expected = escape(markdown.TOO_DEEP % {"limit": markdown.MAX_NESTING})
+    assert expected in response.content.decode()
+    assert not Question.objects.filter(uid="alpha-new-1").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "section: alpha\nquestions: []\n" + BILLION_LAUGHS,
+        "section: alpha\nquestions:\n" + "  - " * 10_000 + "x\n",
+        "section: alpha\nquestions:\n" + "  - {uid: q}\n" * 501,
+    ],
+    ids=["billion-laughs", "10000-deep", "501-questions"],
+)
+def test_an_uploaded_bank_beyond_the_bounds_is_a_400_with_its_problem(editor_client, loaded_banks, text):
+    before = Question.objects.count()
+    response = upload(editor_client, text, "bomb.yaml")
+    assert response.status_code == 400
+    assert "bomb.yaml:" in response.content.decode()
+    assert Question.objects.count() == before

@@ -9,9 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from course import markdown, yamlio
+from quizzes import banks
 from quizzes.banks import BankError, bank_dump, bank_load, bank_read
 from quizzes.models import Answer, Attempt, Question, Quiz, Revision
 from tests.conftest import TEST_BANKS
+from tests.course.test_yamlio import BILLION_LAUGHS
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +294,65 @@ def test_the_real_banks_and_outline_load(db):
     assert Question.objects.filter(active=True).count() >= 40
     assert Quiz.objects.filter(kind=Quiz.Kind.SECTION).count() >= 6
     assert Quiz.objects.filter(kind=Quiz.Kind.ASSESSMENT).exists()
+
+
+# --- bounds: every bank file is read under the one YAML bound, and within a size ---------------
+
+
+def test_a_billion_laughs_bank_is_refused_with_its_line(sections, tmp_path):
+    path = tmp_path / "laughs.yaml"
+    path.write_text("section: alpha\nquestions: []\n" + BILLION_LAUGHS)
+    read = bank_read([path], sections={"alpha"})
+    assert [(p.line, p.message) for p in read.problems] == [
+        (7, yamlio.ALIASES_TOO_LARGE % {"line": 7, "column": 4, "limit": yamlio.MAX_ALIAS_EXPANSION})
+    ]
+
+
+def test_a_bank_nested_10000_deep_is_refused_with_a_message(sections, tmp_path):
+    path = tmp_path / "deep.yaml"
+    path.write_text("section: alpha\nquestions:\n" + "  - " * 10_000 + "x\n")
+    read = bank_read([path], sections={"alpha"})
+    assert [p.message for p in read.problems] == [
+        yamlio.TOO_DEEP % {"line": 3, "column": 199, "limit": yamlio.MAX_DEPTH}  # where the limit is passed
+    ]
+
+
+def test_a_bank_file_over_the_size_limit_is_refused_unread(sections, tmp_path, monkeypatch):
+    path = tmp_path / "huge.yaml"
+    path.write_text("section: alpha\nquestions: []\n" + "#" * banks.MAX_BANK_BYTES)
+    monkeypatch.setattr(banks, "load_file", None)  # refused before it is parsed
+    read = bank_read([path], sections={"alpha"})
+    assert [p.message for p in read.problems] == [
+        f"the file is larger than {banks.MAX_BANK_BYTES:,} bytes: split it by section"
+    ]
+
+
+def test_a_bank_with_too_many_questions_is_refused_before_they_are_read(sections, tmp_path, monkeypatch):
+    path = tmp_path / "many.yaml"
+    path.write_text("section: alpha\nquestions:\n" + "  - {uid: q}\n" * (banks.MAX_BANK_QUESTIONS + 1))
+    monkeypatch.setattr(banks, "_read_question", None)
+    read = bank_read([path], sections={"alpha"})
+    count = banks.MAX_BANK_QUESTIONS + 1
+    assert [(p.line, p.message) for p in read.problems] == [
+        (2, f"{count:,} questions: a bank file holds at most {banks.MAX_BANK_QUESTIONS:,}, split it")
+    ]
+
+
+def test_a_prompt_nested_too_deep_for_markdown_is_a_problem_of_its_line(sections, tmp_path):
+    path = write(
+        tmp_path,
+        "md.yaml",
+        f"""
+        section: alpha
+        questions:
+          - uid: alpha-md
+            kind: truefalse
+            prompt: "{"[" * 30}x"
+            explanation: fine
+            answer: true
+        """,
+    )
+    read = bank_read([path], sections={"alpha"})
+    assert [(p.line, p.message) for p in read.problems] == [
+        (5, "prompt: " + markdown.TOO_DEEP % {"limit": markdown.MAX_NESTING})
+    ]

@@ -183,6 +183,14 @@ def test_a_slow_but_right_learner_graduates_following_the_suggested_ratings(load
     assert Review.objects.filter(card=card, duration_ms=45_000).count() == 6
 
 
+def due_after(moment: dt.datetime, interval: dt.timedelta, tz: str = "Europe/Paris") -> dt.datetime:
+    """When a card rated at `moment` is due, given the interval its button showed: a step runs
+    from the moment; whole days count review days, the card due from the start of the last."""
+    if interval % dt.timedelta(days=1):
+        return moment + interval
+    return scheduling.day_bounds(scheduling.review_day(moment, tz) + interval, tz)[0]
+
+
 def test_each_rating_button_shows_the_interval_it_stores_with_fuzz(
     student_client, student, flashcards, settings
 ):
@@ -218,8 +226,8 @@ def test_each_rating_button_shows_the_interval_it_stores_with_fuzz(
             assert rated.status_code == 200
             stored = Card.objects.get(pk=card.pk)
             assert stored.version == version + 1
-            assert stored.due - stored.last_review == button["delta"]
-            assert scheduling.format_interval(stored.due - stored.last_review) == button["interval"]
+            assert stored.due == due_after(stored.last_review, button["delta"])
+            assert scheduling.format_interval(button["delta"]) == button["interval"]
             if rating > 1:
                 plain = scheduling.next_intervals(
                     card_id=card.pk, state=cards.card_state(page.context["card"]), now=now, fuzz=False
@@ -445,6 +453,9 @@ def test_settings_are_validated(student_client, student):
             "max_reviews_per_day": "100",
             "time_zone": "America/Montreal",
             "review_kinds": "both",  # [R11]: the form's radio buttons always send one
+            "learning_steps": "1m 10m",
+            "relearning_steps": "10m",
+            "maximum_interval": "36500",
         },
     )
     assert good.status_code == 302

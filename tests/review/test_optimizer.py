@@ -94,12 +94,11 @@ def test_each_review_records_the_parameters_and_retention_it_was_scheduled_with(
         state=before,
         rating=3,
         now=later,
-        desired_retention=0.85,
+        options=scheduling.options_for(prefs, parameters=own.weights),
         fuzz=False,
-        parameters=tuple(own.weights),
     )
     defaults = scheduling.review(
-        card_id=card.pk, state=before, rating=3, now=later, desired_retention=0.85, fuzz=False
+        card_id=card.pk, state=before, rating=3, now=later, options=scheduling.options_for(prefs), fuzz=False
     )
     card.refresh_from_db()
     assert cards.card_state(card) == expected
@@ -249,7 +248,9 @@ def test_the_rating_buttons_show_the_intervals_of_the_students_own_parameters(
         reverse("review:card-rate", args=[card.pk]), {"rating": "3", "token": back.context["token"]}
     )
     stored = Card.objects.get()
-    assert stored.due - stored.last_review == good["delta"]
+    # a whole number of review days: due from the start (04:00 in Paris) of the last of them
+    today = scheduling.review_day(stored.last_review, "Europe/Paris")
+    assert stored.due == scheduling.day_bounds(today + good["delta"], "Europe/Paris")[0]
     assert Review.objects.get().parameter_set == own
 
 
@@ -267,3 +268,26 @@ def test_parameter_sets_choices_and_what_each_review_used_survive_a_backup(loade
     call_command("restore", str(path), "--yes")
     assert Review.objects.get().parameter_set_id == own.pk
     assert optimizer.parameters_for(student).weights == own.weights
+
+
+def test_the_progress_page_predicts_recall_with_the_students_own_forgetting_curve(loaded_banks, student):
+    from review import progress
+
+    card = first_card(student)
+    rate(student, card.pk, 3, MONDAY)
+    rate(student, card.pk, 3, MONDAY + dt.timedelta(days=1))
+    later = MONDAY + dt.timedelta(days=12)
+    state = cards.card_state(Card.objects.get(pk=card.pk))
+    steep = [*rs.DEFAULT_PARAMETERS[:20], 0.6]  # a decay (w20) four times the default's
+
+    def mastery() -> float:
+        figures = progress.figures(student=student, now=later, prefs=cards.settings_for(student))
+        return next(s.recall for s in figures.cards.mastery if s.recall is not None)
+
+    assert mastery() == pytest.approx(scheduling.retrievability(state=state, now=later), rel=1e-9)
+    ParameterChoice.objects.create(
+        student=student, parameter_set=make_set(scope="student", student=student, weights=steep)
+    )
+    own = scheduling.retrievability(state=state, now=later, parameters=steep)
+    assert own != pytest.approx(scheduling.retrievability(state=state, now=later), rel=1e-3)
+    assert mastery() == pytest.approx(own, rel=1e-9)

@@ -46,12 +46,7 @@ def worked_out(student, now: dt.datetime, *, log_tz: str | None = None) -> tuple
         if offset < progress.FORECAST_DAYS:
             forecast[max(0, offset)] += 1
         recalls[card.question.section_id].append(
-            scheduling.retrievability(
-                card_id=card.pk,
-                state=cards.card_state(card),
-                now=now,
-                desired_retention=prefs.desired_retention,
-            )
+            scheduling.retrievability(state=cards.card_state(card), now=now)
         )
     states["total"] = sum(states.values())
     mastery = [
@@ -220,7 +215,7 @@ def test_cards_by_state_forecast_and_true_retention(loaded_banks, student):
         card = Card.objects.get(pk=deck[index].pk)
         rate(student, card, rating, card.due)
     latest = max(Card.objects.filter(last_review__isnull=False).values_list("last_review", flat=True))
-    figures = progress.card_progress(student=student, now=MONDAY, tz="Europe/Paris", desired_retention=0.9)
+    figures = progress.card_progress(student=student, now=MONDAY, tz="Europe/Paris", parameters=None)
     assert figures.states == {"new": 2, "learning": 0, "review": 3, "relearning": 1, "total": 6}
     history = progress.day_figures(student=student, now=latest, tz="Europe/Paris")
     assert [(r["days"], r["total"], r["passed"], r["rate"]) for r in history.retention] == [
@@ -266,7 +261,7 @@ def test_forecast_days_bounds_and_inactive_questions(loaded_banks, student, othe
         state=Card.State.REVIEW, stability=5.0, due=MONDAY, last_review=MONDAY - dt.timedelta(days=1)
     )
     Question.objects.filter(pk=deck[0].question_id).update(active=False)
-    figures = progress.card_progress(student=student, now=MONDAY, tz="Europe/Paris", desired_retention=0.9)
+    figures = progress.card_progress(student=student, now=MONDAY, tz="Europe/Paris", parameters=None)
     counts = [d["count"] for d in figures.forecast]
     assert counts[:2] == [1, 1] and counts[13] == 1 and sum(counts) == 3
     assert [d["day"] for d in figures.forecast][:2] == [today, today + dt.timedelta(days=1)]
@@ -364,9 +359,9 @@ def test_progress_page_takes_a_constant_number_of_queries(
         reverse("review:card-rate", args=[session.context["card"].pk]),
         {"rating": "4", "token": session.context["token"]},
     )
-    # session, user, settings, the sections, the student's cards grouped by section, the review
-    # days of the last year
-    with django_assert_num_queries(6):
+    # session, user, settings, the student's FSRS parameters, the sections, the student's cards
+    # grouped by section, the review days of the last year
+    with django_assert_num_queries(7):
         response = student_client.get(reverse("review:progress"))
     assert response.context["states"] == {
         "new": count - 1,

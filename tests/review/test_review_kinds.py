@@ -118,6 +118,9 @@ def test_the_settings_page_saves_the_kinds_reviewed(student_client, mixed, stude
         "new_per_day": "20",
         "max_reviews_per_day": "200",
         "time_zone": "Europe/Paris",
+        "learning_steps": "1m 10m",
+        "relearning_steps": "10m",
+        "maximum_interval": "36500",
     }
     assert student_client.post(url, form | {"review_kinds": "everything"}).status_code == 400
     assert ReviewSettings.objects.get(student=student).review_kinds == BOTH

@@ -15,12 +15,16 @@ Shapes, not noise:
   the student's memory: an FSRS memory of its own (`true_weights`: the default weights with
   the stabilities scaled by the student's skill less the question's difficulty, and the
   course harder than the defaults expect), followed beside the app's schedule with the same
-  `review.scheduling` calls, whose forgetting curve says whether the card is recalled. The app
-  schedules with the defaults, so the optimiser (`review.optimizer`) has something to learn, for
-  the course and per student. Cards reuse these trajectories
-  shifted in time (FSRS depends on elapsed time only, so a shifted history is still exactly
-  what the scheduler computes), and every `Review` row carries `state_before`/`state_after`
-  as `review_record` writes them, every `Card` its final state.
+  `review.scheduling` calls (so in review days too), whose forgetting curve over the review
+  days elapsed says whether the card is recalled. The app schedules with the defaults, so the
+  optimiser (`review.optimizer`) has something to learn, for the course and per student. Cards
+  reuse these trajectories shifted in time by whole days (the scheduler counts review days,
+  which start at 04:00 in Paris: simulated students never review between 00:30 and 05:00 UTC,
+  so a shift by whole days, daylight saving or not, keeps every review on the same review day
+  of the shift and a shifted history is still exactly what the scheduler computes, the app's
+  and the memory's; a due date in days is the start of its shifted review day), and every
+  `Review` row carries `state_before`/`state_after` as `review_record` writes them, every
+  `Card` its final state.
 
 Speed: Django's `bulk_create` (large batches, in transactions) for the few thousand users,
 cohorts and attempts; the 100,000 answers, 100,000 cards and 1,000,000 reviews go through one
@@ -96,6 +100,10 @@ EPOCH = dt.datetime(1970, 1, 1)  # naive UTC, for fast formatting of whole secon
 TRUE_STABILITY = 0.6  # the course is harder than FSRS's default weights expect
 DESIRED_RETENTION = 0.9  # every seeded student keeps the default (ReviewSettings)
 SIM_START = dt.datetime(2000, 1, 1, tzinfo=UTC)  # trajectories are simulated from here, then shifted
+SIM_TS = int(SIM_START.timestamp())  # a whole number of days since 1970
+REVIEW_TZ = "Europe/Paris"  # the students' time zone (the settings' default)
+ASLEEP = (1800, 5 * 3600)  # seconds of a UTC day when simulated students do not review
+APP = scheduling.SchedulerOptions(time_zone=REVIEW_TZ)  # how the app schedules every seeded student
 
 
 @dataclass(frozen=True)
@@ -230,6 +238,7 @@ class Step:
     stability: float
     difficulty: float
     due: int
+    due_day: int | None  # a due date in days: the review day, counted from SIM_START's date
     head: str  # JSON of the state after this review, up to the due date
     middle: str  # between the due date and the last review date
 
@@ -256,18 +265,20 @@ def true_weights(ability: float) -> tuple[float, ...]:
     of stability after a recall (e^w8) by the square root of that factor. Weaker students, or
     harder questions, forget sooner than the default weights predict; the strongest, later."""
     scale = TRUE_STABILITY * math.exp(0.5 * ability)
-    weights = list(scheduling.scheduler(fuzz=False).parameters)
+    weights = list(scheduling.scheduler().parameters)
     for i in range(4):
         weights[i] = round(weights[i] * scale, 4)
     weights[8] = round(weights[8] + 0.5 * math.log(scale), 4)
     return tuple(weights)
 
 
-def sim_day(moment: dt.datetime) -> dt.datetime:
-    """The start of a moment's simulated day. Memory counts elapsed time in whole days, as the
-    optimiser does (review days): simulated days start at SIM_START, and histories are placed
-    so that SIM_START falls at the start of a review day (04:00, see `day_aligned`)."""
-    return SIM_START + dt.timedelta(days=(moment - SIM_START).days)
+def recalled(memory: CardState, now: dt.datetime, truth: scheduling.SchedulerOptions) -> float:
+    """The probability that the memory `memory` (a state under the `truth` options) recalls the
+    card at `now`: its forgetting curve over the whole review days elapsed since its last review,
+    as the scheduler and the optimiser count time across days."""
+    days = (scheduling.review_day(now, REVIEW_TZ) - scheduling.review_day(memory.last_review, REVIEW_TZ)).days
+    decay, factor = scheduling.forgetting_curve(truth.parameters)
+    return (1 + factor * days / memory.stability) ** decay
 
 
 def _rating(
@@ -277,17 +288,17 @@ def _rating(
     now: dt.datetime,
     since: dt.timedelta | None,
     ability: float,
-    truth,
+    truth: scheduling.SchedulerOptions,
 ) -> int:
     """A student's rating: recalled or not by their memory of the card (`memory`, its state under
-    the `truth` weights, in simulated days), then how easily. The first sight and the steps of
-    the same session (`since` the last review under 12 hours) are recalled from skill alone."""
+    the `truth` options), then how easily. The first sight and the steps of the same session
+    (`since` the last review under 12 hours) are recalled from skill alone."""
     if since is None:
         recall = logistic(ability + 0.3)
     elif since < dt.timedelta(hours=12):
         recall = logistic(ability + 1.5)  # learning steps: minutes later, mostly remembered
     else:
-        recall = scheduling.retrievability(card_id=1, state=memory, now=sim_day(now), parameters=truth)
+        recall = recalled(memory, now, truth)
     if rng.random() >= recall:
         return 1
     easy = min(0.4, max(0.02, 0.12 + 0.06 * ability))
@@ -314,18 +325,19 @@ def simulate(
 ) -> list[Step]:
     """Review one card at each due time (plus the student's delay) with `scheduling.review`."""
     state = memory = CardState(state=1, step=0, due=SIM_START)
-    truth = true_weights(ability)
-    at = rng.randint(60, 2 * 86400)
+    truth = scheduling.SchedulerOptions(time_zone=REVIEW_TZ, parameters=true_weights(ability))
+    at = _awake(rng.randint(60, 2 * 86400))
     steps: list[Step] = []
     while len(steps) < max_reviews and at <= horizon_days * 86400:
         now = SIM_START + dt.timedelta(seconds=at)
         since = dt.timedelta(seconds=at - steps[-1].at) if steps else None
         rating = _rating(rng, memory=memory, now=now, since=since, ability=ability, truth=truth)
-        memory = scheduling.review(
-            card_id=1, state=memory, rating=rating, now=sim_day(now), fuzz=False, parameters=truth
-        )
-        after = scheduling.review(card_id=1, state=state, rating=rating, now=now, fuzz=False)
+        memory = scheduling.review(card_id=1, state=memory, rating=rating, now=now, options=truth, fuzz=False)
+        after = scheduling.review(card_id=1, state=state, rating=rating, now=now, options=APP, fuzz=False)
         due = round((after.due - SIM_START).total_seconds())
+        due_day = None
+        if after.due == scheduling.day_bounds(scheduling.review_day(after.due, REVIEW_TZ), REVIEW_TZ)[0]:
+            due_day = (scheduling.review_day(after.due, REVIEW_TZ) - SIM_START.date()).days
         head, middle = _json_head(after.state, after.step, after.stability, after.difficulty)
         steps.append(
             Step(
@@ -336,21 +348,34 @@ def simulate(
                 stability=after.stability,
                 difficulty=after.difficulty,
                 due=due,
+                due_day=due_day,
                 head=head,
                 middle=middle,
             )
         )
         state = after
-        at = due + _delay(rng, after.state)
+        at = _awake(due + _delay(rng, after.state))
     return steps
 
 
-def day_aligned(ts: int, zone_of: Mapping, default, student: int) -> int:
-    """The start of the review day (04:00 in the student's time zone) at or before `ts`: a
-    history placed there keeps its simulated days as review days (`sim_day`)."""
-    zone = zone_of.get(student, default)
-    start, _end = scheduling.day_bounds(scheduling.review_day(_aware(ts), zone), zone)
-    return int(start.timestamp())
+def _awake(at: int) -> int:
+    """The moment `at` (seconds after SIM_START), or 05:00 UTC that day if the student sleeps."""
+    second = at % 86400
+    return at - second + ASLEEP[1] if ASLEEP[0] <= second < ASLEEP[1] else at
+
+
+@functools.cache
+def _day_start(day: dt.date) -> int:
+    return int(scheduling.day_bounds(day, REVIEW_TZ)[0].timestamp())
+
+
+def shifted_due(created: int, step: Step) -> int:
+    """When a step of a trajectory shifted to start at `created` (whole days after SIM_START)
+    falls due: minutes after the review for a learning step; the start of the shifted review
+    day for a due date in days (04:00 in Paris, whatever the daylight saving of either date)."""
+    if step.due_day is None:
+        return created + step.due
+    return _day_start(SIM_START.date() + dt.timedelta(days=(created - SIM_TS) // 86400 + step.due_day))
 
 
 def nearest(value: float, centres: Sequence[float]) -> int:
@@ -1059,7 +1084,6 @@ class Seeder:
                 shrink[i] = shrink[-1]
                 shrink.pop()
         # Place each history in time: the last review a while ago, then its due date.
-        zone_of, default = review.review_zones()
         rows = []
         times = self.times
         for card in cards:
@@ -1102,7 +1126,8 @@ class Seeder:
                     gap = self.rng.randint(0, int(min(interval * 1.25, 30 * 86400)))
             else:
                 gap = self.rng.randint(0, 7 * 86400)
-            created = day_aligned(self.now - gap - last.at, zone_of, default, student)
+            created = self.now - gap - last.at
+            created -= (created - SIM_TS) % 86400  # shifted by whole days: see the module's doc
             card.append(created)
             source = Card.Source.MISSED if self.rng.random() < 0.6 else Card.Source.ADDED
             rows.append(
@@ -1113,7 +1138,7 @@ class Seeder:
                     last.step,
                     last.stability,
                     last.difficulty,
-                    times.db(created + last.due),
+                    times.db(shifted_due(created, last)),
                     times.db(created + last.at),
                     source,
                     length,
@@ -1176,10 +1201,9 @@ class Seeder:
                         before = new_state_json(iso(created))
                     else:
                         prev = path[k - 1]
-                        before = (
-                            f'{prev.head}{iso(created + prev.due)}{prev.middle}{iso(created + prev.at)}"}}'
-                        )
-                    after = f'{step.head}{iso(created + step.due)}{step.middle}{iso(ts)}"}}'
+                        due_before = iso(shifted_due(created, prev))
+                        before = f'{prev.head}{due_before}{prev.middle}{iso(created + prev.at)}"}}'
+                    after = f'{step.head}{iso(shifted_due(created, step))}{step.middle}{iso(ts)}"}}'
                     graded = self.graded[question]
                     duration = 2000 + int(rand() * 40000)
                     previous_state = path[k - 1].state if k else 1

@@ -6,12 +6,15 @@ from interop import backups
 
 
 class Command(BaseCommand):
-    help = "Write all of Rappel's data (users, classes, banks, attempts, cards, reviews) to a gzipped file."
+    help = (
+        "Write all of Rappel's data (users, classes, banks, attempts, cards, reviews) to a gzipped file, "
+        "atomically: the file appears complete, with a checked trailer, or not at all."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
 
     def handle(self, *args, path: Path, **options):
         path.parent.mkdir(parents=True, exist_ok=True)
-        count = backups.write(path)
-        self.stdout.write(f"{count} rows written to {path}")
+        counts = backups.write(path)
+        self.stdout.write(f"{sum(counts.values())} rows written to {path}")

@@ -1,52 +1,51 @@
-import json
-import zlib
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.core.serializers.base import DeserializationError
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from interop import backups
-from quizzes.models import Question
-from review.cards import review_days_rebuild
+
+NO_TERMINAL = "No terminal to confirm on: pass --yes (make restore BACKUP=... YES=1). Nothing was changed."
 
 
 class Command(BaseCommand):
-    help = "Replace all of Rappel's data with a backup written by `backup`, in one transaction."
+    help = (
+        "Replace all of Rappel's data with a backup written by `backup`, in one transaction. The file is "
+        "checked against its trailer (rows per model, checksum) before anything is deleted."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
-        parser.add_argument("--yes", action="store_true", help="do not ask before replacing the data")
+        parser.add_argument(
+            "--yes",
+            "--no-input",
+            dest="yes",
+            action="store_true",
+            help="do not ask before replacing the data (needed without a terminal)",
+        )
+        parser.add_argument(
+            "--check", action="store_true", help="only check the file against its trailer; change nothing"
+        )
 
-    def handle(self, *args, path: Path, yes: bool, **options):
-        if not path.exists():
+    def handle(self, *args, path: Path, yes: bool, check: bool, **options):
+        if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        if not yes and input("This replaces every row of the database. Type 'yes' to go on: ") != "yes":
-            raise CommandError("Nothing was changed.")
-        connection = connections[DEFAULT_DB_ALIAS]
-        models = backups.backup_models()
         try:
-            with transaction.atomic():
-                # A question points at its current revision (protected): let go of it, so that the
-                # revisions can go before their questions, in the reverse order of the backup.
-                Question.objects.update(current_revision=None)
-                for model in reversed(models):
-                    model._default_manager.all().delete()
-                count = 0
-                with connection.constraint_checks_disabled():
-                    for item in backups.read(path):
-                        item.save()
-                        count += 1
-                    # Rows that referred forward (a question to its current revision) get their keys now.
-                connection.check_constraints()
-                # The backend's own statements move each table's id sequence past the restored ids,
-                # as loaddata does; the ORM has no call for it.
-                # raw SQL: statements the backend writes (sequence_reset_sql), run as they are.
-                with connection.cursor() as cursor:
-                    for sql in connection.ops.sequence_reset_sql(self.style, models):
-                        cursor.execute(sql)
-                # The daily rollup is not in the backup: it is summed again from the review log.
-                review_days_rebuild()
-        except (OSError, EOFError, zlib.error, json.JSONDecodeError, DeserializationError) as error:
-            raise CommandError(f"{path}: not a readable backup ({error}); nothing was changed.") from None
-        self.stdout.write(f"{count} rows restored from {path}")
+            counts = backups.verify(path)  # before asking: a damaged file is refused at once
+            if check:
+                rows = ", ".join(f"{label} {n}" for label, n in counts.items())
+                self.stdout.write(f"{path}: complete and unchanged, {sum(counts.values())} rows ({rows})")
+                return
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise CommandError(NO_TERMINAL)
+                answer = input(
+                    f"{path}: {sum(counts.values())} rows, checked. This replaces every row of the database. "
+                    "Type 'yes' to go on: "
+                )
+                if answer != "yes":
+                    raise CommandError("Nothing was changed.")
+            counts = backups.restore(path)
+        except backups.BackupError as error:
+            raise CommandError(f"{error}; nothing was changed.") from None
+        self.stdout.write(f"{sum(counts.values())} rows restored from {path}")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('review', '0002_reviewsettings_review_kinds'),
+        ('review', '0003_deck_options'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,6 +1,9 @@
+import datetime as dt
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.models import User
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes import throttle
@@ -54,20 +57,36 @@ class CohortForm(forms.ModelForm):
         return data
 
 
+#: How `<input type="datetime-local">` reads and writes a value (local time, to the minute).
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+DUE_AFTER_DAYS, DUE_HOUR = 7, 18
+
+
+def _local_datetime_input() -> forms.DateTimeInput:
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT_FORMAT)
+
+
+def assignment_defaults(now: dt.datetime) -> dict[str, dt.datetime]:
+    """Opens now (to the minute), due in 7 days at 18:00, both in the current time zone."""
+    local = timezone.localtime(now).replace(second=0, microsecond=0)
+    due = (local + dt.timedelta(days=DUE_AFTER_DAYS)).replace(hour=DUE_HOUR, minute=0)
+    # Rebuild the due time in its own offset: a change to summer time may fall within the week.
+    due = timezone.make_aware(due.replace(tzinfo=None), timezone.get_current_timezone())
+    return {"opens_at": local, "due_at": due}
+
+
 class AssignmentForm(forms.Form):
     quiz = forms.ModelChoiceField(queryset=None, label=_("Quiz"))
-    opens_at = forms.DateTimeField(
-        label=_("Opens at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    due_at = forms.DateTimeField(
-        label=_("Due at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    opens_at = forms.DateTimeField(label=_("Opens at"), widget=_local_datetime_input())
+    due_at = forms.DateTimeField(label=_("Due at"), widget=_local_datetime_input())
 
-    def __init__(self, *args, quizzes, **kwargs):
+    def __init__(self, *args, quizzes, now: dt.datetime | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["quiz"].queryset = quizzes
         for name in ("opens_at", "due_at"):
             self.fields[name].help_text = dates.range_help()
+        if not self.is_bound:
+            self.initial = {**assignment_defaults(now or timezone.now()), **self.initial}
 
     def clean_opens_at(self):
         dates.validate_typed_date(self.cleaned_data["opens_at"])

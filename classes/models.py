@@ -29,7 +29,9 @@ class Cohort(models.Model):
     """A class of students following the course, taught by one or more trainers."""
 
     name = models.CharField(_("name"), max_length=120)
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="cohorts", verbose_name=_("course")
+    )
     starts_on = models.DateField(_("starts on"), validators=[validate_typed_date])
     ends_on = models.DateField(_("ends on"), validators=[validate_typed_date])
     trainers = models.ManyToManyField(
@@ -39,7 +41,7 @@ class Cohort(models.Model):
         settings.AUTH_USER_MODEL, through="Enrolment", related_name="cohorts", verbose_name=_("students")
     )
     join_code = models.CharField(_("join code"), max_length=12, unique=True, default=new_join_code)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = CohortQuerySet.as_manager()
 
@@ -62,9 +64,16 @@ class Cohort(models.Model):
 
 
 class Enrolment(models.Model):
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="enrolments")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
-    joined_at = models.DateTimeField(auto_now_add=True)
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("class")
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+        verbose_name=_("student"),
+    )
+    joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("enrolment")
@@ -87,8 +96,12 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
 class Assignment(models.Model):
     """A quiz a trainer set for a cohort, with the window to take it in."""
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="assignments")
-    quiz = models.ForeignKey("quizzes.Quiz", on_delete=models.CASCADE, related_name="assignments")
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("class")
+    )
+    quiz = models.ForeignKey(
+        "quizzes.Quiz", on_delete=models.CASCADE, related_name="assignments", verbose_name=_("quiz")
+    )
     opens_at = models.DateTimeField(_("opens at"), validators=[validate_typed_date])
     due_at = models.DateTimeField(_("due at"), validators=[validate_typed_date])
     answer_key_released = models.BooleanField(

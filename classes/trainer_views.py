@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from classes import access, cohorts, reports, stats
@@ -28,7 +29,7 @@ from classes.spreadsheet import csv_response, wants_csv
 from course.models import Course
 from quizzes import kinds
 from quizzes.models import Quiz
-from review.charts import bar_chart
+from review.charts import day_chart
 
 
 def trainer_required(view: Callable) -> Callable:
@@ -93,6 +94,7 @@ def _detail_context(request: HttpRequest, cohort, form) -> dict:
         "join_url": request.build_absolute_uri(reverse("join-code", args=[cohort.join_code])),
         "form": form,
         "now": timezone.now(),
+        "time_zone": timezone.get_current_timezone_name(),
     }
 
 
@@ -110,7 +112,7 @@ def assignment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(cohort)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @trainer_required
 def assignment_answer_key(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
     """Release an assigned quiz's answer key to the class before they finish it, or withhold it."""
@@ -130,8 +132,11 @@ def assignment_answer_key(request: HttpRequest, pk: int, assignment_id: int) -> 
 @require_POST
 @trainer_required
 def student_remove(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    """GET asks for confirmation (a page whose button posts back here); POST removes."""
     cohort = access.cohort_for_trainer(request.user, pk)
     student = access.student_of_cohort(cohort, student_id)
+    if request.method == "GET":
+        return render(request, "classes/student_remove.html", {"cohort": cohort, "student": student})
     cohorts.enrolment_remove(cohort=cohort, student_id=student.pk)
     messages.success(request, _("%(name)s was removed from the class.") % {"name": student.get_username()})
     return redirect(cohort)
@@ -157,16 +162,31 @@ def trainer_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 SORTS = {"name", "best", "attempts"}
 
+#: The item analysis CSV's column titles, one per `stats.ITEM_COLUMNS` name.
+ITEM_COLUMN_LABELS = {
+    "attempts": gettext_lazy("attempts"),
+    "facility_index": gettext_lazy("facility index %"),
+    "standard_deviation": gettext_lazy("standard deviation %"),
+    "random_guess_score": gettext_lazy("random guess score %"),
+    "discrimination_index": gettext_lazy("discrimination index %"),
+    "discriminative_efficiency": gettext_lazy("discriminative efficiency %"),
+}
+
 
 def _status(cell: reports.Cell) -> str:
-    """The overview CSV's status column (in English: a column for spreadsheets, not people)."""
+    """The overview CSV's status column, in the reader's language (the page's own words)."""
     if cell.missing:
-        return "missing"
+        return _("missing")
     if cell.late:
-        return "late"
+        return _("late")
     if cell.not_started:
-        return "not started"
-    return "done" if cell.attempts else "in progress"
+        return _("not started")
+    return _("done") if cell.attempts else _("in progress")
+
+
+def _column(quiz_or_section: str, column: str) -> str:
+    """A column of one quiz or section: its slug (a code, kept as is) and the figure's name."""
+    return _("%(name)s: %(column)s") % {"name": quiz_or_section, "column": column}
 
 
 @require_GET
@@ -175,10 +195,10 @@ def report_overview(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = access.cohort_for_trainer(request.user, pk)
     data = reports.overview(cohort, now=timezone.now())
     if wants_csv(request):
-        header = ["student"]
+        columns = (_("best %"), _("first %"), _("last %"), _("attempts"), _("minutes"), _("status"))
+        header = [_("student")]
         for a in data.assignments:
-            for column in ("best", "first", "last", "attempts", "minutes", "status"):
-                header.append(f"{a.quiz.slug}:{column}")
+            header += [_column(a.quiz.slug, column) for column in columns]
         rows = []
         for student in data.students:
             row = [student.get_username()]
@@ -222,9 +242,9 @@ def report_heatmap(request: HttpRequest, pk: int) -> HttpResponse:
     students, sections, cells = reports.heatmap(cohort, at=at)
     if wants_csv(request):
         header = (
-            ["student"]
-            + [f"{s.slug}:correct_pct" for s in sections]
-            + [f"{s.slug}:recall_pct" for s in sections]
+            [_("student")]
+            + [_column(s.slug, _("right answers %")) for s in sections]
+            + [_column(s.slug, _("predicted recall %")) for s in sections]
         )
         rows = [
             [st.get_username()]
@@ -253,8 +273,8 @@ def report_student(request: HttpRequest, pk: int, student_id: int) -> HttpRespon
         rows = [
             [
                 a.quiz.slug,
-                a.started_at.isoformat(),
-                a.finished_at.isoformat() if a.finished_at else None,
+                a.started_at,
+                a.finished_at,
                 answer.position + 1,
                 answer.question.uid,
                 answer.revision.number,
@@ -269,16 +289,16 @@ def report_student(request: HttpRequest, pk: int, student_id: int) -> HttpRespon
             for answer in a.answers.all()
         ]
         header = [
-            "quiz",
-            "started_at",
-            "finished_at",
-            "position",
-            "uid",
-            "revision",
-            "prompt",
-            "correct",
-            "score",
-            "response",
+            _("quiz"),
+            _("started at"),
+            _("finished at"),
+            _("position"),
+            _("uid"),
+            _("revision"),
+            _("question"),
+            _("right"),
+            _("score"),
+            _("response"),
         ]
         return csv_response(request, f"student-{cohort.pk}-{student.pk}.csv", header, rows)
     now = timezone.now()
@@ -287,7 +307,9 @@ def report_student(request: HttpRequest, pk: int, student_id: int) -> HttpRespon
     row = [(s, cells[(student.pk, s.pk)]) for s in sections]
     studied = [(section, cell) for section, cell in row if cell.answers or cell.cards]
     weakest = sorted(studied, key=lambda pair: pair[1].weakness)[:3]
-    chart = bar_chart([(d["day"].strftime("%d/%m"), d["reviews"]) for d in days], title=_("Reviews per day"))
+    chart = day_chart(
+        [(d["day"], d["reviews"]) for d in days], title=_("Reviews per day"), value_heading=_("Reviews")
+    )
     return render(
         request,
         "classes/report_student.html",
@@ -311,15 +333,17 @@ def report_activity(request: HttpRequest, pk: int) -> HttpResponse:
         return csv_response(
             request,
             f"activity-{cohort.pk}.csv",
-            ["day", "attempts", "reviews"],
-            [[d["day"].isoformat(), d["attempts"], d["reviews"]] for d in days],
+            [_("day"), _("quiz attempts"), _("reviews")],
+            [[d["day"], d["attempts"], d["reviews"]] for d in days],
         )
     charts = {
-        "attempts": bar_chart(
-            [(d["day"].strftime("%d/%m"), d["attempts"]) for d in days], title=_("Quiz attempts per day")
+        "attempts": day_chart(
+            [(d["day"], d["attempts"]) for d in days],
+            title=_("Quiz attempts per day"),
+            value_heading=_("Quiz attempts"),
         ),
-        "reviews": bar_chart(
-            [(d["day"].strftime("%d/%m"), d["reviews"]) for d in days], title=_("Reviews per day")
+        "reviews": day_chart(
+            [(d["day"], d["reviews"]) for d in days], title=_("Reviews per day"), value_heading=_("Reviews")
         ),
     }
     return render(request, "classes/report_activity.html", {"cohort": cohort, "days": days, "charts": charts})
@@ -336,7 +360,10 @@ def report_errata(request: HttpRequest, pk: int) -> HttpResponse:
             for q in questions
         ]
         return csv_response(
-            request, f"errata-{cohort.pk}.csv", ["section", "uid", "claim", "fact", "source"], rows
+            request,
+            f"errata-{cohort.pk}.csv",
+            [_("section"), _("uid"), _("claim"), _("fact"), _("source")],
+            rows,
         )
     return render(request, "classes/report_errata.html", {"cohort": cohort, "questions": questions})
 
@@ -351,7 +378,12 @@ def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         which = "first"
     test, items = reports.item_analysis(cohort, quiz, which=which)
     if wants_csv(request):
-        header = ["uid", "prompt", *stats.ITEM_COLUMNS, "flags"]
+        header = [
+            _("uid"),
+            _("question"),
+            *[ITEM_COLUMN_LABELS.get(c, c) for c in stats.ITEM_COLUMNS],
+            _("flags"),
+        ]
         rows = [
             [
                 row.question.uid,

@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 from django.utils.translation import gettext_lazy as _
 
+from course.yamlerrors import yaml_error_message, yaml_error_position
+
 # Kubernetes objects nest about 10 deep (a CRD's schema about 30), a bank question 6.
 MAX_DEPTH = 50
 # What anchors and aliases (``&a``/``*a``) may add, counted as nodes + scalar characters: they
@@ -224,7 +226,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode):
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, "a mapping key must be a plain value", key_node.start_mark
+                None, None, "found unhashable key", key_node.start_mark
             ) from None
         key_line = key_node.start_mark.line + 1
         if key in data:
@@ -253,16 +255,15 @@ def load_text(text: str, *, path: str) -> tuple[Any, list[Problem]]:
         data = loader.get_single_data()
     except YamlLimitError as error:
         return None, [Problem(path, error.line, error.message)]
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        reason = error.problem or error.context or "invalid YAML"
-        return None, [Problem(path, line, f"YAML syntax error: {reason}")]
     except yaml.YAMLError as error:
-        return None, [Problem(path, 1, f"YAML error: {error}")]
+        line, _column = yaml_error_position(error)
+        return None, [Problem(path, line, yaml_error_message(error))]
     finally:
         loader.dispose()
-    problems = [Problem(path, line, f"duplicate key {key!r}") for line, key in loader.duplicates]
+    problems = [
+        Problem(path, line, _("duplicate key %(key)s") % {"key": repr(key)})
+        for line, key in loader.duplicates
+    ]
     return data, problems
 
 
@@ -271,9 +272,11 @@ def load_file(path: Path | str) -> tuple[Any, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        return None, [Problem(str(path), 1, "the file is not UTF-8 text")]
+        return None, [Problem(str(path), 1, _("the file is not UTF-8 text"))]
     except OSError as error:
-        return None, [Problem(str(path), 1, f"cannot read the file: {error.strerror}")]
+        return None, [
+            Problem(str(path), 1, _("cannot read the file: %(reason)s") % {"reason": error.strerror})
+        ]
     return load_text(text, path=str(path))
 
 

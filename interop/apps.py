@@ -10,4 +10,5 @@ class InteropConfig(AppConfig):
         from interop import gift
         from quizzes import banks
 
-        banks.UPLOAD_READERS[".gift"] = gift.upload_read
+        if not any(fmt.label == gift.UPLOAD_FORMAT.label for fmt in banks.UPLOAD_FORMATS):
+            banks.UPLOAD_FORMATS.append(gift.UPLOAD_FORMAT)

@@ -22,6 +22,17 @@ from quizzes import kinds
 from quizzes.models import Attempt, Question, QuizItem
 
 CSV_HEADER = ("uid", "section", "kind", "difficulty", "tags", "prompt", "right_answer", "explanation")
+#: The header people read, one title per column of ``CSV_HEADER``, in their language.
+CSV_TITLES = (
+    _("uid"),
+    _("section"),
+    _("kind"),
+    _("difficulty"),
+    _("tags"),
+    _("question"),
+    _("right answer"),
+    _("explanation"),
+)
 
 TRUE = _("True")
 FALSE = _("False")

@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy as _
 from course.markdown import MarkdownRefused
 from course.yamlio import Problem
 from quizzes import kinds
-from quizzes.banks import MAX_UID_LENGTH, UID_PATTERN
+from quizzes.banks import MAX_UID_LENGTH, UID_PATTERN, UploadFormat
 
 SUPPORTED_KINDS = ("single", "multiple", "truefalse", "short", "matching")
 BLANK = "______"
@@ -714,15 +714,60 @@ def _read_category(block: _Block, *, path: str) -> tuple[str | None, list[Proble
     return (None if slug == "top" else slug), []
 
 
-def upload_read(text: str, name: str) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """A GIFT file uploaded in the admin, as bank questions and problems
-    (`quizzes.banks.UPLOAD_READERS`)."""
-    read = gift_read(text, path=name)
+_YAML_BANK_START = re.compile(r"^(?:section|questions|quizzes)\s*:(?:\s|$)|^---(?:\s|$)|^-\s")
+_GIFT_START = re.compile(r"^(?://|\$CATEGORY:|::)")
+_ANSWER_BLOCK = re.compile(r"(?<!\\)\{[^{}]*(?<!\\)\}")
+
+
+def looks_like_gift(text: str) -> bool:
+    """Whether an uploaded text is GIFT rather than a YAML bank, by its content: its first line
+    that is not blank nor a YAML comment starts a GIFT comment, category or title, or, when it is
+    no YAML bank key, the text holds an answer block `{…}`."""
+    for line in text.lstrip("\ufeff").splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if _GIFT_START.match(stripped):
+            return True
+        if _YAML_BANK_START.match(stripped):
+            return False
+        return bool(_ANSWER_BLOCK.search(text))
+    return False
+
+
+def needs_section(text: str, sections: Collection[str]) -> bool:
+    """Whether some question of this GIFT text is in none of these sections: it comes before any
+    $CATEGORY, or under a category that names no section (Moodle's "Default for …")."""
+    read = gift_read(text, path="", known_sections=sections)
+    return any(problem.message == str(NO_SECTION) for problem in read.problems)
+
+
+def upload_read(
+    text: str, name: str, section: str | None, sections: Collection[str]
+) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """A GIFT file uploaded in the admin, as bank questions and problems; `section` places the
+    questions that no $CATEGORY naming one of `sections` places (`quizzes.banks.UPLOAD_FORMATS`)."""
+    read = gift_read(text, path=name, default_section=section, known_sections=sections)
     return read.questions, read.problems
 
 
-def gift_read(text: str, *, path: str, section: str | None = None) -> GiftRead:
-    """Read a GIFT file. `section`, when given, places every question there (categories ignored)."""
+UPLOAD_FORMAT = UploadFormat(
+    label="Moodle GIFT", detect=looks_like_gift, read=upload_read, needs_section=needs_section
+)
+
+
+def gift_read(
+    text: str,
+    *,
+    path: str,
+    section: str | None = None,
+    default_section: str | None = None,
+    known_sections: Collection[str] | None = None,
+) -> GiftRead:
+    """Read a GIFT file. `section`, when given, places every question there (categories ignored);
+    otherwise each $CATEGORY places the questions after it, and `default_section` those before
+    the first one, under `top`, or (when `known_sections` is given) under a category that names
+    none of them."""
     out = GiftRead()
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     for number, line in enumerate(text.split("\n"), start=1):
@@ -730,14 +775,15 @@ def gift_read(text: str, *, path: str, section: str | None = None) -> GiftRead:
             out.problems.append(Problem(path, number, str(PRIVATE_CHARACTERS)))
     if out.problems:
         return out
-    current = section
+    current = section if section is not None else default_section
     questions: list[_Question] = []
     for block in _blocks(text):
         if block.text.startswith("$CATEGORY:"):
             slug, problems = _read_category(block, path=path)
             out.problems.extend(problems)
             if section is None and not problems:
-                current = slug
+                known = slug is not None and (known_sections is None or slug in known_sections)
+                current = slug if known else default_section
             continue
         question = _Question(block, path=path, section=current)
         _read_question(question)

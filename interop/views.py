@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from classes.spreadsheet import csv_response
 from course.models import Course, Section
 from interop import anki
-from interop.exports import CSV_HEADER, exportable_questions, questions_csv_rows
+from interop.exports import CSV_TITLES, exportable_questions, questions_csv_rows
 from quizzes.models import Question
 
 APKG_CONTENT_TYPE = "application/octet-stream"
@@ -63,7 +63,7 @@ def course_anki(request: HttpRequest) -> HttpResponse:
 
 
 def _csv(request: HttpRequest, questions: Iterable[Question], *, slug: str) -> HttpResponse:
-    return csv_response(request, f"rappel-{slug}.csv", CSV_HEADER, questions_csv_rows(questions))
+    return csv_response(request, f"rappel-{slug}.csv", CSV_TITLES, questions_csv_rows(questions))
 
 
 @require_GET

@@ -59,8 +59,25 @@ class MoveForm(forms.Form):
     )
 
 
+NEEDS_SECTION = gettext_lazy(
+    "This file puts some questions in no section of the course (no $CATEGORY line, or a category "
+    "that is not a section): choose the section they go to."
+)
+
+
 class ImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Bank file (YAML, or Moodle GIFT ending in .gift)"))
+    file = forms.FileField(
+        label=gettext_lazy("Bank file"),
+        help_text=gettext_lazy("A YAML bank or a Moodle GIFT export (.gift or .txt): read by its content."),
+    )
+    section = forms.ModelChoiceField(
+        queryset=Section.objects.order_by("position"),
+        required=False,
+        label=gettext_lazy("Section"),
+        help_text=gettext_lazy(
+            "Only for a GIFT file that names no section for some questions (no $CATEGORY line): they go here."
+        ),
+    )
 
 
 @admin.register(Question)
@@ -396,9 +413,18 @@ class QuestionAdmin(admin.ModelAdmin):
                 except UnicodeDecodeError:
                     form.add_error("file", _("This file is not UTF-8 text."))
                 else:
-                    reader = banks.UPLOAD_READERS.get(Path(name).suffix.lower())
-                    if reader is not None:  # another format (Moodle GIFT): converted, then the same dry run
-                        questions, problems = reader(text, name)
+                    upload_format = banks.upload_format(text)
+                    section = form.cleaned_data.get("section")
+                    slugs = set(Section.objects.values_list("slug", flat=True))
+                    if upload_format and section is None and upload_format.needs_section(text, slugs):
+                        form.add_error("section", NEEDS_SECTION)
+                        return TemplateResponse(
+                            request, "admin/quizzes/question/import.html", context, status=400
+                        )
+                    if upload_format:  # another format (Moodle GIFT): converted, then the same dry run
+                        questions, problems = upload_format.read(
+                            text, name, section.slug if section else None, slugs
+                        )
                         if problems:
                             context.update(problems=problems, new=[], changed=[], unchanged=[])
                             return TemplateResponse(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from course import yamlio
 from course.markdown import MarkdownRefused
 from course.markdown import refusal as markdown_refusal
+from course.yamlerrors import yaml_error_message
 from quizzes import kinds
 from quizzes.models import Question
 
@@ -299,9 +300,7 @@ class QuestionForm(forms.ModelForm):
                 except yamlio.YamlLimitError as error:
                     self.add_error(f"yaml_{name}", error.message)
                 except yaml.YAMLError as error:
-                    mark = getattr(error, "problem_mark", None)
-                    where = f" (line {mark.line + 1})" if mark else ""
-                    self.add_error(f"yaml_{name}", _("This is not valid YAML%(where)s.") % {"where": where})
+                    self.add_error(f"yaml_{name}", yaml_error_message(error))
         for name in TEXTS.get(kind, []):
             if data.get(f"text_{name}"):
                 raw[name] = data[f"text_{name}"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from course.markdown import MarkdownRefused
 from course.markdown import refusal as markdown_refusal
@@ -43,11 +45,30 @@ MAX_UID_LENGTH = 120
 MAX_BANK_BYTES = 500_000
 MAX_BANK_QUESTIONS = 500
 
-#: Other formats an editor may upload in the admin, by file ending (".gift"): a function of the
-#: text and the file's name that returns the questions as a YAML bank holds them, and the
-#: problems found. Apps above quizzes register theirs when they are ready (interop: Moodle GIFT),
-#: so that the bank importer imports none of them.
-UPLOAD_READERS: dict[str, Callable[[str, str], tuple[list[dict[str, Any]], list[Problem]]]] = {}
+
+@dataclass(frozen=True)
+class UploadFormat:
+    """Another format an editor may upload in the admin, told apart from YAML by its content (a
+    Moodle GIFT export is often named `.txt`). `detect(text)` says whether the text is in this
+    format; `read(text, name, section, sections)` returns the questions as a YAML bank holds them
+    and the problems found, `section` (a slug or None) placing the questions that the file puts in
+    none of `sections` (the course's slugs); `needs_section(text, sections)` says whether there
+    is any such question."""
+
+    label: str
+    detect: Callable[[str], bool]
+    read: Callable[[str, str, str | None, Collection[str]], tuple[list[dict[str, Any]], list[Problem]]]
+    needs_section: Callable[[str, Collection[str]], bool]
+
+
+#: The other upload formats. Apps above quizzes register theirs when they are ready (interop:
+#: Moodle GIFT), so that the bank importer imports none of them.
+UPLOAD_FORMATS: list[UploadFormat] = []
+
+
+def upload_format(text: str) -> UploadFormat | None:
+    """The registered format this text is in, or None for a YAML bank."""
+    return next((fmt for fmt in UPLOAD_FORMATS if fmt.detect(text)), None)
 
 
 class BankError(Exception):
@@ -109,11 +130,19 @@ class LoadSummary:
         return bool(self.created or self.revised or self.updated or self.deactivated)
 
     def __str__(self) -> str:
-        return (
-            f"{len(self.created)} created, {len(self.revised)} revised, "
-            f"{len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-            f"{len(self.deactivated)} deactivated; {len(self.quizzes)} quizzes"
-        )
+        """The counts in the reader's language, each with its plural form."""
+        counts = [
+            ngettext("%(n)d created", "%(n)d created", len(self.created)),
+            ngettext("%(n)d revised", "%(n)d revised", len(self.revised)),
+            ngettext("%(n)d updated", "%(n)d updated", len(self.updated)),
+            ngettext("%(n)d unchanged", "%(n)d unchanged", len(self.unchanged)),
+            ngettext("%(n)d deactivated", "%(n)d deactivated", len(self.deactivated)),
+        ]
+        lengths = [len(self.created), len(self.revised), len(self.updated), len(self.unchanged)]
+        lengths.append(len(self.deactivated))
+        parts = [text % {"n": n} for text, n in zip(counts, lengths, strict=True)]
+        quizzes = ngettext("%(n)d quiz", "%(n)d quizzes", len(self.quizzes)) % {"n": len(self.quizzes)}
+        return _("%(counts)s; %(quizzes)s") % {"counts": ", ".join(parts), "quizzes": quizzes}
 
 
 def default_paths() -> list[Path]:
@@ -138,10 +167,10 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
 def _text_field(data: LineDict, key: str, path: str, problems: list[Problem]) -> str:
     value = data.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
-        problems.append(Problem(path, data.line_of(key), f"missing {key}"))
+        problems.append(Problem(path, data.line_of(key), _("missing %(field)s") % {"field": key}))
         return ""
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        problems.append(Problem(path, data.line_of(key), f"{key} must be text"))
+        problems.append(Problem(path, data.line_of(key), _("%(field)s must be text") % {"field": key}))
         return ""
     text = str(value).strip()
     refused = markdown_refusal(text)
@@ -156,11 +185,15 @@ def _read_question(
 ) -> tuple[BankQuestion | None, list[Problem]]:
     problems: list[Problem] = []
     if not isinstance(data, LineDict):
-        return None, [Problem(path, line, "each question must be a mapping of fields")]
+        return None, [Problem(path, line, _("each question must be a mapping of fields"))]
     uid = data.get("uid")
     if not isinstance(uid, str) or not UID_PATTERN.match(uid) or len(uid) > MAX_UID_LENGTH:
         problems.append(
-            Problem(path, data.line_of("uid"), f"uid {uid!r} must be lower-case words joined by '-'")
+            Problem(
+                path,
+                data.line_of("uid"),
+                _("uid %(uid)s must be lower-case words joined by '-'") % {"uid": repr(uid)},
+            )
         )
         uid = None
     kind_name = data.get("kind")
@@ -170,32 +203,39 @@ def _read_question(
             Problem(
                 path,
                 data.line_of("kind"),
-                f"unknown kind {kind_name!r} (expected one of: {', '.join(kinds.REGISTRY)})",
+                _("unknown kind %(kind)s (expected one of: %(kinds)s)")
+                % {"kind": repr(kind_name), "kinds": ", ".join(kinds.REGISTRY)},
             )
         )
     allowed = COMMON_FIELDS | (module.FIELDS if module else set())
     for key in data:
         if key not in allowed:
-            problems.append(Problem(path, data.line_of(key), f"unknown field {key!r}"))
+            problems.append(
+                Problem(path, data.line_of(key), _("unknown field %(field)s") % {"field": repr(key)})
+            )
     section = data.get("section", file_section)
     if not isinstance(section, str) or not section:
-        problems.append(Problem(path, data.line, "no section: set it at the top of the file or here"))
+        problems.append(Problem(path, data.line, _("no section: set it at the top of the file or here")))
     elif section not in sections:
-        problems.append(Problem(path, data.line_of("section"), f"unknown section {section!r}"))
+        problems.append(
+            Problem(
+                path, data.line_of("section"), _("unknown section %(section)s") % {"section": repr(section)}
+            )
+        )
     prompt = _text_field(data, "prompt", path, problems)
     explanation = _text_field(data, "explanation", path, problems)
     difficulty = data.get("difficulty", 2)
     if not isinstance(difficulty, int) or isinstance(difficulty, bool) or not 1 <= difficulty <= 3:
-        problems.append(Problem(path, data.line_of("difficulty"), "difficulty must be 1, 2 or 3"))
+        problems.append(Problem(path, data.line_of("difficulty"), _("difficulty must be 1, 2 or 3")))
         difficulty = 2
     tags = data.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
-        problems.append(Problem(path, data.line_of("tags"), "tags must be a list of words"))
+        problems.append(Problem(path, data.line_of("tags"), _("tags must be a list of words")))
         tags = []
     erratum = data.get("erratum") or {}
     if erratum:
         if not isinstance(erratum, dict):
-            problems.append(Problem(path, data.line_of("erratum"), "erratum must be a mapping"))
+            problems.append(Problem(path, data.line_of("erratum"), _("erratum must be a mapping")))
             erratum = {}
         else:
             missing = ERRATUM_FIELDS - {k for k, v in erratum.items() if isinstance(v, str) and v.strip()}
@@ -205,8 +245,10 @@ def _read_question(
                     Problem(
                         path,
                         data.line_of("erratum"),
-                        "erratum needs text for claim, fact and source"
-                        + (f" (unknown: {', '.join(sorted(map(str, unknown)))})" if unknown else ""),
+                        _("erratum needs text for claim, fact and source (unknown: %(fields)s)")
+                        % {"fields": ", ".join(sorted(map(str, unknown)))}
+                        if unknown
+                        else _("erratum needs text for claim, fact and source"),
                     )
                 )
             erratum = {k: str(erratum.get(k, "")).strip() for k in sorted(ERRATUM_FIELDS)}
@@ -242,25 +284,29 @@ def _read_question(
 def _read_quizzes(data: LineDict, *, path: str, out: BankRead) -> None:
     items = data.get("quizzes")
     if not isinstance(items, LineList):
-        out.problems.append(Problem(path, data.line_of("quizzes"), "quizzes must be a list"))
+        out.problems.append(Problem(path, data.line_of("quizzes"), _("quizzes must be a list")))
         return
     for index, item in enumerate(items):
         line = items.line_of(index)
         if not isinstance(item, LineDict):
-            out.problems.append(Problem(path, line, "each quiz must be a mapping"))
+            out.problems.append(Problem(path, line, _("each quiz must be a mapping")))
             continue
         for key in item:
             if key not in QUIZ_FIELDS:
-                out.problems.append(Problem(path, item.line_of(key), f"unknown field {key!r}"))
+                out.problems.append(
+                    Problem(path, item.line_of(key), _("unknown field %(field)s") % {"field": repr(key)})
+                )
         slug = item.get("slug")
         if not isinstance(slug, str) or not UID_PATTERN.match(slug):
-            out.problems.append(Problem(path, item.line_of("slug"), f"invalid quiz slug {slug!r}"))
+            out.problems.append(
+                Problem(path, item.line_of("slug"), _("invalid quiz slug %(slug)s") % {"slug": repr(slug)})
+            )
             continue
         title = _text_field(item, "title", path, out.problems)
         uids = item.get("questions")
         if not isinstance(uids, list) or not uids or not all(isinstance(u, str) for u in uids):
             out.problems.append(
-                Problem(path, item.line_of("questions"), "questions must be a list of question uids")
+                Problem(path, item.line_of("questions"), _("questions must be a list of question uids"))
             )
             continue
         out.quizzes.append(BankQuiz(slug=slug, title=title, uids=list(uids), path=path, line=line))
@@ -286,21 +332,31 @@ def bank_read(paths: Iterable[Path | str], *, sections: set[str]) -> BankRead:
         if data is None:
             continue
         if not isinstance(data, LineDict):
-            out.problems.append(Problem(name, 1, "a bank file must be a mapping (section, questions)"))
+            out.problems.append(Problem(name, 1, _("a bank file must be a mapping (section, questions)")))
             continue
         if "quizzes" in data:
             _read_quizzes(data, path=name, out=out)
             continue
         for key in data:
             if key not in {"section", "questions"}:
-                out.problems.append(Problem(name, data.line_of(key), f"unknown top-level field {key!r}"))
+                out.problems.append(
+                    Problem(
+                        name, data.line_of(key), _("unknown top-level field %(field)s") % {"field": repr(key)}
+                    )
+                )
         file_section = data.get("section")
         if file_section is not None and file_section not in sections:
-            out.problems.append(Problem(name, data.line_of("section"), f"unknown section {file_section!r}"))
+            out.problems.append(
+                Problem(
+                    name,
+                    data.line_of("section"),
+                    _("unknown section %(section)s") % {"section": repr(file_section)},
+                )
+            )
             file_section = None
         items = data.get("questions")
         if not isinstance(items, LineList):
-            out.problems.append(Problem(name, data.line_of("questions"), "questions must be a list"))
+            out.problems.append(Problem(name, data.line_of("questions"), _("questions must be a list")))
             continue
         if len(items) > MAX_BANK_QUESTIONS:
             out.problems.append(
@@ -329,7 +385,8 @@ def bank_read(paths: Iterable[Path | str], *, sections: set[str]) -> BankRead:
                     Problem(
                         name,
                         question.line,
-                        f"duplicate uid {question.uid!r} (first at {first.path}:{first.line})",
+                        _("duplicate uid %(uid)s (first at %(place)s)")
+                        % {"uid": repr(question.uid), "place": f"{first.path}:{first.line}"},
                     )
                 )
                 continue
@@ -355,8 +412,11 @@ def _check_against_database(read: BankRead, existing: dict[str, Question], *, fu
                 Problem(
                     question.path,
                     question.line,
-                    f"{question.uid} has answers: its kind cannot change from {current.kind} "
-                    f"to {question.kind}; give the new question a new uid",
+                    _(
+                        "%(uid)s has answers: its kind cannot change from %(old)s to %(new)s; "
+                        "give the new question a new uid"
+                    )
+                    % {"uid": question.uid, "old": current.kind, "new": question.kind},
                 )
             )
     known = {q.uid for q in read.questions}
@@ -366,15 +426,30 @@ def _check_against_database(read: BankRead, existing: dict[str, Question], *, fu
     for quiz in read.quizzes:
         if quiz.slug in section_slugs:
             problems.append(
-                Problem(quiz.path, quiz.line, f"quiz slug {quiz.slug!r} is taken by a section quiz")
+                Problem(
+                    quiz.path,
+                    quiz.line,
+                    _("quiz slug %(slug)s is taken by a section quiz") % {"slug": repr(quiz.slug)},
+                )
             )
         for uid in quiz.uids:
             if uid not in known:
                 problems.append(
-                    Problem(quiz.path, quiz.line, f"quiz {quiz.slug!r} names unknown question {uid!r}")
+                    Problem(
+                        quiz.path,
+                        quiz.line,
+                        _("quiz %(slug)s names unknown question %(uid)s")
+                        % {"slug": repr(quiz.slug), "uid": repr(uid)},
+                    )
                 )
         if len(set(quiz.uids)) != len(quiz.uids):
-            problems.append(Problem(quiz.path, quiz.line, f"quiz {quiz.slug!r} lists a question twice"))
+            problems.append(
+                Problem(
+                    quiz.path,
+                    quiz.line,
+                    _("quiz %(slug)s lists a question twice") % {"slug": repr(quiz.slug)},
+                )
+            )
     return problems
 
 
@@ -407,7 +482,7 @@ def sync_section_quizzes() -> None:
             for quiz in Quiz.objects.filter(section=section):
                 _sync_items(quiz, [])
             continue
-        quiz, _ = Quiz.objects.update_or_create(
+        quiz, _created = Quiz.objects.update_or_create(
             section=section,
             defaults={
                 "slug": section.slug,
@@ -472,7 +547,7 @@ def bank_load(paths: Iterable[Path | str] | None = None, *, dry_run: bool = Fals
         questions_changed()
         by_uid = dict(Question.objects.values_list("uid", "pk"))
         for position, bank_quiz in enumerate(read.quizzes, start=1):
-            quiz, _ = Quiz.objects.update_or_create(
+            quiz, _created = Quiz.objects.update_or_create(
                 slug=bank_quiz.slug,
                 defaults={
                     "title": bank_quiz.title,

@@ -40,7 +40,9 @@ class Question(models.Model):
     """A question of the bank, known forever by its `uid`. Its content lives in revisions."""
 
     uid = models.SlugField(_("uid"), max_length=120, unique=True)
-    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="questions")
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="questions", verbose_name=_("section")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=kinds.CHOICES)
     difficulty = models.PositiveSmallIntegerField(_("difficulty"), default=2)
     tags = models.JSONField(_("tags"), default=list, blank=True)
@@ -53,7 +55,12 @@ class Question(models.Model):
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("position in its bank"), default=0)
     current_revision = models.ForeignKey(
-        "Revision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "Revision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current revision"),
     )
 
     objects = QuestionManager()
@@ -73,15 +80,17 @@ class Question(models.Model):
 class Revision(models.Model):
     """An immutable snapshot of a question's content. Answers point at the one they were shown."""
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="revisions")
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("question")
+    )
     number = models.PositiveIntegerField(_("number"))
-    content_hash = models.CharField(max_length=64)
+    content_hash = models.CharField(_("content hash"), max_length=64)
     prompt = models.TextField(_("prompt (Markdown)"))
     prompt_html = models.TextField(editable=False)
     explanation = models.TextField(_("explanation (Markdown)"))
     explanation_html = models.TextField(editable=False)
     spec = models.JSONField(_("kind-specific content"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["question", "number"]
@@ -135,9 +144,11 @@ class Quiz(models.Model):
 
 
 class QuizItem(models.Model):
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="items")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="quiz_items")
-    position = models.PositiveIntegerField()
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="items", verbose_name=_("quiz"))
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="quiz_items", verbose_name=_("question")
+    )
+    position = models.PositiveIntegerField(_("position"))
 
     class Meta:
         ordering = ["quiz", "position"]
@@ -164,12 +175,14 @@ class AttemptQuerySet(models.QuerySet["Attempt"]):
 class Attempt(models.Model):
     """One student's go at a quiz. Its question list is fixed when it starts."""
 
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
-    question_ids = models.JSONField(default=list)
-    seed = models.PositiveIntegerField()
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("student")
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("quiz"))
+    question_ids = models.JSONField(_("questions drawn"), default=list)
+    seed = models.PositiveIntegerField(_("shuffle seed"))
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     score = models.FloatField(null=True, blank=True, help_text=_("0..1, set when finished"))
 
     objects = AttemptQuerySet.as_manager()
@@ -223,15 +236,21 @@ class Answer(models.Model):
     """A graded response to one question of an attempt, against the revision that was shown,
     or, once the question is regraded (`quizzes.regrade`), against the revision current then."""
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
-    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="answers")
-    position = models.PositiveIntegerField(help_text=_("0-based position in the attempt"))
-    response = models.JSONField()
-    correct = models.BooleanField()
-    score = models.FloatField()
-    feedback = models.JSONField(default=list, blank=True)
-    answered_at = models.DateTimeField(auto_now_add=True)
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, related_name="answers", verbose_name=_("attempt")
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="answers", verbose_name=_("question")
+    )
+    revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="answers", verbose_name=_("revision")
+    )
+    position = models.PositiveIntegerField(_("position"), help_text=_("0-based position in the attempt"))
+    response = models.JSONField(_("response"))
+    correct = models.BooleanField(_("right"))
+    score = models.FloatField(_("score"))
+    feedback = models.JSONField(_("feedback"), default=list, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), auto_now_add=True)
     # `kinds.picked_json(response)`, kept by a pre_save signal (quizzes.signals), so that item
     # analysis counts the picks of thousands of answers from an index, not their responses.
     picked = models.TextField(null=True, blank=True, editable=False)
@@ -256,13 +275,21 @@ class Answer(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return _("answer %(position)s of attempt %(attempt)s") % {
+            "position": self.position + 1,
+            "attempt": self.attempt_id,
+        }
+
 
 class AnswerRegrade(models.Model):
     """What one regrade changed in one answer (`quizzes.regrade.answers_regrade`): the answer's
     revision, verdict and feedback before and after, and its attempt's score. Append-only; the
     rows of one regrade share `regraded_at`."""
 
-    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="regrades")
+    answer = models.ForeignKey(
+        Answer, on_delete=models.CASCADE, related_name="regrades", verbose_name=_("answer")
+    )
     old_revision = models.ForeignKey(
         Revision, on_delete=models.PROTECT, related_name="+", verbose_name=_("old revision")
     )
@@ -273,7 +300,7 @@ class AnswerRegrade(models.Model):
     new_score = models.FloatField(_("new score"))
     old_correct = models.BooleanField(_("correct before"))
     new_correct = models.BooleanField(_("correct after"))
-    old_feedback = models.JSONField(default=list, blank=True)
+    old_feedback = models.JSONField(_("old feedback"), default=list, blank=True)
     old_attempt_score = models.FloatField(_("old attempt score"), null=True, blank=True)
     new_attempt_score = models.FloatField(_("new attempt score"), null=True, blank=True)
     regraded_at = models.DateTimeField(_("regraded at"), default=timezone.now)

@@ -27,6 +27,16 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture
+def english():
+    """Messages in English, for tests that check a message's wording in the source language
+    (the pages are French; `tests/test_french_pages.py` checks that no English reaches them)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def course(db) -> Course:
     return Course.objects.create(slug="demo", title="Cours de démonstration")
 

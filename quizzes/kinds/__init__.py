@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -95,10 +96,10 @@ def single_value(form: Mapping[str, Sequence[str]], name: str) -> str:
 def require_text(raw: Mapping[str, Any], key: str, problems: list[tuple[str, str]]) -> str:
     value = raw.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
-        problems.append((key, f"missing {key}"))
+        problems.append((key, gettext("missing %(field)s") % {"field": key}))
         return ""
     if isinstance(value, (dict, list)):
-        problems.append((key, f"{key} must be text"))
+        problems.append((key, gettext("%(field)s must be text") % {"field": key}))
         return ""
     return str(value).strip()
 

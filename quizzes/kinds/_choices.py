@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext
+
 from course.markdown import render_inline
 from quizzes.kinds import UnreadableResponse, item_key, require_text, shuffled
 
@@ -12,7 +14,7 @@ from quizzes.kinds import UnreadableResponse, item_key, require_text, shuffled
 def build_choices(raw: Mapping[str, Any], *, uid: str, problems: list[tuple[str, str]]) -> list[dict]:
     items = raw.get("choices")
     if not isinstance(items, list) or len(items) < 2:
-        problems.append(("choices", "choices must be a list of at least 2 items"))
+        problems.append(("choices", gettext("choices must be a list of at least 2 items")))
         return []
     choices: list[dict] = []
     seen: set[str] = set()
@@ -20,23 +22,36 @@ def build_choices(raw: Mapping[str, Any], *, uid: str, problems: list[tuple[str,
         if isinstance(item, str):
             item = {"text": item}
         if not isinstance(item, Mapping):
-            problems.append(("choices", f"choice {index} must be a mapping with text"))
+            problems.append(
+                ("choices", gettext("choice %(number)s must be a mapping with text") % {"number": index})
+            )
             continue
         unknown = set(item) - {"text", "correct", "feedback"}
         if unknown:
             problems.append(
-                ("choices", f"choice {index}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+                (
+                    "choices",
+                    gettext("choice %(number)s: unknown field(s) %(fields)s")
+                    % {"number": index, "fields": ", ".join(sorted(map(str, unknown)))},
+                )
             )
         text = require_text(item, "text", [])
         if not text:
-            problems.append(("choices", f"choice {index} has no text"))
+            problems.append(("choices", gettext("choice %(number)s has no text") % {"number": index}))
             continue
         if text in seen:
-            problems.append(("choices", f"choice {index} repeats {text!r}"))
+            problems.append(
+                (
+                    "choices",
+                    gettext("choice %(number)s repeats %(text)s") % {"number": index, "text": repr(text)},
+                )
+            )
         seen.add(text)
         correct = item.get("correct", False)
         if not isinstance(correct, bool):
-            problems.append(("choices", f"choice {index}: correct must be true or false"))
+            problems.append(
+                ("choices", gettext("choice %(number)s: correct must be true or false") % {"number": index})
+            )
             correct = False
         feedback = str(item.get("feedback") or "").strip()
         choices.append(

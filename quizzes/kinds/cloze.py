@@ -27,6 +27,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from quizzes.kinds import (
@@ -117,14 +118,14 @@ def split_text(text: str) -> tuple[list[str], list[list[str]]]:
     for match in _BLANK.finditer(text):
         inner = match.group(1)
         if "\n" in inner:
-            raise ValueError(f"blank {len(blanks) + 1} spans several lines")
+            raise ValueError(gettext("blank %(number)s spans several lines") % {"number": len(blanks) + 1})
         answers = []
         for answer in re.split(r"(?<!\\)\|", inner):
             answer = " ".join(_unescape(answer.replace("\\|", "|")).split())
             if answer and answer not in answers:
                 answers.append(answer)
         if not answers:
-            raise ValueError(f"blank {len(blanks) + 1} has no accepted answer")
+            raise ValueError(gettext("blank %(number)s has no accepted answer") % {"number": len(blanks) + 1})
         parts.append(_unescape(text[position : match.start()]))
         blanks.append(answers)
         position = match.end()
@@ -138,7 +139,9 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
     parts: list[str] = []
     blanks: list[list[str]] = []
     if not isinstance(text, str) or not text.strip():
-        problems.append(("text", "text must be the code, with blanks written [[answer|other answer]]"))
+        problems.append(
+            ("text", gettext("text must be the code, with blanks written [[answer|other answer]]"))
+        )
     else:
         text = text.strip("\n")
         try:
@@ -147,17 +150,25 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
             problems.append(("text", str(error)))
         else:
             if not blanks:
-                problems.append(("text", "text has no blank: write one as [[answer]]"))
+                problems.append(("text", gettext("text has no blank: write one as [[answer]]")))
             elif len(blanks) > MAX_BLANKS:
-                problems.append(("text", f"at most {MAX_BLANKS} blanks"))
+                problems.append(("text", gettext("at most %(count)s blanks") % {"count": MAX_BLANKS}))
             if any(len(a) > MAX_LENGTH for answers in blanks for a in answers):
-                problems.append(("text", f"an accepted answer is longer than {MAX_LENGTH} characters"))
+                problems.append(
+                    (
+                        "text",
+                        gettext("an accepted answer is longer than %(count)s characters")
+                        % {"count": MAX_LENGTH},
+                    )
+                )
     language = raw.get("language")
     if language not in LANGUAGES:
-        problems.append(("language", f"language must be one of: {', '.join(LANGUAGES)}"))
+        problems.append(
+            ("language", gettext("language must be one of: %(values)s") % {"values": ", ".join(LANGUAGES)})
+        )
     ignore_case = raw.get("ignore_case", False)
     if not isinstance(ignore_case, bool):
-        problems.append(("ignore_case", "ignore_case must be true or false"))
+        problems.append(("ignore_case", gettext("ignore_case must be true or false")))
     if problems:
         raise SpecError(problems)
     return {

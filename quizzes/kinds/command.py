@@ -72,8 +72,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from course.markdown import render_inline
@@ -1377,27 +1377,46 @@ def _text_list(
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value:
-        problems.append((key, f"{key} must be a non-empty list of commands"))
+        problems.append((key, gettext("%(field)s must be a non-empty list of commands") % {"field": key}))
         return []
     out: list[str] = []
     for index, item in enumerate(value, start=1):
         if not isinstance(item, str) or not item.strip():
-            problems.append((key, f"{key} item {index} must be non-empty text"))
+            problems.append(
+                (
+                    key,
+                    gettext("%(field)s item %(number)s must be non-empty text")
+                    % {"field": key, "number": index},
+                )
+            )
             continue
         out.append(item.strip())
     return out
 
 
 def _check_command(text: str, label: str, problems: list[tuple[str, str]], key: str) -> Parsed | None:
-    with translation.override("en"):
-        try:
-            parsed = _accepted(text)
-        except InvalidResponse as error:
-            problems.append((key, f"{label} {text!r}: {error.args[0]}"))
-            return None
-        if parsed.problems:
-            problems.append((key, f"{label} {text!r}: " + "; ".join(note.text() for note in parsed.problems)))
-            return None
+    """Parse an accepted command of the spec; a problem (in the active language) if it is wrong."""
+    try:
+        parsed = _accepted(text)
+    except InvalidResponse as error:
+        problems.append(
+            (
+                key,
+                gettext("%(label)s %(text)s: %(error)s")
+                % {"label": label, "text": repr(text), "error": error.args[0]},
+            )
+        )
+        return None
+    if parsed.problems:
+        notes = "; ".join(note.text() for note in parsed.problems)
+        problems.append(
+            (
+                key,
+                gettext("%(label)s %(text)s: %(error)s")
+                % {"label": label, "text": repr(text), "error": notes},
+            )
+        )
+        return None
     return parsed
 
 
@@ -1406,7 +1425,7 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
     answers = _text_list(raw, "answers", problems, required=True)
     parsed_answers: list[tuple[str, Parsed]] = []
     for index, text in enumerate(answers, start=1):
-        parsed = _check_command(text, f"answer {index}", problems, "answers")
+        parsed = _check_command(text, gettext("answer %(number)s") % {"number": index}, problems, "answers")
         if parsed is None:
             continue
         twin = next((other for other, p in parsed_answers if p.key == parsed.key), None)
@@ -1414,7 +1433,11 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
             problems.append(
                 (
                     "answers",
-                    f"answer {index} {text!r} is equivalent to {twin!r}: the grader accepts its variants",
+                    gettext(
+                        "answer %(number)s %(text)s is equivalent to %(twin)s: "
+                        "the grader accepts its variants"
+                    )
+                    % {"number": index, "text": repr(text), "twin": repr(twin)},
                 )
             )
             continue
@@ -1425,23 +1448,48 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
         for text, parsed in parsed_answers:
             keys = _free_keys(probe, parsed)
             if not keys or parsed.node.by_key[next(iter(keys))].mode != "value":
-                problems.append(("any_value", f"{spelling!r} is not a flag with a value in {text!r}"))
+                problems.append(
+                    (
+                        "any_value",
+                        gettext("%(flag)s is not a flag with a value in %(text)s")
+                        % {"flag": repr(spelling), "text": repr(text)},
+                    )
+                )
     mistakes: list[dict] = []
     items = raw.get("mistakes")
     if items is not None and not isinstance(items, list):
-        problems.append(("mistakes", "mistakes must be a list of {command, feedback}"))
+        problems.append(("mistakes", gettext("mistakes must be a list of {command, feedback}")))
         items = []
     for index, item in enumerate(items or [], start=1):
         if not isinstance(item, Mapping) or set(item) - {"command", "feedback"}:
-            problems.append(("mistakes", f"mistake {index} must be a mapping with command and feedback"))
+            problems.append(
+                (
+                    "mistakes",
+                    gettext("mistake %(number)s must be a mapping with command and feedback")
+                    % {"number": index},
+                )
+            )
             continue
         command, feedback = str(item.get("command") or "").strip(), str(item.get("feedback") or "").strip()
         if not command or not feedback:
-            problems.append(("mistakes", f"mistake {index} needs both command and feedback"))
+            problems.append(
+                (
+                    "mistakes",
+                    gettext("mistake %(number)s needs both command and feedback") % {"number": index},
+                )
+            )
             continue
-        parsed = _check_command(command, f"mistake {index}", problems, "mistakes")
+        parsed = _check_command(
+            command, gettext("mistake %(number)s") % {"number": index}, problems, "mistakes"
+        )
         if parsed is not None and any(p.key == parsed.key for _text, p in parsed_answers):
-            problems.append(("mistakes", f"mistake {index} {command!r} is equivalent to an accepted answer"))
+            problems.append(
+                (
+                    "mistakes",
+                    gettext("mistake %(number)s %(command)s is equivalent to an accepted answer")
+                    % {"number": index, "command": repr(command)},
+                )
+            )
             continue
         mistakes.append({"command": command, "feedback": feedback, "feedback_html": render_inline(feedback)})
     if problems:

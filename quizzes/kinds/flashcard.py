@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from course.markdown import render
@@ -25,7 +26,7 @@ NOT_GRADED = _("A flashcard is not graded: reveal the answer and rate yourself."
 def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
     answer = raw.get("answer")
     if not isinstance(answer, str) or not answer.strip():
-        raise SpecError([("answer", "a flashcard needs the text of its back in answer")])
+        raise SpecError([("answer", gettext("a flashcard needs the text of its back in answer"))])
     return {"answer": answer.strip(), "answer_html": render(answer.strip())}
 
 

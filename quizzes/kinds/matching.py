@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from course.markdown import render_inline
@@ -37,22 +38,44 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
     problems: list[tuple[str, str]] = []
     pairs_raw = raw.get("pairs")
     if not isinstance(pairs_raw, list) or len(pairs_raw) < 2:
-        raise SpecError([("pairs", "pairs must be a list of at least 2 {left, right} items")])
+        raise SpecError([("pairs", gettext("pairs must be a list of at least 2 {left, right} items"))])
     pairs: list[dict] = []
     lefts: set[str] = set()
     rights: set[str] = set()
     for index, item in enumerate(pairs_raw, start=1):
         if not isinstance(item, Mapping):
-            problems.append(("pairs", f"pair {index} must be a mapping with left and right"))
+            problems.append(
+                (
+                    "pairs",
+                    gettext("pair %(number)s must be a mapping with left and right") % {"number": index},
+                )
+            )
             continue
         left, right = _text(item.get("left")), _text(item.get("right"))
         if not left or not right:
-            problems.append(("pairs", f"pair {index} needs both a left and a right partner"))
+            problems.append(
+                (
+                    "pairs",
+                    gettext("pair %(number)s needs both a left and a right partner") % {"number": index},
+                )
+            )
             continue
         if left in lefts:
-            problems.append(("pairs", f"pair {index} repeats the left item {left!r}"))
+            problems.append(
+                (
+                    "pairs",
+                    gettext("pair %(number)s repeats the left item %(item)s")
+                    % {"number": index, "item": repr(left)},
+                )
+            )
         if right in rights:
-            problems.append(("pairs", f"pair {index} repeats the right item {right!r}"))
+            problems.append(
+                (
+                    "pairs",
+                    gettext("pair %(number)s repeats the right item %(item)s")
+                    % {"number": index, "item": repr(right)},
+                )
+            )
         lefts.add(left)
         rights.add(right)
         pairs.append(
@@ -67,13 +90,18 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
         )
     distractors_raw = raw.get("distractors") or []
     if not isinstance(distractors_raw, list):
-        problems.append(("distractors", "distractors must be a list"))
+        problems.append(("distractors", gettext("distractors must be a list")))
         distractors_raw = []
     distractors = []
     for value in distractors_raw:
         text = _text(value)
         if not text or text in rights:
-            problems.append(("distractors", f"distractor {value!r} is empty or is also a right item"))
+            problems.append(
+                (
+                    "distractors",
+                    gettext("distractor %(value)s is empty or is also a right item") % {"value": repr(value)},
+                )
+            )
             continue
         distractors.append({"key": item_key(uid, text, "right"), "text": text, "html": render_inline(text)})
     if problems:

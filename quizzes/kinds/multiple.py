@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from quizzes.kinds import (
@@ -28,7 +29,7 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
     problems: list[tuple[str, str]] = []
     choices = build_choices(raw, uid=uid, problems=problems)
     if choices and not any(c["correct"] for c in choices):
-        problems.append(("choices", "a multiple-choice question needs at least one correct choice"))
+        problems.append(("choices", gettext("a multiple-choice question needs at least one correct choice")))
     if problems:
         raise SpecError(problems)
     return {"choices": choices}

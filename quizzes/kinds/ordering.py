@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from course.markdown import render_inline
@@ -35,14 +36,23 @@ NOT_A_PERMUTATION = _("Give each item a different position.")
 def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
     items = raw.get("items")
     if not isinstance(items, list) or len(items) < 2:
-        raise SpecError([("items", "items must be a list of at least 2 texts, in the right order")])
+        raise SpecError([("items", gettext("items must be a list of at least 2 texts, in the right order"))])
     texts: list[str] = []
     for index, value in enumerate(items, start=1):
         text = "" if value is None or isinstance(value, (dict, list)) else str(value).strip()
         if not text:
-            raise SpecError([("items", f"item {index} must be non-empty text")])
+            raise SpecError(
+                [("items", gettext("item %(number)s must be non-empty text") % {"number": index})]
+            )
         if text in texts:
-            raise SpecError([("items", f"item {index} repeats {text!r}")])
+            raise SpecError(
+                [
+                    (
+                        "items",
+                        gettext("item %(number)s repeats %(text)s") % {"number": index, "text": repr(text)},
+                    )
+                ]
+            )
         texts.append(text)
     return {"items": [{"key": item_key(uid, t, "item"), "text": t, "html": render_inline(t)} for t in texts]}
 

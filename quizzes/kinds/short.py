@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from quizzes.kinds import InvalidResponse, SpecError, Verdict, response_field, single_value
@@ -35,11 +36,11 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
     if isinstance(answers, str):
         answers = [answers]
     if not isinstance(answers, list) or not answers:
-        raise SpecError([("answers", "answers must be a non-empty list of accepted answers")])
+        raise SpecError([("answers", gettext("answers must be a non-empty list of accepted answers"))])
     cleaned: list[str] = []
     for value in answers:
         if isinstance(value, (dict, list)) or value is None or not str(value).strip():
-            raise SpecError([("answers", "each accepted answer must be non-empty text")])
+            raise SpecError([("answers", gettext("each accepted answer must be non-empty text"))])
         text = str(value).strip()
         if text not in cleaned:
             cleaned.append(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from quizzes.kinds import (
@@ -27,7 +28,7 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
     problems: list[tuple[str, str]] = []
     choices = build_choices(raw, uid=uid, problems=problems)
     if choices and sum(c["correct"] for c in choices) != 1:
-        problems.append(("choices", "a single-choice question needs exactly one correct choice"))
+        problems.append(("choices", gettext("a single-choice question needs exactly one correct choice")))
     if problems:
         raise SpecError(problems)
     return {"choices": choices}

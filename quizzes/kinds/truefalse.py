@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from quizzes.kinds import TAMPERED_RESPONSE, InvalidResponse, SpecError, Verdict, response_field, single_value
@@ -22,7 +23,7 @@ FALSE = _("False")
 def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
     answer = raw.get("answer")
     if not isinstance(answer, bool):
-        raise SpecError([("answer", "answer must be true or false")])
+        raise SpecError([("answer", gettext("answer must be true or false"))])
     return {"answer": answer}
 
 

@@ -65,6 +65,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from course import yamlio
@@ -203,7 +204,7 @@ def parse_path(text: str, *, every: bool = False) -> tuple[Part, ...]:
     Raises ValueError saying what is wrong.
     """
     if not isinstance(text, str) or not text:
-        raise ValueError("a path must be non-empty text")
+        raise ValueError(gettext("a path must be non-empty text"))
     parts: list[Part] = []
     position = 0
     first = _FIRST.match(text)
@@ -211,11 +212,14 @@ def parse_path(text: str, *, every: bool = False) -> tuple[Part, ...]:
         parts.append(first.group())
         position = first.end()
     elif not text.startswith("["):
-        raise ValueError("a path starts with a key or an [index]")
+        raise ValueError(gettext("a path starts with a key or an [index]"))
     while position < len(text):
         match = _SEGMENT.match(text, position)
         if match is None:
-            raise ValueError(f"unexpected {text[position : position + 10]!r} at character {position + 1}")
+            raise ValueError(
+                gettext("unexpected %(text)s at character %(position)s")
+                % {"text": repr(text[position : position + 10]), "position": position + 1}
+            )
         if match.group("name") is not None:
             parts.append(match.group("name"))
         elif match.group("index") is not None:
@@ -226,11 +230,15 @@ def parse_path(text: str, *, every: bool = False) -> tuple[Part, ...]:
             value = read_plain(match.group("value"))
             if isinstance(value, (dict, list)) or value is None:
                 raise ValueError(
-                    f"[{match.group('where')}=...] needs a plain value at character {position + 1}"
+                    gettext("[%(key)s=...] needs a plain value at character %(position)s")
+                    % {"key": match.group("where"), "position": position + 1}
                 )
             parts.append(Where(match.group("where"), value))
         elif not every:
-            raise ValueError(f"[*] (every item) is only allowed in refers, at character {position + 1}")
+            raise ValueError(
+                gettext("[*] (every item) is only allowed in refers, at character %(position)s")
+                % {"position": position + 1}
+            )
         else:
             parts.append(EVERY)
         position = match.end()
@@ -265,14 +273,17 @@ def _is_plain_data(value: Any) -> bool:
 def _doc_ref(value: Any) -> int | str | None:
     """A document reference: an index (0-based) or a kind, optionally with a name (Pod/web)."""
     if isinstance(value, bool):
-        raise ValueError("doc must be an index or a kind")
+        raise ValueError(gettext("doc must be an index or a kind"))
     if isinstance(value, int):
         if value < 0:
-            raise ValueError("doc index must be 0 or more")
+            raise ValueError(gettext("doc index must be 0 or more"))
         return value
     if isinstance(value, str) and _KIND_REF.match(value):
         return value
-    raise ValueError(f"doc {value!r} must be an index (0, 1...) or a kind (Pod, Service/web)")
+    raise ValueError(
+        gettext("doc %(value)s must be an index (0, 1...) or a kind (Pod, Service/web)")
+        % {"value": repr(value)}
+    )
 
 
 _IMAGE_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
@@ -313,20 +324,29 @@ def image_reference(text: Any) -> tuple[str, str, str, str] | None:
 
 def _build_check(item: Any, number: int) -> tuple[dict | None, list[str]]:
     if not isinstance(item, Mapping):
-        return None, [f"check {number} must be a mapping"]
+        return None, [gettext("check %(number)s must be a mapping") % {"number": number}]
     problems: list[str] = []
     operators = [op for op in (*PATH_OPERATORS, *OTHER_OPERATORS) if op in item]
     unknown = set(item) - {*PATH_OPERATORS, *OTHER_OPERATORS, "path", "doc", "explain"}
     if unknown:
-        problems.append(f"check {number}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+        problems.append(
+            gettext("check %(number)s: unknown field(s) %(fields)s")
+            % {"number": number, "fields": ", ".join(sorted(map(str, unknown)))}
+        )
     if len(operators) != 1:
         wanted = ", ".join((*PATH_OPERATORS, *OTHER_OPERATORS))
-        return None, [*problems, f"check {number} needs exactly one of: {wanted}"]
+        return None, [
+            *problems,
+            gettext("check %(number)s needs exactly one of: %(operators)s")
+            % {"number": number, "operators": wanted},
+        ]
     op = operators[0]
     value = item[op]
     explain = item.get("explain")
     if not isinstance(explain, str) or not explain.strip():
-        problems.append(f"check {number} needs an explain: text shown when it fails")
+        problems.append(
+            gettext("check %(number)s needs an explain: text shown when it fails") % {"number": number}
+        )
         explain = ""
     check: dict[str, Any] = {"op": op, "path": "", "doc": None, "value": None, "explain": explain.strip()}
     if op in PATH_OPERATORS:
@@ -334,34 +354,55 @@ def _build_check(item: Any, number: int) -> tuple[dict | None, list[str]]:
             parse_path(item.get("path"))
             check["path"] = item["path"]
         except ValueError as error:
-            problems.append(f"check {number}: bad path {item.get('path')!r}: {error}")
+            problems.append(
+                gettext("check %(number)s: bad path %(path)s: %(error)s")
+                % {"number": number, "path": repr(item.get("path")), "error": error}
+            )
     elif "path" in item or ("doc" in item and op != "refers"):
-        problems.append(f"check {number}: {op} takes no path" + ("" if op == "refers" else " or doc"))
+        problems.append(
+            (
+                gettext("check %(number)s: %(operator)s takes no path")
+                if op == "refers"
+                else gettext("check %(number)s: %(operator)s takes no path or doc")
+            )
+            % {"number": number, "operator": op}
+        )
     if "doc" in item and op in (*PATH_OPERATORS, "refers"):
         try:
             check["doc"] = _doc_ref(item["doc"])
         except ValueError as error:
-            problems.append(f"check {number}: {error}")
+            problems.append(gettext("check %(number)s: %(error)s") % {"number": number, "error": error})
     if op == "equals" and not _is_plain_data(value):
-        problems.append(f"check {number}: equals needs a plain value")
+        problems.append(gettext("check %(number)s: equals needs a plain value") % {"number": number})
     elif op == "one_of" and (not isinstance(value, list) or not value or not _is_plain_data(value)):
-        problems.append(f"check {number}: one_of needs a non-empty list of values")
+        problems.append(
+            gettext("check %(number)s: one_of needs a non-empty list of values") % {"number": number}
+        )
     elif op == "matches":
         try:
             re.compile(value)
         except (re.error, TypeError) as error:
-            problems.append(f"check {number}: matches needs a regular expression ({error})")
+            problems.append(
+                gettext("check %(number)s: matches needs a regular expression (%(error)s)")
+                % {"number": number, "error": error}
+            )
     elif op == "exists" and not isinstance(value, bool):
-        problems.append(f"check {number}: exists must be true or false")
+        problems.append(gettext("check %(number)s: exists must be true or false") % {"number": number})
     elif op in ("length", "documents") and (
         isinstance(value, bool) or not isinstance(value, int) or value < 0
     ):
-        problems.append(f"check {number}: {op} must be a whole number")
+        problems.append(
+            gettext("check %(number)s: %(operator)s must be a whole number")
+            % {"number": number, "operator": op}
+        )
     elif op == "selector_matches":
         value, selector_problems = _build_selector(value, number)
         problems.extend(selector_problems)
     elif op == "image" and image_reference(value) is None:
-        problems.append(f"check {number}: image needs an image reference (nginx, nginx:1.27, ghcr.io/o/a:1)")
+        problems.append(
+            gettext("check %(number)s: image needs an image reference (nginx, nginx:1.27, ghcr.io/o/a:1)")
+            % {"number": number}
+        )
     elif op == "refers":
         value, refers_problems = _build_refers(value, number)
         problems.extend(refers_problems)
@@ -371,21 +412,32 @@ def _build_check(item: Any, number: int) -> tuple[dict | None, list[str]]:
 
 def _build_refers(value: Any, number: int) -> tuple[Any, list[str]]:
     if not isinstance(value, Mapping) or set(value) != {"from", "to"}:
-        return value, [f"check {number}: refers needs from: (the paths that name) and to: (the names)"]
+        return value, [
+            gettext("check %(number)s: refers needs from: (the paths that name) and to: (the names)")
+            % {"number": number}
+        ]
     problems = []
     for key in ("from", "to"):
         try:
             parse_path(value[key], every=True)
         except ValueError as error:
-            problems.append(f"check {number}: refers: bad {key} path {value[key]!r}: {error}")
+            problems.append(
+                gettext("check %(number)s: refers: bad %(field)s path %(path)s: %(error)s")
+                % {"number": number, "field": key, "path": repr(value[key]), "error": error}
+            )
     return {"from": value["from"], "to": value["to"]}, problems
 
 
 def _build_selector(value: Any, number: int) -> tuple[Any, list[str]]:
     if not isinstance(value, Mapping) or set(value) - {"service", "pod", "labels"} or "service" not in value:
-        return value, [f"check {number}: selector_matches needs service: and pod: (or labels:)"]
+        return value, [
+            gettext("check %(number)s: selector_matches needs service: and pod: (or labels:)")
+            % {"number": number}
+        ]
     if ("pod" in value) == ("labels" in value):
-        return value, [f"check {number}: selector_matches needs either pod: or labels:"]
+        return value, [
+            gettext("check %(number)s: selector_matches needs either pod: or labels:") % {"number": number}
+        ]
     out: dict[str, Any] = {}
     problems: list[str] = []
     for key in ("service", "pod"):
@@ -393,7 +445,10 @@ def _build_selector(value: Any, number: int) -> tuple[Any, list[str]]:
             try:
                 out[key] = _doc_ref(value[key])
             except ValueError as error:
-                problems.append(f"check {number}: {key}: {error}")
+                problems.append(
+                    gettext("check %(number)s: %(field)s: %(error)s")
+                    % {"number": number, "field": key, "error": error}
+                )
     if "labels" in value:
         labels = value["labels"]
         if (
@@ -401,7 +456,9 @@ def _build_selector(value: Any, number: int) -> tuple[Any, list[str]]:
             or not labels
             or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items())
         ):
-            problems.append(f"check {number}: labels must map label names to text values")
+            problems.append(
+                gettext("check %(number)s: labels must map label names to text values") % {"number": number}
+            )
         else:
             out["labels"] = dict(labels)
     return out, problems
@@ -424,7 +481,8 @@ def _build_version(value: Any) -> str:
         if text in (version, version.rsplit(".", 1)[0]):
             return version
     raise ValueError(
-        f"kubernetes must be true, false or a version among {', '.join(v[:-2] for v in supported_versions())}"
+        gettext("kubernetes must be true, false or a version among %(versions)s")
+        % {"versions": ", ".join(v[:-2] for v in supported_versions())}
     )
 
 
@@ -438,10 +496,10 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
     items = raw.get("checks", [])
     checks: list[dict] = []
     if not isinstance(items, list):
-        problems.append(("checks", "checks must be a list"))
+        problems.append(("checks", gettext("checks must be a list")))
         items = []
     if len(items) > MAX_CHECKS:
-        problems.append(("checks", f"at most {MAX_CHECKS} checks"))
+        problems.append(("checks", gettext("at most %(count)s checks") % {"count": MAX_CHECKS}))
     for number, item in enumerate(items, start=1):
         check, check_problems = _build_check(item, number)
         problems.extend(("checks", message) for message in check_problems)
@@ -449,15 +507,15 @@ def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:
             check["explain_html"] = render_inline(check["explain"])
             checks.append(check)
     if not items and not version and not any(key == "kubernetes" for key, _msg in problems):
-        problems.append(("checks", "a yaml question needs checks, kubernetes: true, or both"))
+        problems.append(("checks", gettext("a yaml question needs checks, kubernetes: true, or both")))
     starter = raw.get("starter", "")
     if starter is None:
         starter = ""
     if not isinstance(starter, str):
-        problems.append(("starter", "starter must be text"))
+        problems.append(("starter", gettext("starter must be text")))
         starter = ""
     elif len(starter) > MAX_CHARS or starter.count("\n") >= MAX_LINES:
-        problems.append(("starter", "starter is longer than an answer may be"))
+        problems.append(("starter", gettext("starter is longer than an answer may be")))
     solution, documents = _build_solution(raw.get("solution"), problems)
     free = _build_free(raw.get("free"), documents, problems)
     if problems:
@@ -475,13 +533,19 @@ def _build_solution(value: Any, problems: list[tuple[str, str]]) -> tuple[str, l
     if value is None:
         return "", None
     if not isinstance(value, str) or not value.strip():
-        problems.append(("solution", "solution must be the model answer, as YAML text"))
+        problems.append(("solution", gettext("solution must be the model answer, as YAML text")))
         return "", None
     text = normalise_text(value).strip("\n")
     documents, refusal = load_documents(text)
     if refusal is not None:
         detail = f" ({refusal.detail})" if refusal.detail else ""
-        problems.append(("solution", f"the solution does not read: {refusal.message}{detail}"))
+        problems.append(
+            (
+                "solution",
+                gettext("the solution does not read: %(reason)s%(detail)s")
+                % {"reason": refusal.message, "detail": detail},
+            )
+        )
         return "", None
     return text, documents
 
@@ -493,28 +557,48 @@ def _build_free(
     if items is None or items == []:
         return []
     if not isinstance(items, list):
-        problems.append(("free", "free must be a list of {path, doc, reason}"))
+        problems.append(("free", gettext("free must be a list of {path, doc, reason}")))
         return []
     if documents is None:
-        problems.append(("free", "free names places of the solution: write a solution"))
+        problems.append(("free", gettext("free names places of the solution: write a solution")))
         return []
     out = []
     for number, item in enumerate(items, start=1):
         if not isinstance(item, Mapping) or set(item) - {"path", "doc", "reason"}:
-            problems.append(("free", f"free {number} must be a mapping of path, doc (optional) and reason"))
+            problems.append(
+                (
+                    "free",
+                    gettext("free %(number)s must be a mapping of path, doc (optional) and reason")
+                    % {"number": number},
+                )
+            )
             continue
         reason = item.get("reason")
         if not isinstance(reason, str) or not reason.strip():
-            problems.append(("free", f"free {number} needs a reason: why the prompt leaves it free"))
+            problems.append(
+                (
+                    "free",
+                    gettext("free %(number)s needs a reason: why the prompt leaves it free")
+                    % {"number": number},
+                )
+            )
             continue
         try:
             parse_path(item.get("path"))
             doc = _doc_ref(item["doc"]) if "doc" in item else None
         except ValueError as error:
-            problems.append(("free", f"free {number}: {error}"))
+            problems.append(
+                ("free", gettext("free %(number)s: %(error)s") % {"number": number, "error": error})
+            )
             continue
         if locate(documents, doc=doc, path=item["path"]) is None:
-            problems.append(("free", f"free {number}: the solution has nothing at {item['path']}"))
+            problems.append(
+                (
+                    "free",
+                    gettext("free %(number)s: the solution has nothing at %(path)s")
+                    % {"number": number, "path": item["path"]},
+                )
+            )
             continue
         out.append({"path": item["path"], "doc": doc, "reason": reason.strip()})
     return out

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from classes import reports, stats
 from classes.models import Assignment
@@ -84,14 +85,19 @@ def test_overview_page_and_csv(classroom, trainer_client):
     url = reverse("trainer:report-overview", args=[cohort.pk])
     html = trainer_client.get(url).content.decode()
     assert "100 %" in html and "33 %" in html and "en retard" in html and "manquant" in html
-    response = trainer_client.get(url, {"format": "csv", "sep": "semicolon"})
+    response = trainer_client.get(url, {"format": "csv", "dialect": "excel-fr"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="overview-{cohort.pk}-excel-fr.csv"'
     text = response.content.decode("utf-8")
     assert text.startswith(
-        "\ufeffstudent;alpha:best;alpha:first;alpha:last;alpha:attempts;alpha:minutes;alpha:status\r\n"
+        "\ufeffétudiant;alpha : meilleur %;alpha : premier %;alpha : dernier %;alpha : tentatives;"
+        "alpha : minutes;alpha : état\r\n"
     )
-    assert "ann;100;33.3;100;2;10;late\r\n" in text
-    assert "bob;;;;0;;missing" in text
+    assert "ann;100;33,3;100;2;10;en retard\r\n" in text  # decimal commas for French Excel
+    assert "bob;;;;0;;manquant" in text
+    plain = trainer_client.get(url, {"format": "csv"})
+    assert plain["Content-Disposition"] == f'attachment; filename="overview-{cohort.pk}.csv"'
+    assert "ann,100,33.3,100,2,10,en retard\r\n" in plain.content.decode()
 
 
 def test_sorting_the_overview_by_best_score(classroom, trainer_client):
@@ -134,7 +140,7 @@ def test_heatmap_shares_and_recall_now_and_tomorrow(classroom, trainer_client):
     csv_text = trainer_client.get(
         reverse("trainer:report-heatmap", args=[cohort.pk]), {"format": "csv"}
     ).content.decode()
-    assert "alpha:correct_pct" in csv_text and "ann,66.7,,96.8," in csv_text
+    assert "alpha : bonnes réponses %" in csv_text and "ann,66.7,,96.8," in csv_text
 
 
 class HeatmapRows(HTMLParser):
@@ -243,7 +249,9 @@ def test_student_detail_shows_responses_as_given_and_questions_by_prompt(classro
     assert html.count('Quelle ressource désigne cm ? <code class="uid">alpha-single-1</code>') == 2
     text = trainer_client.get(url, {"format": "csv"}).content.decode()
     header, *rows = text.splitlines()
-    assert header == "\ufeffquiz,started_at,finished_at,position,uid,revision,prompt,correct,score,response"
+    assert header == (
+        "\ufeffquiz,commencée le,terminée le,position,uid,révision,question,juste,score,réponse"
+    )
     assert sum(row.endswith(",CustomResourceDefinition") for row in rows) == 2
     assert sum(row.endswith(",kubelet | kube-scheduler") for row in rows) == 2
     assert sum(row.endswith(",Faux") for row in rows) == 2
@@ -294,7 +302,7 @@ def charts_of(html: str) -> list[ET.Element]:
     return [ET.fromstring(svg) for svg in re.findall(r"<svg\b.*?</svg>", html, flags=re.DOTALL)]
 
 
-def test_activity_charts_print_every_value_and_describe_themselves(classroom, trainer_client):
+def test_activity_charts_label_every_week_and_give_every_value(classroom, trainer_client):
     cohort, *_ = classroom
     days = reports.activity(cohort, since=timezone.now() - dt.timedelta(days=29))
     html = trainer_client.get(reverse("trainer:report-activity", args=[cohort.pk])).content.decode()
@@ -305,15 +313,23 @@ def test_activity_charts_print_every_value_and_describe_themselves(classroom, tr
         t.get("id") for t in titles
     ]
     assert titles[0].get("id") != titles[1].get("id")
-    expected = [(d["day"].strftime("%d/%m"), d["attempts"]) for d in days]
     assert attempts_chart.get("role") == "img"
-    assert attempts_chart.find(f"{SVG}desc").text == ", ".join(f"{label}: {n}" for label, n in expected)
-    assert [t.text for t in attempts_chart.iter(f"{SVG}text") if t.get("class") == "value"] == [
-        str(n) for _l, n in expected
-    ]
-    assert [t.text for t in attempts_chart.iter(f"{SVG}text") if t.get("class") == "label"] == [
-        lb for lb, _n in expected
-    ]
+    expected = [(d["day"].strftime("%d/%m"), d["attempts"]) for d in days]
+    assert len(expected) == 30
+    # each bar has a tooltip with its full date and value
+    groups = [g for g in attempts_chart.iter(f"{SVG}g") if g.get("class") == "bar-group"]
+    tooltips = [g.find(f"{SVG}title").text for g in groups]
+    assert len(tooltips) == 30
+    assert all(t.endswith(f" : {n}") for t, (_l, n) in zip(tooltips, expected, strict=True))
+    assert tooltips[-1].startswith(date_format(days[-1]["day"], "l j F"))
+    # weekly labels, counted back from today, which stays labelled
+    labels = [t.text for t in attempts_chart.iter(f"{SVG}text") if t.get("class") == "label"]
+    assert labels == [label for label, _n in expected][::-1][::7][::-1]
+    # the values in a table that the chart points to
+    table_id = attempts_chart.get("aria-describedby")
+    rows = re.search(rf'<table class="table" id="{table_id}">(.*?)</table>', html, flags=re.DOTALL).group(1)
+    cells = re.findall(r'<td class="num">(\d+)</td>', rows)
+    assert cells == [str(n) for _l, n in expected]
     bars = list(attempts_chart.iter(f"{SVG}rect"))
     xs, heights = [float(b.get("x")) for b in bars], [float(b.get("height")) for b in bars]
     assert xs == sorted(xs) and len(set(xs)) == len(bars)
@@ -474,8 +490,8 @@ def test_item_analysis_counts_the_choices_picked(classroom, trainer_client):
     assert '<th scope="row">Quelle ressource désigne cm ? <code class="uid">alpha-single-1</code>' in html
     text = trainer_client.get(url, {"format": "csv"}).content.decode()
     assert text.startswith(
-        "\ufeffuid,prompt,attempts,facility_index,standard_deviation,random_guess_score,"
-        "discrimination_index,discriminative_efficiency"
+        "\ufeffuid,question,tentatives,indice de facilité %,écart type %,score au hasard %,"
+        "indice de discrimination %,efficacité discriminante %"
     )
     assert trainer_client.get(url, {"attempts": "bogus"}).status_code == 200
 

@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from classes.models import Assignment
 from interop import anki
-from interop.exports import CSV_HEADER, exportable_questions, questions_csv_rows, right_answer_text
+from interop.exports import (
+    CSV_HEADER,
+    CSV_TITLES,
+    exportable_questions,
+    questions_csv_rows,
+    right_answer_text,
+)
 from quizzes import kinds
 from quizzes.models import Attempt, Question, Quiz
 from tests.interop.export_helpers import load_gamma, read_apkg
@@ -196,16 +202,16 @@ def test_section_csv_download(student_client, finished_everything, django_assert
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="rappel-beta.csv"'
     rows = read_csv(response)
-    assert rows[0] == list(CSV_HEADER)
+    assert rows[0] == [str(title) for title in CSV_TITLES]
     assert [row[0] for row in rows[1:]] == ["beta-short-1", "beta-matching-1", "beta-ordering-1"]
     assert rows[1][6] == "svc | services"
 
 
 def test_course_csv_download_with_semicolons_for_french_excel(student_client, finished_everything):
     response = student_client.get(reverse("exports:course-csv"), {"sep": "semicolon"})
-    assert response["Content-Disposition"] == 'attachment; filename="rappel-demo.csv"'
+    assert response["Content-Disposition"] == 'attachment; filename="rappel-demo-excel-fr.csv"'
     rows = read_csv(response, delimiter=";")
-    assert rows[0] == list(CSV_HEADER)
+    assert rows[0] == [str(title) for title in CSV_TITLES]
     assert len(rows) == 1 + 10
     assert {len(row) for row in rows} == {len(CSV_HEADER)}
     cloze = next(row for row in rows if row[0] == "gamma-cloze-1")

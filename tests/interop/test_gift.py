@@ -601,6 +601,7 @@ def gift_sections(section_factory):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("english")
 def test_import_gift_loads_the_file_once_and_again_changes_nothing(gift_sections):
     out = StringIO()
     call_command("import_gift", str(FULL), stdout=out)
@@ -616,6 +617,7 @@ def test_import_gift_loads_the_file_once_and_again_changes_nothing(gift_sections
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("english")
 def test_import_gift_check_writes_nothing(gift_sections):
     out = StringIO()
     call_command("import_gift", str(FULL), "--check", stdout=out)
@@ -626,13 +628,14 @@ def test_import_gift_check_writes_nothing(gift_sections):
 @pytest.mark.django_db
 def test_import_gift_refuses_a_malformed_file_whole(gift_sections):
     err = StringIO()
-    with pytest.raises(CommandError, match="nothing was imported"):
+    with pytest.raises(CommandError, match="rien n’a été importé"):
         call_command("import_gift", str(MALFORMED), stderr=err)
     assert f"{MALFORMED}:5: {msg(gift.UNCLOSED_BRACE)}" in err.getvalue().splitlines()
     assert not Question.objects.exists()
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("english")
 def test_import_gift_reports_bank_problems_at_the_gift_line(gift_sections, tmp_path):
     path = tmp_path / "nowhere.gift"
     path.write_text(
@@ -653,11 +656,12 @@ def test_import_gift_section_option_overrides_the_categories(gift_sections, tmp_
     path.write_text("$CATEGORY: $course$/top/nowhere\n\n::Vrai::Vrai ?{T####Oui.}\n", encoding="utf-8")
     call_command("import_gift", str(path), "--section", "resources", stdout=StringIO())
     assert Question.objects.get(uid="resources-vrai").section.slug == "resources"
-    with pytest.raises(CommandError, match="unknown section"):
+    with pytest.raises(CommandError, match="section .nowhere. inconnue"):
         call_command("import_gift", str(path), "--section", "nowhere")
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("english")
 def test_export_gift_then_import_changes_nothing(loaded_banks, tmp_path):
     target = tmp_path / "bank.gift"
     out = StringIO()

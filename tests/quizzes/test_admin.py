@@ -91,7 +91,7 @@ def test_a_single_choice_question_with_two_right_answers_is_refused_by_name(edit
     data = base_data(section=section.pk, kind="single") | choice_rows(("ConfigMap", True), ("CRD", True))
     response = editor_client.post(url, data)
     assert response.status_code == 200
-    assert "exactly one correct choice" in response.content.decode()
+    assert "exactement un choix correct" in response.content.decode()
     assert not Question.objects.filter(uid="alpha-new-1").exists()
     data = base_data(section=section.pk, kind="single") | choice_rows(("ConfigMap", True), ("CRD", False))
     response = editor_client.post(url, data)
@@ -105,10 +105,14 @@ def test_a_single_choice_question_with_two_right_answers_is_refused_by_name(edit
 @pytest.mark.parametrize(
     ("kind", "fields", "message"),
     [
-        ("matching", {"pairs-1-left": "cm", "pairs-1-right": "ConfigMap", "pairs-2-left": "sts"}, "partner"),
+        (
+            "matching",
+            {"pairs-1-left": "cm", "pairs-1-right": "ConfigMap", "pairs-2-left": "sts"},
+            "élément droit",
+        ),
         ("yaml", {"yaml_checks": "- path: 'spec..containers'\n  equals: x\n  explain: y\n"}, "path"),
         ("short", {"lines_answers": ""}, "obligatoire"),
-        ("yaml", {"yaml_checks": "- path: [\n"}, "YAML valide"),
+        ("yaml", {"yaml_checks": "- path: [\n"}, "erreur de syntaxe YAML ligne 1, colonne 10"),
     ],
 )
 def test_kind_problems_are_named(editor_client, loaded_banks, kind, fields, message):
@@ -316,9 +320,8 @@ def test_an_invalid_bank_shows_line_problems_and_writes_nothing(editor_client, l
     bad = GOOD_BANK.replace("answer: true", "answer: peut-être")
     response = upload(editor_client, bad, name="mon-banc.yaml")
     html = response.content.decode()
-    assert (
-        response.status_code == 400 and "mon-banc.yaml:15" in html and "answer must be true or false" in html
-    )
+    assert response.status_code == 400 and "mon-banc.yaml:15" in html
+    assert "answer doit valoir true ou false" in html
     assert 'name="payload"' not in html and Revision.objects.count() == before
 
 

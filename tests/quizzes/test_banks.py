@@ -145,6 +145,7 @@ BROKEN = """
 """
 
 
+@pytest.mark.usefixtures("english")
 def test_every_problem_is_reported_with_its_line_and_nothing_is_written(sections, tmp_path):
     path = write(tmp_path, "broken.yaml", BROKEN)
     with pytest.raises(BankError) as error:
@@ -181,6 +182,7 @@ def test_every_problem_is_reported_with_its_line_and_nothing_is_written(sections
         ("section: alpha\nextra: 1\nquestions: []\n", 2, "unknown top-level field 'extra'"),
     ],
 )
+@pytest.mark.usefixtures("english")
 def test_file_level_problems_name_their_line(sections, tmp_path, text, line, fragment):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
@@ -209,6 +211,7 @@ def test_one_bad_file_among_good_ones_writes_nothing(loaded_banks, tmp_path):
     assert snapshot() == before
 
 
+@pytest.mark.usefixtures("english")
 def test_assessment_naming_an_unknown_question_is_refused(sections, tmp_path):
     path = write(
         tmp_path, "quizzes.yaml", "quizzes:\n  - slug: exam\n    title: Exam\n    questions: [ghost-1]\n"
@@ -218,6 +221,7 @@ def test_assessment_naming_an_unknown_question_is_refused(sections, tmp_path):
     assert "unknown question 'ghost-1'" in str(error.value)
 
 
+@pytest.mark.usefixtures("english")
 def test_kind_of_an_answered_question_cannot_change(loaded_banks, student, tmp_path):
     question = Question.objects.get(uid="alpha-truefalse-1")
     attempt = Attempt.objects.create(
@@ -275,6 +279,7 @@ def test_export_loads_back_to_the_same_content(loaded_banks, tmp_path):
     assert not bank_load(written).changed
 
 
+@pytest.mark.usefixtures("english")
 def test_load_banks_command_prints_file_line_problems_and_fails(sections, tmp_path, capsys):
     path = write(tmp_path, "broken.yaml", BROKEN)
     with pytest.raises(CommandError, match="nothing was loaded"):

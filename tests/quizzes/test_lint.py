@@ -72,6 +72,7 @@ def of_rule(problems: list[Problem], rule: str) -> list[Problem]:
 # --- uids and prompts ----------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("english")
 def test_duplicate_uid_across_files_is_listed(tmp_path):
     first = write_bank(tmp_path, [question("alpha-a-1")], name="one.yaml")
     second = write_bank(tmp_path, [question("alpha-a-1", prompt="Autre chose : `x` ?")], name="two.yaml")

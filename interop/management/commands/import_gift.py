@@ -7,6 +7,8 @@ from bisect import bisect_right
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from course.models import Section
 from course.yamlio import Problem, load_file
@@ -28,7 +30,7 @@ def load_gift(read: GiftRead, *, path: str, dry_run: bool = False) -> LoadSummar
         banks: dict[str, list[int]] = {}
         for index, items in enumerate(by_section.values()):
             bank = Path(directory) / f"gift-{index}.yaml"
-            bank.write_text(dump_yaml({"questions": [q for q, _ in items]}), encoding="utf-8")
+            bank.write_text(dump_yaml({"questions": [q for q, _line in items]}), encoding="utf-8")
             banks[str(bank)] = [line for _, line in items]
         try:
             return bank_load(list(banks), dry_run=dry_run)
@@ -62,19 +64,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, section: str | None, check: bool, **options):
         if section and not Section.objects.filter(slug=section).exists():
-            raise CommandError(f"unknown section {section!r}")
+            raise CommandError(_("unknown section %(section)s") % {"section": repr(section)})
         try:
             text = file.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            raise CommandError(f"{file}: the file is not UTF-8 text") from None
+            raise CommandError(f"{file}: {_('the file is not UTF-8 text')}") from None
         except OSError as error:
-            raise CommandError(f"{file}: cannot read the file: {error.strerror}") from None
+            raise CommandError(
+                f"{file}: " + _("cannot read the file: %(reason)s") % {"reason": error.strerror}
+            ) from None
         read = gift_read(text, path=str(file), section=section)
         for note in read.notes:
-            self.stdout.write(f"{note} (note)")
+            self.stdout.write(_("%(note)s (note)") % {"note": note})
         problems = read.problems
         if not problems and not read.questions:
-            problems = [Problem(str(file), 1, "no question in this file")]
+            problems = [Problem(str(file), 1, _("no question in this file"))]
         if not problems:
             try:
                 summary = load_gift(read, path=str(file), dry_run=check)
@@ -83,6 +87,13 @@ class Command(BaseCommand):
         if problems:
             for problem in problems:
                 self.stderr.write(str(problem))
-            raise CommandError(f"{len(problems)} problem(s): nothing was imported.")
-        prefix = "Check passed (nothing written): " if check else "GIFT imported: "
-        self.stdout.write(prefix + str(summary))
+            raise CommandError(
+                ngettext(
+                    "%(n)d problem: nothing was imported.",
+                    "%(n)d problems: nothing was imported.",
+                    len(problems),
+                )
+                % {"n": len(problems)}
+            )
+        done = _("Check passed (nothing written): %(summary)s") if check else _("GIFT imported: %(summary)s")
+        self.stdout.write(done % {"summary": summary})

@@ -1,6 +1,8 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from quizzes.banks import BankError, bank_load
 
@@ -23,6 +25,10 @@ class Command(BaseCommand):
         except BankError as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))
-            raise CommandError(f"{len(error.problems)} problem(s): nothing was loaded.") from None
-        prefix = "Check passed (nothing written): " if check else "Banks loaded: "
-        self.stdout.write(prefix + str(summary))
+            count = len(error.problems)
+            raise CommandError(
+                ngettext("%(n)d problem: nothing was loaded.", "%(n)d problems: nothing was loaded.", count)
+                % {"n": count}
+            ) from None
+        done = _("Check passed (nothing written): %(summary)s") if check else _("Banks loaded: %(summary)s")
+        self.stdout.write(done % {"summary": summary})

@@ -72,6 +72,7 @@ def test_escapes_write_literal_brackets_and_pipes():
         ({"language": "yaml", "text": " ".join(["[[a]]"] * 31)}, "text", "at most 30 blanks"),
     ],
 )
+@pytest.mark.usefixtures("english")
 def test_build_spec_refuses_malformed_fields(raw, field, fragment):
     with pytest.raises(SpecError) as error:
         cloze.build_spec(raw, uid=UID)

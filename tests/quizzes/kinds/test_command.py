@@ -732,6 +732,7 @@ def test_bad_specs_are_refused_with_the_field_named(raw, key):
     assert error.value.problems[0][0] == key
 
 
+@pytest.mark.usefixtures("english")
 def test_a_spec_error_names_the_unknown_flag():
     with pytest.raises(SpecError) as error:
         command.build_spec({"answers": ["kubectl get pods --namespaces x"]}, uid=UID)

@@ -218,6 +218,7 @@ def test_matching_rejects_missing_rows_and_unknown_options():
         matching.parse_response(MATCHING, form)
 
 
+@pytest.mark.usefixtures("english")
 def test_matching_pair_without_partner_is_a_spec_problem():
     with pytest.raises(SpecError) as error:
         matching.build_spec({"pairs": [{"left": "cm", "right": "ConfigMap"}, {"left": "sts"}]}, uid=UID)

@@ -119,6 +119,7 @@ def test_kubernetes_true_means_the_pinned_version():
 @pytest.mark.parametrize(
     "path", ["spec..name", ".kind", "spec[a]", "spec.containers[", "a b", "", "x.[0]", "a[-1]"]
 )
+@pytest.mark.usefixtures("english")
 def test_a_check_with_a_bad_path_is_a_spec_error_naming_it(path):
     with pytest.raises(SpecError) as error:
         spec_with(check(path=path, exists=True))
@@ -149,6 +150,7 @@ def test_a_check_with_a_bad_path_is_a_spec_error_naming_it(path):
         ({"kubernetes": True, "starter": ["a"]}, "starter must be text"),
     ],
 )
+@pytest.mark.usefixtures("english")
 def test_build_spec_refuses_malformed_fields(raw, fragment):
     with pytest.raises(SpecError) as error:
         y.build_spec(raw, uid=UID)
@@ -694,6 +696,7 @@ def test_items_by_name_images_defaults_selectors_and_references(text, the_check,
     assert [(c.ok, c.found) for c in analysis.checks] == [(passes, found)]
 
 
+@pytest.mark.usefixtures("english")
 def test_parse_path_reads_items_by_value_and_every_item_in_refers_only():
     assert y.parse_path("spec.containers[name=web].ports[containerPort=80]") == (
         "spec",
@@ -779,6 +782,7 @@ def spec_with_solution(*checks: dict, solution: str = POD, free: list | None = N
         ({"kubernetes": True, "solution": POD, "free": "metadata.name"}, "free must be a list"),
     ],
 )
+@pytest.mark.usefixtures("english")
 def test_build_spec_refuses_malformed_new_fields(raw, fragment):
     with pytest.raises(SpecError) as error:
         y.build_spec(raw, uid=UID)

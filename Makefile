@@ -15,7 +15,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help run setup test test-fast lint format messages bench backup restore clean
+.PHONY: help run setup test test-fast lint format messages bench bench-optimizer backup restore clean
 
 help: ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,6 +71,11 @@ $(LOCUST_VENV)/.installed: bench/requirements-locust.txt | $(VENV)/bin/python
 
 bench: $(VENV)/.installed-dev $(LOCUST_VENV)/.installed ## Measure speed at school scale, load test with Locust (writes bench/results.md and .json)
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The FSRS optimizer on the seeded school (writes bench/results-optimizer.md and .json)
+BENCH_OPTIMIZER_ARGS ?= --db both --scale 1
+bench-optimizer: $(VENV)/.installed-dev ## Time the FSRS optimizer on 1M seeded reviews, SQLite and PostgreSQL
+	$(PY) bench/optimizer.py $(BENCH_OPTIMIZER_ARGS)
 
 BACKUP ?= backups/rappel-$(shell date +%Y%m%d-%H%M%S).jsonl.gz
 backup: $(VENV)/.installed ## Save all data to backups/ (BACKUP=path to choose the file)

@@ -168,6 +168,9 @@ def heatmap(
         cell = cells.get((row["attempt__student_id"], row["question__section_id"]))
         if cell is not None:
             cell.answers, cell.correct = row["n"], row["right"]
+    # The FSRS defaults' forgetting curve for every student: one expression for the whole class.
+    # A student scheduled by their own parameters (review.optimizer) sees their own curve on their
+    # progress page; the two differ only through the decay (weight 20): stabilities are stored.
     recall = (
         cards.values("student_id", "question__section_id")
         .annotate(n=Count("pk"), recall=Avg(scheduling.retrievability_expression(now=at)))

@@ -66,7 +66,9 @@ ORDER = [
     "quizzes.answerregrade",
     "review.reviewsettings",
     "review.card",
+    "review.parameterset",  # before the reviews scheduled with them
     "review.review",
+    "review.parameterchoice",
 ]
 # Rows that point at migrate's bookkeeping (permissions, content types) name it by natural key.
 NATURAL_KEYS = {"auth.group", "admin.logentry"}

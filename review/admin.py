@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from review.models import Card, Review, ReviewDay, ReviewSettings
+from review.models import Card, ParameterChoice, ParameterSet, Review, ReviewDay, ReviewSettings
 
 
 @admin.register(Card)
@@ -58,3 +58,30 @@ class ReviewSettingsAdmin(admin.ModelAdmin):
     list_display = ("student", "desired_retention", "new_per_day", "max_reviews_per_day", "time_zone")
     search_fields = ("student__username",)
     raw_id_fields = ("student",)
+
+
+@admin.register(ParameterSet)
+class ParameterSetAdmin(_KeptByTheApp):
+    """FSRS weights trained by `manage.py optimize_fsrs`: the record of what scheduled reviews."""
+
+    list_display = (
+        "scope",
+        "student",
+        "cohort_id",
+        "reviews",
+        "log_loss_before",
+        "log_loss_after",
+        "rmse_before",
+        "rmse_after",
+        "created_at",
+    )
+    list_filter = ("scope",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(ParameterChoice)
+class ParameterChoiceAdmin(_KeptByTheApp):
+    """Which set schedules each student, as the last optimisation run chose."""
+
+    list_display = ("student", "parameter_set", "chosen_at")
+    list_select_related = ("student", "parameter_set")

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from quizzes import kinds
 from quizzes.models import Question
-from review import scheduling
+from review import optimizer, scheduling
 from review.models import Card, Review, ReviewDay, ReviewSettings
 from review.scheduling import CardState
 
@@ -118,6 +118,13 @@ def settings_for(student) -> ReviewSettings:
     """The student's settings, created with the defaults on first use."""
     obj, _created = ReviewSettings.objects.get_or_create(student=student)
     return obj
+
+
+def options_of(student, prefs: ReviewSettings) -> scheduling.SchedulerOptions:
+    """The scheduler options of a student: their settings and the FSRS parameters the optimizer
+    chose for them (`optimizer.parameters_for`, one query). Every rating, preview and reschedule
+    of the student goes through them, so the buttons show what a rating stores."""
+    return scheduling.options_for(prefs, parameters=optimizer.weights_of(optimizer.parameters_for(student)))
 
 
 def daily_rooms(prefs: ReviewSettings, *, done: dict[str, int], reviews_due: int) -> tuple[int, int]:
@@ -261,12 +268,13 @@ def review_record(
         if card.version != data.get("v"):
             return Recorded(review=None, card=card)  # a double click or a second tab: already counted
         before = card_state(card)
+        parameter_set = optimizer.parameters_for(student)
         after = scheduling.review(
             card_id=card.pk,
             state=before,
             rating=rating,
             now=now,
-            options=scheduling.options_for(prefs),
+            options=scheduling.options_for(prefs, parameters=optimizer.weights_of(parameter_set)),
             fuzz=fuzz_enabled(),
             reps=card.version,  # the fuzz the form's buttons showed: same card, same version
         )
@@ -292,6 +300,8 @@ def review_record(
             response=graded.get("response"),
             state_before=before.as_json(),
             state_after=after.as_json(),
+            parameter_set=parameter_set,
+            desired_retention=prefs.desired_retention,
         )
         _count_in_day(review, scheduling.review_day(now, prefs.time_zone), before=before)
         for name, value in schedule.items():
@@ -304,13 +314,14 @@ def review_record(
 
 
 def cards_reschedule(*, student, prefs: ReviewSettings | None = None, batch_size: int = 500) -> int:
-    """Move the due dates of a student's cards in review state to what their settings give now
-    (after a change of desired retention or maximum interval), as Anki's "reschedule cards on
-    change": memory states are kept, each card's interval runs from the review day of its last
-    review (`scheduling.rescheduled_due`). Learning and relearning cards keep their steps.
-    Returns how many cards moved. One read, then updates in batches, in one transaction."""
+    """Move the due dates of a student's cards in review state to what their settings and FSRS
+    parameters give now (after a change of desired retention or maximum interval), as Anki's
+    "reschedule cards on change": memory states are kept, each card's interval runs from the
+    review day of its last review (`scheduling.rescheduled_due`). Learning and relearning cards
+    keep their steps. Returns how many cards moved. One read, then updates in batches, in one
+    transaction."""
     prefs = prefs or settings_for(student)
-    options = scheduling.options_for(prefs)
+    options = options_of(student, prefs)
     fuzz = fuzz_enabled()
     with transaction.atomic():
         studied = (

@@ -308,6 +308,80 @@ class Card(models.Model):
         return self.last_review is None
 
 
+class ParameterSet(models.Model):
+    """FSRS weights trained from the review log by `review.optimizer` (fsrs-rs-python), for one
+    student, one class or the whole course, with how well they predict recall.
+
+    Append-only, as the log they come from: each optimisation run adds sets, and the reviews
+    point at the set they were scheduled with. `ParameterChoice` says which set schedules whom.
+    """
+
+    class Scope(models.TextChoices):
+        COURSE = "course", _("course default")
+        COHORT = "cohort", _("class")
+        STUDENT = "student", _("personal")
+
+    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="fsrs_parameter_sets",
+        help_text=_("the student, for a personal set"),
+    )
+    # A plain id: `review` comes before `classes` in the layers and may not refer to its models.
+    cohort_id = models.PositiveIntegerField(_("class id"), null=True, blank=True)
+    weights = models.JSONField(_("weights"), help_text=_("the FSRS parameters, a list of numbers"))
+    students = models.PositiveIntegerField(_("students"), default=0, help_text=_("whose reviews trained it"))
+    reviews = models.PositiveIntegerField(_("reviews"), default=0, help_text=_("reviews it was trained on"))
+    # Recall predicted vs. remembered on the latest reviews, held out of training: with the FSRS
+    # default weights (before) and with these weights trained on the earlier reviews (after).
+    log_loss_before = models.FloatField(null=True, blank=True)
+    log_loss_after = models.FloatField(null=True, blank=True)
+    rmse_before = models.FloatField(null=True, blank=True)
+    rmse_after = models.FloatField(null=True, blank=True)
+    # ...and with the weights of the set the student or class would have otherwise (their
+    # class's or the course's, trained on the same earlier reviews): a set is used only if it
+    # beats both.
+    log_loss_fallback = models.FloatField(null=True, blank=True)
+    held_out = models.PositiveIntegerField(default=0, help_text=_("reviews the figures were measured on"))
+    engine = models.CharField(max_length=40, help_text=_("the optimiser and its version"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("FSRS parameter set")
+        verbose_name_plural = _("FSRS parameter sets")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(scope="student") & Q(student__isnull=False) & Q(cohort_id__isnull=True))
+                | (Q(scope="cohort") & Q(student__isnull=True) & Q(cohort_id__isnull=False))
+                | (Q(scope="course") & Q(student__isnull=True) & Q(cohort_id__isnull=True)),
+                name="parameter_set_scope_source",
+            )
+        ]
+        indexes = [models.Index(fields=["scope", "created_at"], name="parameter_set_scope_time")]
+
+    def __str__(self) -> str:
+        source = self.student_id or self.cohort_id or ""
+        return f"{self.get_scope_display()} {source} ({self.created_at:%Y-%m-%d})".replace("  ", " ")
+
+
+class ParameterChoice(models.Model):
+    """Which parameter set schedules a student's reviews: chosen by the last optimisation run
+    (their own once they have enough reviews, else their class's, else the course default)."""
+
+    student = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fsrs_parameters"
+    )
+    parameter_set = models.ForeignKey(ParameterSet, on_delete=models.CASCADE, related_name="choices")
+    chosen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("FSRS parameter choice")
+        verbose_name_plural = _("FSRS parameter choices")
+
+
 class Review(models.Model):
     """Append-only log of one rating: enough to replay the schedule or re-optimise FSRS later."""
 
@@ -323,6 +397,14 @@ class Review(models.Model):
     response = models.JSONField(null=True, blank=True)
     state_before = models.JSONField()
     state_after = models.JSONField()
+    # What the rating was scheduled with: the weights (None: the FSRS defaults) and the desired
+    # retention (None on reviews logged before it was recorded). RESTRICT: a set that scheduled
+    # reviews is part of their record and cannot be deleted on its own; deleting a student still
+    # deletes their personal sets with their reviews (in the same cascade, which RESTRICT allows).
+    parameter_set = models.ForeignKey(
+        ParameterSet, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
+    )
+    desired_retention = models.FloatField(null=True, blank=True)
 
     objects = ReviewQuerySet.as_manager()
 

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from course.models import Section
-from review import scheduling
+from review import optimizer, scheduling
 from review.models import Card, ReviewDay, ReviewSettings
 
 FORECAST_DAYS = 14  # the forecast: reviews due on each of the next 14 review days
@@ -119,11 +119,16 @@ class Progress:
 
 
 def figures(*, student, now: dt.datetime, prefs: ReviewSettings) -> Progress:
-    """The progress page's figures, from the student's cards and daily rollup: three queries."""
+    """The progress page's figures, from the student's cards and daily rollup: four queries. The
+    predicted recall follows the forgetting curve of the student's FSRS parameters (the set the
+    optimizer chose for them, else the library's defaults)."""
     tz = prefs.time_zone
     return Progress(
         cards=card_progress(
-            student=student, now=now, tz=tz, parameters=scheduling.options_for(prefs).parameters
+            student=student,
+            now=now,
+            tz=tz,
+            parameters=optimizer.weights_of(optimizer.parameters_for(student)),
         ),
         days=day_figures(student=student, now=now, tz=tz),
     )

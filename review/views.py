@@ -24,7 +24,7 @@ from course.templatetags.rappel import pct
 from quizzes import kinds
 from quizzes.models import Question, Quiz
 from quizzes.views import HtmxHttpRequest
-from review import cards, scheduling
+from review import cards, optimizer, scheduling
 from review.charts import bar_chart
 from review.models import Card, ReviewSettings
 from review.progress import figures as progress_figures
@@ -105,7 +105,7 @@ def _card_context(
             card_id=card.pk,
             state=cards.card_state(card),
             now=now,
-            options=scheduling.options_for(prefs),
+            options=cards.options_of(card.student_id, prefs),
             fuzz=cards.fuzz_enabled(),
             reps=card.version,
         )
@@ -369,5 +369,12 @@ def settings_view(request: HtmxHttpRequest) -> HttpResponse:
                     % {"n": moved},
                 )
             return redirect("review:settings")
-        return render(request, "review/settings.html", {"form": form}, status=400)
-    return render(request, "review/settings.html", {"form": form})
+        return render(
+            request, "review/settings.html", {"form": form, **_parameters(request.user)}, status=400
+        )
+    return render(request, "review/settings.html", {"form": form, **_parameters(request.user)})
+
+
+def _parameters(student) -> dict:
+    """The settings page's memory-model box: the parameter set scheduling the student, if any."""
+    return {"parameter_set": optimizer.parameters_for(student), "min_reviews": optimizer.MIN_PERSONAL_REVIEWS}

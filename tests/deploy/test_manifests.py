@@ -480,7 +480,7 @@ def test_setup_job_migrates_then_loads_the_course_and_the_banks():
 
 
 def test_nightly_cronjob_clears_sessions_and_dumps_the_database_to_the_backup_claim():
-    (cronjob,) = objects("CronJob")
+    cronjob = one("CronJob", "rappel-maintenance")
     assert len(cronjob["spec"]["schedule"].split()) == 5
     assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
     spec = pod_template(cronjob)["spec"]
@@ -496,6 +496,16 @@ def test_nightly_cronjob_clears_sessions_and_dumps_the_database_to_the_backup_cl
     (mount,) = [m for m in backup["volumeMounts"] if m["mountPath"] == "/backups"]
     (volume,) = [v for v in spec["volumes"] if v["name"] == mount["name"]]
     assert volume["persistentVolumeClaim"]["claimName"] == "rappel-backups"
+
+
+def test_nightly_optimizer_runs_before_the_review_day_starts_one_at_a_time():
+    cronjob = one("CronJob", "rappel-optimize-fsrs")
+    minute, hour, *_rest = cronjob["spec"]["schedule"].split()
+    assert cronjob["spec"]["timeZone"] == "Europe/Paris" and int(hour) * 60 + int(minute) < 4 * 60
+    assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    (container,) = pod_template(cronjob)["spec"]["containers"]
+    assert manage_commands(container) == ["optimize_fsrs"]
+    assert container["resources"]["limits"]["memory"] in {"1Gi", "1024Mi"}  # ~310 MB at 1M reviews
 
 
 # --- Dockerfile (read, not built: no Docker engine on this machine) -----------------------------------

@@ -23,7 +23,8 @@ from course.models import Section
 from interop import backups
 from quizzes.models import Answer, Attempt, Question, Quiz, Revision
 from review import cards as review
-from review.models import Card, Review, ReviewDay
+from review import optimizer
+from review.models import Card, ParameterChoice, ParameterSet, Review, ReviewDay
 from tests.classes.test_trainer_reports import finished_attempt
 
 pytestmark = pytest.mark.django_db
@@ -99,8 +100,23 @@ def rate(student, card, rating, now):
 
 def class_with_history(*, trainer, user_factory, cohort_factory, now):
     """A class with what a restore must give back: attempts, answers, cards, reviews (so a
-    daily rollup), settings, co-trainers, groups, an assignment."""
+    daily rollup), settings, co-trainers, groups, an assignment, FSRS parameter sets (ann's
+    own, her choice, and the course's, which schedules bob) that the reviews refer to."""
     ann, bob = user_factory(username="ann"), user_factory(username="bob")
+    for scope, student in ((ParameterSet.Scope.COURSE, None), (ParameterSet.Scope.STUDENT, ann)):
+        weights = [round(w * 1.1, 4) for w in optimizer.DEFAULT_WEIGHTS]
+        chosen = ParameterSet.objects.create(
+            scope=scope,
+            student=student,
+            weights=weights,
+            students=1,
+            reviews=500,
+            log_loss_before=0.4,
+            log_loss_after=0.3,
+            held_out=100,
+            engine=optimizer.ENGINE,
+        )
+    ParameterChoice.objects.create(student=ann, parameter_set=chosen)
     colleague = user_factory(username="colleague", groups=("trainers",))
     cohort = cohort_factory(trainer=trainer, students=[ann, bob])
     cohort.trainers.add(colleague)
@@ -112,6 +128,8 @@ def class_with_history(*, trainer, user_factory, cohort_factory, now):
         for card in Card.objects.filter(student=student)[:3]:
             rate(student, card, 3, now)
     assert ReviewDay.objects.count() == 2
+    assert Review.objects.filter(student=ann, parameter_set=chosen).count() == 3
+    assert Review.objects.filter(student=bob, parameter_set__scope=ParameterSet.Scope.COURSE).count() == 3
     return cohort
 
 
@@ -150,8 +168,10 @@ def test_backup_damage_restore_drill_loses_nothing(
     call_command("backup", str(path))
 
     # Damage of every kind: rows gone, a rollup out of step, a co-trainer and a group lost,
-    # HTML changed in place.
+    # HTML changed in place, the students' FSRS parameters dropped.
     Attempt.objects.all().delete()
+    ParameterChoice.objects.all().delete()
+    ParameterSet.objects.update(weights=list(optimizer.DEFAULT_WEIGHTS))
     Card.objects.filter(student__username="bob").delete()
     ReviewDay.objects.update(reviews=99)
     cohort.trainers.clear()

@@ -485,10 +485,10 @@ def test_the_review_steps_take_a_constant_number_of_queries(
         page = student_client.get(url)
     card, token = page.context["card"], page.context["token"]
     rate_url = reverse("review:card-rate", args=[card.pk])
-    # session, user, settings, savepoint, lock the card, move it on from the version the form
-    # showed, insert the review, add it to the day's row, release; the day's first rating finds
-    # no row to add to: it inserts one and adds again
-    with django_assert_num_queries(11):
+    # session, user, settings, savepoint, lock the card, the student's FSRS parameters, move it
+    # on from the version the form showed, insert the review, add it to the day's row, release;
+    # the day's first rating finds no row to add to: it inserts one and adds again
+    with django_assert_num_queries(12):
         assert student_client.post(rate_url, {"rating": "1", "token": token}).status_code == 302
     Card.objects.filter(pk=card.pk).update(due=timezone.now())  # Again: due again at once, for the next round
     Card.objects.filter(student=student).exclude(pk=card.pk).update(  # and the others done for today
@@ -499,10 +499,10 @@ def test_the_review_steps_take_a_constant_number_of_queries(
     )
     page = student_client.get(url)
     assert page.context["card"].pk == card.pk
-    # the day's next ratings, of the last card left: the rating's 9 queries, then the queue's
+    # the day's next ratings, of the last card left: the rating's 10 queries, then the queue's
     # (the day's figures, the counts left: none, so no card is read; the session's reviews) and
     # one more for when the next card is due
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         done = student_client.post(rate_url, {"rating": "4", "token": page.context["token"]}, **HTMX)
     assert done.context.get("card") is None and done.context["queue"].next_due is not None
     assert Review.objects.filter(card=card).count() == 2

@@ -332,8 +332,9 @@ def test_rescheduling_takes_the_same_queries_for_one_card_or_many(
     cards.cards_add(student=student, questions=flashcards(count), now=MONDAY)
     for card in Card.objects.all():
         in_review(card, due=MONDAY, stability=30.0)
-    # savepoint, the review cards (locked), one update of them all, release
-    with django_assert_num_queries(4):
+    # the student's FSRS parameters, savepoint, the review cards (locked), one update of them
+    # all, release
+    with django_assert_num_queries(5):
         assert cards.cards_reschedule(student=student, prefs=prefs) == count
 
 

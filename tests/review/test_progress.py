@@ -359,9 +359,9 @@ def test_progress_page_takes_a_constant_number_of_queries(
         reverse("review:card-rate", args=[session.context["card"].pk]),
         {"rating": "4", "token": session.context["token"]},
     )
-    # session, user, settings, the sections, the student's cards grouped by section, the review
-    # days of the last year
-    with django_assert_num_queries(6):
+    # session, user, settings, the student's FSRS parameters, the sections, the student's cards
+    # grouped by section, the review days of the last year
+    with django_assert_num_queries(7):
         response = student_client.get(reverse("review:progress"))
     assert response.context["states"] == {
         "new": count - 1,

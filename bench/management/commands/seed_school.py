@@ -11,14 +11,20 @@ Shapes, not noise:
   of a logistic (IRT-like) model, and its response, verdict and score come from the question's
   own kind (`parse_response` then `grade`), as when a student posts the form;
 - review histories are the real scheduler's output: `review.scheduling.review` (fuzz off)
-  replays a few thousand rating sequences, rated from the student's skill and the card's
-  retrievability and reviewed at (or after) each due time; cards reuse these trajectories
-  shifted in time by whole days (the scheduler counts review days, which start at 04:00 in
-  Paris: simulated students never review between 00:30 and 05:00 UTC, so a shift by whole days,
-  daylight saving or not, keeps every review on the same review day of the shift and a shifted
-  history is still exactly what the scheduler computes; a due date in days is the start of its
-  shifted review day), and every `Review` row carries `state_before`/`state_after` as
-  `review_record` writes them, every `Card` its final state.
+  replays a few thousand rating sequences, reviewed at (or after) each due time and rated from
+  the student's memory: an FSRS memory of its own (`true_weights`: the default weights with
+  the stabilities scaled by the student's skill less the question's difficulty, and the
+  course harder than the defaults expect), followed beside the app's schedule with the same
+  `review.scheduling` calls (so in review days too), whose forgetting curve over the review
+  days elapsed says whether the card is recalled. The app schedules with the defaults, so the
+  optimiser (`review.optimizer`) has something to learn, for the course and per student. Cards
+  reuse these trajectories shifted in time by whole days (the scheduler counts review days,
+  which start at 04:00 in Paris: simulated students never review between 00:30 and 05:00 UTC,
+  so a shift by whole days, daylight saving or not, keeps every review on the same review day
+  of the shift and a shifted history is still exactly what the scheduler computes, the app's
+  and the memory's; a due date in days is the start of its shifted review day), and every
+  `Review` row carries `state_before`/`state_after` as `review_record` writes them, every
+  `Card` its final state.
 
 Speed: Django's `bulk_create` (large batches, in transactions) for the few thousand users,
 cohorts and attempts; the 100,000 answers, 100,000 cards and 1,000,000 reviews go through one
@@ -28,6 +34,7 @@ spends about 140 µs per review row compiling SQL (measured), more than two minu
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import hashlib
@@ -90,10 +97,13 @@ TRAINERS_GROUP = "trainers"
 
 UTC = dt.UTC
 EPOCH = dt.datetime(1970, 1, 1)  # naive UTC, for fast formatting of whole seconds
+TRUE_STABILITY = 0.6  # the course is harder than FSRS's default weights expect
+DESIRED_RETENTION = 0.9  # every seeded student keeps the default (ReviewSettings)
 SIM_START = dt.datetime(2000, 1, 1, tzinfo=UTC)  # trajectories are simulated from here, then shifted
 SIM_TS = int(SIM_START.timestamp())  # a whole number of days since 1970
 REVIEW_TZ = "Europe/Paris"  # the students' time zone (the settings' default)
 ASLEEP = (1800, 5 * 3600)  # seconds of a UTC day when simulated students do not review
+APP = scheduling.SchedulerOptions(time_zone=REVIEW_TZ)  # how the app schedules every seeded student
 
 
 @dataclass(frozen=True)
@@ -249,15 +259,46 @@ def new_state_json(created_iso: str) -> str:
     )
 
 
-def _rating(rng: random.Random, *, state: CardState, now: dt.datetime, ability: float) -> int:
-    """A student's rating: recalled or not from skill and retrievability, then how easily."""
-    if state.last_review is None:
+def true_weights(ability: float) -> tuple[float, ...]:
+    """The FSRS weights of a simulated student's real memory for a question: the defaults with
+    the initial stabilities (w0-w3) scaled by `TRUE_STABILITY` * e^(ability / 2) and the growth
+    of stability after a recall (e^w8) by the square root of that factor. Weaker students, or
+    harder questions, forget sooner than the default weights predict; the strongest, later."""
+    scale = TRUE_STABILITY * math.exp(0.5 * ability)
+    weights = list(scheduling.scheduler().parameters)
+    for i in range(4):
+        weights[i] = round(weights[i] * scale, 4)
+    weights[8] = round(weights[8] + 0.5 * math.log(scale), 4)
+    return tuple(weights)
+
+
+def recalled(memory: CardState, now: dt.datetime, truth: scheduling.SchedulerOptions) -> float:
+    """The probability that the memory `memory` (a state under the `truth` options) recalls the
+    card at `now`: its forgetting curve over the whole review days elapsed since its last review,
+    as the scheduler and the optimiser count time across days."""
+    days = (scheduling.review_day(now, REVIEW_TZ) - scheduling.review_day(memory.last_review, REVIEW_TZ)).days
+    decay, factor = scheduling.forgetting_curve(truth.parameters)
+    return (1 + factor * days / memory.stability) ** decay
+
+
+def _rating(
+    rng: random.Random,
+    *,
+    memory: CardState,
+    now: dt.datetime,
+    since: dt.timedelta | None,
+    ability: float,
+    truth: scheduling.SchedulerOptions,
+) -> int:
+    """A student's rating: recalled or not by their memory of the card (`memory`, its state under
+    the `truth` options), then how easily. The first sight and the steps of the same session
+    (`since` the last review under 12 hours) are recalled from skill alone."""
+    if since is None:
         recall = logistic(ability + 0.3)
-    elif state.state != Card.State.REVIEW:
+    elif since < dt.timedelta(hours=12):
         recall = logistic(ability + 1.5)  # learning steps: minutes later, mostly remembered
     else:
-        r = scheduling.retrievability(card_id=1, state=state, now=now)
-        recall = r ** math.exp(-0.5 * ability)  # stronger students beat the forgetting curve
+        recall = recalled(memory, now, truth)
     if rng.random() >= recall:
         return 1
     easy = min(0.4, max(0.02, 0.12 + 0.06 * ability))
@@ -283,13 +324,16 @@ def simulate(
     horizon_days: int = HISTORY_DAYS,
 ) -> list[Step]:
     """Review one card at each due time (plus the student's delay) with `scheduling.review`."""
-    state = CardState(state=1, step=0, due=SIM_START)
+    state = memory = CardState(state=1, step=0, due=SIM_START)
+    truth = scheduling.SchedulerOptions(time_zone=REVIEW_TZ, parameters=true_weights(ability))
     at = _awake(rng.randint(60, 2 * 86400))
     steps: list[Step] = []
     while len(steps) < max_reviews and at <= horizon_days * 86400:
         now = SIM_START + dt.timedelta(seconds=at)
-        rating = _rating(rng, state=state, now=now, ability=ability)
-        after = scheduling.review(card_id=1, state=state, rating=rating, now=now, fuzz=False)
+        since = dt.timedelta(seconds=at - steps[-1].at) if steps else None
+        rating = _rating(rng, memory=memory, now=now, since=since, ability=ability, truth=truth)
+        memory = scheduling.review(card_id=1, state=memory, rating=rating, now=now, options=truth, fuzz=False)
+        after = scheduling.review(card_id=1, state=state, rating=rating, now=now, options=APP, fuzz=False)
         due = round((after.due - SIM_START).total_seconds())
         due_day = None
         if after.due == scheduling.day_bounds(scheduling.review_day(after.due, REVIEW_TZ), REVIEW_TZ)[0]:
@@ -989,6 +1033,28 @@ class Seeder:
             path = self.rng.choice(paths[group])
             group_of[id(card)], chosen[id(card)] = group, path
             card[2] = min(len(path), max(1, round(self.rng.uniform(1, 2 * mean - 1))))
+        # The students' cards start at random moments and hold what happened since: a card's age
+        # is a uniform share of a span, the same for all, long enough for the total of reviews
+        # (bisected). Choosing the lengths first and ending every history now would keep the
+        # histories that spread wide, those remembered well, longer in the past: the early
+        # part of each log would not be a fair sample of the memory (the optimiser learns from
+        # it). The bench student's cards keep their drawn lengths (its queue's shape).
+        share = {id(c): self.rng.random() for c in studied if c[0] != self.bench_student}
+        times_of = {id(path): [step.at for step in path] for options in paths.values() for path in options}
+
+        def natural(card, span: float) -> int:
+            return max(1, bisect.bisect_left(times_of[id(chosen[id(card)])], share[id(card)] * span))
+
+        aged = [c for c in studied if id(c) in share]
+        wanted = plan.reviews - sum(c[2] for c in studied if id(c) not in share)
+        low, high = 86400.0, HISTORY_DAYS * 86400.0
+        for _ in range(24):
+            middle = (low + high) / 2
+            low, high = (middle, high) if sum(natural(c, middle) for c in aged) < wanted else (low, middle)
+        age = {}
+        for card in aged:
+            card[2] = natural(card, high)
+            age[id(card)] = share[id(card)] * high
         # Make the total exact: lengthen or shorten random histories within their trajectory; when
         # histories run out of room, cards move to their group's longest trajectory.
         missing = plan.reviews - sum(c[2] for c in studied)
@@ -1044,7 +1110,14 @@ class Seeder:
                 continue
             path = chosen[id(card)]
             last = path[length - 1]
-            if last.state == Card.State.REVIEW:
+            started = age.get(id(card))
+            if (
+                started is not None
+                and last.at < started
+                and (length == len(path) or path[length].at >= started)
+            ):
+                gap = int(started - last.at)  # a card of its age: the history up to now
+            elif last.state == Card.State.REVIEW:
                 interval = last.due - last.at
                 if student == self.bench_student and self.rng.random() < BENCH_OVERDUE_SHARE:
                     # The bench student is behind: a deep queue of overdue cards to rate.
@@ -1108,6 +1181,7 @@ class Seeder:
             "response",
             "state_before",
             "state_after",
+            "desired_retention",
         ]
         iso = times.iso
         rand = self.rng.random
@@ -1148,6 +1222,7 @@ class Seeder:
                             None,
                             before,
                             after,
+                            DESIRED_RETENTION,  # the default's, with the default weights (no set)
                         )
                     )
                 raw_insert(Review, fields, batch)

@@ -44,6 +44,8 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
 
 INSTALLED_APPS = [
+    # First: its `runserver` serves the ASGI application (WebSockets included) for `make run`.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -58,6 +60,8 @@ INSTALLED_APPS = [
     "review",
     "classes",
     "interop",
+    "live",
+    "channels",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +80,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+# The same pages and, for live class sessions, the WebSockets (Django Channels).
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -174,6 +180,15 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "rappel_cache"}
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Live sessions broadcast through the channel layer; their state lives in the database. In
+# memory for one process (`make run`); Redis when several processes or pods serve one session.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- security --------------------------------------------------------------------------------------
 # No inline script or style anywhere: htmx comes from a file, its config from a <meta> tag.

@@ -1,0 +1,170 @@
+"""The WebSockets of a live session: one per phone, one per projector.
+
+Each socket, when told that the session changed (or when it connects, reconnects included), reads
+the state from the database and sends its screen's HTML, rendered by the page's own template. The
+phone sends its answers here; the projector its trainer's buttons. Every write goes through
+`live.sessions`, which checks the session's state and the server's clock.
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from . import screens, sessions
+from .broadcast import changed_event, count_event
+from .models import LiveSession
+
+FORBIDDEN = 4403  # the close code when the socket is not for this visitor
+
+
+def _form(raw) -> dict[str, list[str]]:
+    """A posted form as the kinds read it (name -> list of strings), from the JSON the page's
+    script sends; anything else is dropped."""
+    if not isinstance(raw, dict):
+        return {}
+    form: dict[str, list[str]] = {}
+    for name, values in list(raw.items())[:50]:
+        if not isinstance(name, str):
+            continue
+        values = values if isinstance(values, list) else [values]
+        form[name] = [str(v)[:20000] for v in values[:50] if isinstance(v, (str, int, float))]
+    return form
+
+
+class _LiveConsumer(AsyncJsonWebsocketConsumer):
+    template = ""
+
+    async def send_state(self, error: str = "") -> None:
+        payload = await database_sync_to_async(self._render)(error)
+        await self.send_json(payload)
+
+    def _context(self, session: LiveSession) -> dict:
+        raise NotImplementedError
+
+    def _render(self, error: str) -> dict:
+        session = LiveSession.objects.get(pk=self.session_pk)
+        with translation.override(self.language):
+            context = self._context(session)
+            context["error"] = error
+            html = render_to_string(self.template, context)
+        shared = context["stage"]
+        return {
+            "version": shared.session.version,
+            "phase": shared.session.phase,
+            "paused": shared.session.paused,
+            "closes_at": shared.closes_at_ms,
+            "remaining": shared.remaining,
+            "now": context["server_now_ms"],
+            "html": html,
+        }
+
+    @property
+    def language(self) -> str:
+        cookies = self.scope.get("cookies") or {}
+        return cookies.get("django_language") or translation.get_language() or "fr"
+
+    async def live_changed(self, event: dict) -> None:
+        await self.send_state()
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+
+class PlayConsumer(_LiveConsumer):
+    """A player's phone."""
+
+    template = "live/play.html#stage"
+
+    async def connect(self) -> None:
+        self.session_pk = self.scope["url_route"]["kwargs"]["pk"]
+        found = await database_sync_to_async(self._find)()
+        if found is None:
+            await self.close(code=FORBIDDEN)
+            return
+        self.session, self.player = found
+        self.groups_joined = [self.session.group]
+        await self.channel_layer.group_add(self.session.group, self.channel_name)
+        await self.accept()
+        await self.send_state()
+
+    def _find(self):
+        session = LiveSession.objects.filter(pk=self.session_pk).first()
+        if session is None:
+            return None
+        player = sessions.player_for(
+            session=session, user=self.scope.get("user"), browser_session=self.scope.get("session")
+        )
+        return None if player is None else (session, player)
+
+    def _context(self, session: LiveSession) -> dict:
+        return screens.phone_context(session, self.player)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if not isinstance(content, dict) or content.get("action") != "answer":
+            await self.send_state()
+            return
+        try:
+            question_id = int(content.get("question"))
+        except (TypeError, ValueError):
+            question_id = 0
+        try:
+            recorded, answered = await database_sync_to_async(self._answer)(
+                question_id, _form(content.get("form"))
+            )
+        except sessions.LiveError as error:
+            await self.send_state(error=str(error.message))
+            return
+        if recorded.created:
+            await self.channel_layer.group_send(self.session.screen_group, count_event(answered))
+        await self.send_state()
+
+    def _answer(self, question_id: int, form: dict):
+        self.player.refresh_from_db(fields=["removed"])
+        recorded = sessions.answer_record(player=self.player, session_question_id=question_id, form=form)
+        return recorded, sessions.answered_count(question_id) if recorded.created else 0
+
+
+class ScreenConsumer(_LiveConsumer):
+    """The projector: only the session's trainer may open it and drive the session from it."""
+
+    template = "live/screen.html#stage"
+
+    async def connect(self) -> None:
+        self.session_pk = self.scope["url_route"]["kwargs"]["pk"]
+        session = await database_sync_to_async(LiveSession.objects.filter(pk=self.session_pk).first)()
+        if session is None or not sessions.may_drive(self.scope.get("user"), session):
+            await self.close(code=FORBIDDEN)
+            return
+        self.session = session
+        self.groups_joined = [session.group, session.screen_group]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_state()
+
+    def _context(self, session: LiveSession) -> dict:
+        return screens.screen_context(session)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if not isinstance(content, dict):
+            return
+        action = str(content.get("action", ""))
+        try:
+            session = await database_sync_to_async(sessions.session_control)(
+                session=self.session,
+                action=action,
+                seconds=content.get("seconds"),
+                player_id=content.get("player"),
+            )
+        except sessions.LiveError as error:
+            await self.send_state(error=str(error.message))
+            return
+        # Everyone looks again: the phones for a new phase, a removed player for their notice.
+        await self.channel_layer.group_send(session.group, changed_event(session))
+
+    async def live_count(self, event: dict) -> None:
+        await self.send_json({"answered": event["answered"]})

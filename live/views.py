@@ -3,6 +3,8 @@ it (a WebSocket) or without (plain forms and a page that refreshes itself)."""
 
 from __future__ import annotations
 
+import io
+
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -119,8 +121,9 @@ def qr_code(request: HttpRequest, pk: int) -> HttpResponse:
     """The join link as a QR code, an SVG image drawn on the server (no script, no CDN)."""
     session = _trainer_session(request, pk)
     code = segno.make(request.build_absolute_uri(session.get_join_url()), error="m")
-    svg = code.svg_inline(scale=8, dark="#111", light="#fff", border=2)
-    return HttpResponse(svg, content_type="image/svg+xml")
+    svg = io.BytesIO()
+    code.save(svg, kind="svg", scale=8, border=2, dark="#111", light="#fff", xmldecl=False)
+    return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
 
 
 @require_http_methods(["GET", "POST"])
@@ -135,6 +138,8 @@ def join(request: HttpRequest, pin: str = "") -> HttpResponse:
         return render(request, "live/join.html", context, status=404 if request.method == "GET" else 400)
     if session is None:
         return render(request, "live/join.html", context)
+    if "pin" in request.POST:  # the PIN typed: on to the session's own join page
+        return redirect("live:join-pin", pin=session.pin)
     player = sessions.player_for(session=session, user=request.user, browser_session=request.session)
     if player is not None and not player.removed:
         return redirect("live:play", pin=session.pin)

@@ -69,6 +69,12 @@ class _LiveConsumer(AsyncJsonWebsocketConsumer):
     async def live_changed(self, event: dict) -> None:
         await self.send_state()
 
+    async def regroup(self) -> None:
+        """Join the session's groups again: the page's heartbeat asks for it, so that a socket
+        still open when Redis restarted (and forgot the groups) hears the broadcasts again."""
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
@@ -104,6 +110,9 @@ class PlayConsumer(_LiveConsumer):
         return screens.phone_context(session, self.player)
 
     async def receive_json(self, content, **kwargs) -> None:
+        if isinstance(content, dict) and content.get("action") == "ping":
+            await self.regroup()
+            return
         if not isinstance(content, dict) or content.get("action") != "answer":
             await self.send_state()
             return
@@ -153,6 +162,9 @@ class ScreenConsumer(_LiveConsumer):
         if not isinstance(content, dict):
             return
         action = str(content.get("action", ""))
+        if action == "ping":
+            await self.regroup()
+            return
         try:
             session = await database_sync_to_async(sessions.session_control)(
                 session=self.session,

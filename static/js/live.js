@@ -109,5 +109,8 @@
   });
 
   setInterval(tick, 250);
+  // A heartbeat: keeps proxies from closing an idle socket, and has the server join this socket to
+  // the session's groups again (after a Redis restart, say).
+  setInterval(function () { send({ action: "ping" }); }, 15000);
   connect();
 })();

@@ -589,7 +589,8 @@ def test_the_live_deployment_serves_the_asgi_application_with_daphne_on_two_pods
     live = one("Deployment", "rappel-live")
     (container,) = pod_template(live)["spec"]["containers"]
     command = container["command"]
-    assert command[0] == "daphne" and command[-1] == settings.ASGI_APPLICATION.replace(".application", ":application")
+    module, name = settings.ASGI_APPLICATION.rsplit(".", 1)
+    assert command[0] == "daphne" and command[-1] == f"{module}:{name}"
     assert command[command.index("--port") + 1] == str(container["ports"][0]["containerPort"])
     assert importlib.util.find_spec("daphne") is not None  # in requirements.txt, so in the image
     assert live["spec"]["replicas"] >= 2
@@ -615,7 +616,8 @@ def test_the_channel_layer_uses_the_redis_service_of_the_manifests():
 def test_the_settings_pick_redis_for_the_channel_layer_when_redis_url_is_set(tmp_path):
     code = (
         "from django.conf import settings;"
-        "print(settings.CHANNEL_LAYERS['default']['BACKEND'], settings.CHANNEL_LAYERS['default'].get('CONFIG'))"
+        "layer = settings.CHANNEL_LAYERS['default'];"
+        "print(layer['BACKEND'], layer.get('CONFIG'))"
     )
     base = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     base.pop("REDIS_URL", None)

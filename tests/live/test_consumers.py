@@ -220,3 +220,25 @@ def test_a_removed_player_is_told_and_can_no_longer_answer(live_session, trainer
     run(scenario)
     player.refresh_from_db()
     assert player.removed
+
+
+def test_a_heartbeat_joins_the_groups_again_after_the_channel_layer_forgot_them(live_session, trainer):
+    _player, browser = guest(live_session, "Ada")
+
+    async def scenario():
+        from channels.layers import get_channel_layer
+
+        layer = get_channel_layer()
+        phone = communicator(play_path(live_session), browser_session=browser)
+        assert (await phone.connect())[0]
+        await phone.receive_json_from()
+        layer.groups.clear()  # what a Redis restart does to the group memberships
+        await layer.group_send(live_session.group, {"type": "live.changed", "version": 0})
+        assert await phone.receive_nothing()
+        await phone.send_json_to({"action": "ping"})
+        assert await phone.receive_nothing()  # a ping gets no answer
+        await layer.group_send(live_session.group, {"type": "live.changed", "version": 0})
+        assert (await phone.receive_json_from())["phase"] == "lobby"
+        await phone.disconnect()
+
+    run(scenario)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from live import sessions
 from live.models import LiveAnswer, LiveSession
@@ -77,7 +78,7 @@ def test_a_guest_joins_with_the_pin_and_a_nickname_without_javascript(client, li
 
 def test_a_wrong_pin_says_so(client, live_session):
     response = client.post(reverse("live:join"), {"pin": "ZZZZZZ"})
-    assert response.status_code == 400 and str(sessions.NO_SUCH_SESSION) in response.text
+    assert response.status_code == 400 and str(escape(str(sessions.NO_SUCH_SESSION))) in response.text
 
 
 def test_a_signed_in_student_joins_as_themself(student_client, live_session):
@@ -109,7 +110,7 @@ def test_a_phone_without_javascript_answers_with_a_form_and_is_told_when_late(cl
         {"question": live.current_id, **right_form(live)},
         follow=True,
     )
-    assert str(sessions.TOO_LATE) in late.text
+    assert str(escape(str(sessions.TOO_LATE))) in late.text
     assert LiveAnswer.objects.count() == 1
 
 

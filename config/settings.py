@@ -174,7 +174,9 @@ STORAGES = {
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # Read from Redis, written through to the database: a Redis restart (it keeps nothing on disk,
+    # deploy/k8s/redis-deployment.yaml) logs nobody out, and a live session's players reconnect.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "rappel_cache"}

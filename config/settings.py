@@ -186,8 +186,13 @@ else:
 # Live sessions broadcast through the channel layer; their state lives in the database. In
 # memory for one process (`make run`); Redis when several processes or pods serve one session.
 if REDIS_URL:
+    # redis-py 8 gives up reading after 5 s by default, the very time channels-redis's blocking
+    # receive waits for a message: a quiet socket then crashed with "Timeout reading" (1011).
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
+        }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

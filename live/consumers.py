@@ -8,14 +8,19 @@ phone sends its answers here; the projector its trainer's buttons. Every write g
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from . import screens, sessions
 from .broadcast import changed_event, count_event
-from .models import LiveSession
+from .models import LiveAnswer, LiveSession, Player
 
 FORBIDDEN = 4403  # the close code when the socket is not for this visitor
 
@@ -34,12 +39,61 @@ def _form(raw) -> dict[str, list[str]]:
     return form
 
 
+# (session pk, version, language) -> the two pages of an open question; a version is never
+# reused, so an entry never goes stale. A few entries per process.
+_OPEN_PAGES: OrderedDict[tuple, dict | None] = OrderedDict()
+_OPEN_PAGES_SIZE = 16
+_open_pages_lock = threading.Lock()
+
+
+def _epoch_ms_now() -> int:
+    return int(time.time() * 1000)
+
+
+def _shared_open(session_pk: int, version: int, language: str) -> dict | None:
+    """The payloads of an open, running question at `version` for a phone that has not answered
+    ("asking") and one that has ("answered"); None when the session is elsewhere or has moved on
+    (then each phone is rendered in full)."""
+    key = (session_pk, version, language)
+    with _open_pages_lock:
+        if key in _OPEN_PAGES:
+            return _OPEN_PAGES[key]
+    session = LiveSession.objects.filter(pk=session_pk).first()
+    pages = None
+    if (
+        session
+        and session.version == version
+        and session.phase == LiveSession.Phase.OPEN
+        and not session.paused
+    ):
+        with translation.override(language):
+            context = screens.phone_context(session, None)
+            pages = {}
+            for name, mine in (("asking", None), ("answered", True)):
+                html = render_to_string(PlayConsumer.template, {**context, "mine": mine, "error": ""})
+                pages[name] = {
+                    "version": version,
+                    "phase": session.phase,
+                    "paused": False,
+                    "closes_at": context["stage"].closes_at_ms,
+                    "html": html,
+                }
+    with _open_pages_lock:
+        _OPEN_PAGES[key] = pages
+        while len(_OPEN_PAGES) > _OPEN_PAGES_SIZE:
+            _OPEN_PAGES.popitem(last=False)
+    return pages
+
+
 class _LiveConsumer(AsyncJsonWebsocketConsumer):
     template = ""
 
-    async def send_state(self, error: str = "") -> None:
-        payload = await database_sync_to_async(self._render)(error)
+    async def send_state(self, error: str = "", version: int | None = None) -> None:
+        payload = await database_sync_to_async(self._render_state)(error, version)
         await self.send_json(payload)
+
+    def _render_state(self, error: str, version: int | None) -> dict:
+        return self._render(error)
 
     def _context(self, session: LiveSession) -> dict:
         raise NotImplementedError
@@ -67,7 +121,7 @@ class _LiveConsumer(AsyncJsonWebsocketConsumer):
         return cookies.get("django_language") or translation.get_language() or "fr"
 
     async def live_changed(self, event: dict) -> None:
-        await self.send_state()
+        await self.send_state(version=event.get("version"))
 
     async def regroup(self) -> None:
         """Join the session's groups again: the page's heartbeat asks for it, so that a socket
@@ -109,6 +163,35 @@ class PlayConsumer(_LiveConsumer):
     def _context(self, session: LiveSession) -> dict:
         return screens.phone_context(session, self.player)
 
+    def _render_state(self, error: str, version: int | None) -> dict:
+        """While a question is open, every phone that has not answered shows the same page, and
+        every phone that has the same "answer received": each process renders each of them once
+        per version of the session (`_shared_open`), and a phone costs one query, its own answer.
+        Anything else (an error, a reveal, a removed player, a reconnect) is rendered in full."""
+        if error or version is None:
+            return self._render(error)
+        answered = (
+            Player.objects.filter(pk=self.player.pk, removed=False)
+            .annotate(
+                answered=Exists(
+                    LiveAnswer.objects.filter(
+                        player=OuterRef("pk"), session_question__session_id=self.session_pk
+                    ).filter(session_question=OuterRef("session__current"))
+                )
+            )
+            .values_list("answered", flat=True)
+            .first()
+        )
+        if answered is None:  # removed
+            return self._render(error)
+        shared = _shared_open(self.session_pk, version, self.language)
+        if shared is None:
+            return self._render(error)
+        payload = dict(shared["answered" if answered else "asking"])
+        payload["now"] = _epoch_ms_now()
+        payload["remaining"] = max((payload["closes_at"] - payload["now"]) / 1000, 0.0)
+        return payload
+
     async def receive_json(self, content, **kwargs) -> None:
         if isinstance(content, dict) and content.get("action") == "ping":
             await self.regroup()
@@ -121,7 +204,7 @@ class PlayConsumer(_LiveConsumer):
         except (TypeError, ValueError):
             question_id = 0
         try:
-            recorded, answered = await database_sync_to_async(self._answer)(
+            recorded, answered, version = await database_sync_to_async(self._answer)(
                 question_id, _form(content.get("form"))
             )
         except sessions.LiveError as error:
@@ -129,12 +212,14 @@ class PlayConsumer(_LiveConsumer):
             return
         if recorded.created:
             await self.channel_layer.group_send(self.session.screen_group, count_event(answered))
-        await self.send_state()
+        await self.send_state(version=version)
 
     def _answer(self, question_id: int, form: dict):
         self.player.refresh_from_db(fields=["removed"])
         recorded = sessions.answer_record(player=self.player, session_question_id=question_id, form=form)
-        return recorded, sessions.answered_count(question_id) if recorded.created else 0
+        count = sessions.answered_count(question_id) if recorded.created else 0
+        version = LiveSession.objects.filter(pk=self.session_pk).values_list("version", flat=True).first()
+        return recorded, count, version
 
 
 class ScreenConsumer(_LiveConsumer):

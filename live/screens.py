@@ -225,11 +225,18 @@ def results(session: LiveSession) -> list[dict]:
     ]
 
 
-def phone_context(session: LiveSession, player: Player) -> dict:
+def phone_context(session: LiveSession, player: Player | None) -> dict:
     """A player's phone: the shared stage and what is theirs (their answer, verdict, points,
     rank; at the end what went to their review)."""
     shared = stage(session)
     session = shared.session
+    if player is None:  # the page every player who has not answered sees (consumers' shared render)
+        return {
+            "stage": shared,
+            "session": session,
+            "player": None,
+            "server_now_ms": _epoch_ms(timezone.now()),
+        }
     player.refresh_from_db(fields=["points", "streak", "removed", "attempt"])
     context: dict[str, Any] = {
         "stage": shared,

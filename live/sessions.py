@@ -149,7 +149,8 @@ def player_remove(*, session: LiveSession, player_id: int) -> Player | None:
 
 
 def _locked(session: LiveSession) -> LiveSession:
-    return LiveSession.objects.select_for_update().select_related("current").get(pk=session.pk)
+    # `of`: PostgreSQL locks no row on the nullable side of the outer join to the current question.
+    return LiveSession.objects.select_for_update(of=("self",)).select_related("current").get(pk=session.pk)
 
 
 def _bump(session: LiveSession, *fields: str) -> None:

@@ -627,3 +627,13 @@ def test_the_settings_pick_redis_for_the_channel_layer_when_redis_url_is_set(tmp
     redis_env = {**base, "REDIS_URL": config_data()["REDIS_URL"]}
     redis = subprocess.run(run, cwd=ROOT, env=redis_env, capture_output=True, text=True, check=True).stdout
     assert redis.startswith("channels_redis.core.RedisChannelLayer") and "rappel-redis:6379" in redis
+
+
+def test_the_redis_layer_waits_longer_than_its_blocking_receive():
+    """redis-py's default read timeout (5 s) equals channels-redis's blocking receive: a quiet
+    socket would crash on "Timeout reading". The settings give the reads more time."""
+    from channels_redis.core import RedisChannelLayer
+
+    source = (ROOT / "config" / "settings.py").read_text()
+    timeout = float(re.search(r'"socket_timeout": (\d+)', source).group(1))
+    assert timeout > RedisChannelLayer.brpop_timeout

@@ -242,3 +242,22 @@ def test_a_heartbeat_joins_the_groups_again_after_the_channel_layer_forgot_them(
         await phone.disconnect()
 
     run(scenario)
+
+
+def test_the_page_shared_by_every_phone_of_an_open_question_is_the_one_each_would_get(live_session):
+    from django.template.loader import render_to_string
+
+    from live import screens
+    from live.consumers import PlayConsumer, _shared_open
+
+    player, _browser = guest(live_session, "Ada")
+    live = sessions.question_next(session=live_session)
+    pages = _shared_open(live.pk, live.version, "fr")
+    own = render_to_string(PlayConsumer.template, {**screens.phone_context(live, player), "error": ""})
+    assert pages["asking"]["html"] == own
+    sessions.answer_record(player=player, session_question_id=live.current_id, form=right_form(live))
+    own = render_to_string(PlayConsumer.template, {**screens.phone_context(live, player), "error": ""})
+    assert pages["answered"]["html"] == own
+    # Once the session has moved on, that version has no shared page: each phone is rendered in full.
+    sessions.question_reveal(session=live)
+    assert _shared_open(live.pk, live.version + 1, "fr") is None

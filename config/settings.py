@@ -191,7 +191,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
+            # health_check_interval: a pooled connection idle that long is PINGed before use, so
+            # after a Redis restart a stale one is replaced instead of failing a socket.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "health_check_interval": 2}]},
         }
     }
 else:

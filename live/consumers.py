@@ -46,6 +46,14 @@ _OPEN_PAGES_SIZE = 16
 _open_pages_lock = threading.Lock()
 
 
+def in_thread_pool(function):
+    """`database_sync_to_async` in the thread pool rather than the one thread Channels shares:
+    each phone's reads and its answer are independent (the database serialises what must be, a
+    unique constraint counts an answer once), and with hundreds of phones per process a single
+    thread queued them all behind each other's round trips to the database."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 def _epoch_ms_now() -> int:
     return int(time.time() * 1000)
 
@@ -89,7 +97,7 @@ class _LiveConsumer(AsyncJsonWebsocketConsumer):
     template = ""
 
     async def send_state(self, error: str = "", version: int | None = None) -> None:
-        payload = await database_sync_to_async(self._render_state)(error, version)
+        payload = await in_thread_pool(self._render_state)(error, version)
         await self.send_json(payload)
 
     def _render_state(self, error: str, version: int | None) -> dict:
@@ -141,7 +149,7 @@ class PlayConsumer(_LiveConsumer):
 
     async def connect(self) -> None:
         self.session_pk = self.scope["url_route"]["kwargs"]["pk"]
-        found = await database_sync_to_async(self._find)()
+        found = await in_thread_pool(self._find)()
         if found is None:
             await self.close(code=FORBIDDEN)
             return
@@ -204,7 +212,7 @@ class PlayConsumer(_LiveConsumer):
         except (TypeError, ValueError):
             question_id = 0
         try:
-            recorded, answered, version = await database_sync_to_async(self._answer)(
+            recorded, answered, version = await in_thread_pool(self._answer)(
                 question_id, _form(content.get("form"))
             )
         except sessions.LiveError as error:

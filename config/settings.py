@@ -193,7 +193,18 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # health_check_interval: a pooled connection idle that long is PINGed before use, so
             # after a Redis restart a stale one is replaced instead of failing a socket.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "health_check_interval": 2}]},
+            # max_connections: redis-py 8 refuses a 101st connection at once ("Too many
+            # connections") where a room of phones joining needs one each for a moment.
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "health_check_interval": 2,
+                        "max_connections": 2000,
+                    }
+                ]
+            },
         }
     }
 else:

@@ -78,19 +78,19 @@ def test_the_trainers_next_question_reaches_a_phone_through_redis(redis_layer, l
     async def scenario():
         screen = communicator(screen_path(live_session), user=trainer)
         assert (await screen.connect())[0]
-        await screen.receive_json_from(timeout=5)
+        await screen.receive_json_from(timeout=20)
         phone = communicator(play_path(live_session), browser_session=browser)
         assert (await phone.connect())[0]
-        await phone.receive_json_from(timeout=5)
+        await phone.receive_json_from(timeout=20)
         await screen.send_json_to({"action": "next"})
-        opened = await phone.receive_json_from(timeout=5)
+        opened = await phone.receive_json_from(timeout=20)
         assert opened["phase"] == "open"
         question = int(opened["html"].split('name="question" value="')[1].split('"')[0])
         await phone.send_json_to({"action": "answer", "question": question, "form": form})
-        await phone.receive_json_from(timeout=5)
-        counted = await screen.receive_json_from(timeout=5)
+        await phone.receive_json_from(timeout=20)
+        counted = await screen.receive_json_from(timeout=20)
         while "answered" not in counted:  # its own state may come first
-            counted = await screen.receive_json_from(timeout=5)
+            counted = await screen.receive_json_from(timeout=20)
         assert counted == {"answered": 1}
         await phone.disconnect()
         await screen.disconnect()

@@ -58,9 +58,9 @@ def test_a_player_who_joined_gets_the_state_on_connecting(live_session):
 
     async def scenario():
         phone = communicator(play_path(live_session), browser_session=browser)
-        connected, _code = await phone.connect()
+        connected, _code = await phone.connect(timeout=10)
         assert connected
-        state = await phone.receive_json_from()
+        state = await phone.receive_json_from(timeout=10)
         assert state["phase"] == "lobby" and "Ada" in state["html"]
         await phone.disconnect()
 
@@ -70,7 +70,7 @@ def test_a_player_who_joined_gets_the_state_on_connecting(live_session):
 def test_a_visitor_who_has_not_joined_is_turned_away(live_session):
     async def scenario():
         phone = communicator(play_path(live_session))
-        connected, code = await phone.connect()
+        connected, code = await phone.connect(timeout=10)
         assert not connected and code == FORBIDDEN
 
     run(scenario)
@@ -84,18 +84,18 @@ def test_an_answer_counts_once_and_the_projector_sees_the_count(live_session, tr
 
     async def scenario():
         screen = communicator(screen_path(live_session), user=trainer)
-        assert (await screen.connect())[0]
-        await screen.receive_json_from()  # its state
+        assert (await screen.connect(timeout=10))[0]
+        await screen.receive_json_from(timeout=10)  # its state
         phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect())[0]
-        assert (await phone.receive_json_from())["phase"] == "open"
+        assert (await phone.connect(timeout=10))[0]
+        assert (await phone.receive_json_from(timeout=10))["phase"] == "open"
         await phone.send_json_to({"action": "answer", "question": question_id, "form": form})
-        after = await phone.receive_json_from()
+        after = await phone.receive_json_from(timeout=10)
         assert "Answer received" in after["html"] or "Réponse reçue" in after["html"]
-        assert await screen.receive_json_from() == {"answered": 1}
+        assert await screen.receive_json_from(timeout=10) == {"answered": 1}
         # A double tap: the first answer stands, nothing more counted on the projector.
         await phone.send_json_to({"action": "answer", "question": question_id, "form": {"choice": ["autre"]}})
-        await phone.receive_json_from()
+        await phone.receive_json_from(timeout=10)
         assert await screen.receive_nothing()
         await phone.disconnect()
         await screen.disconnect()
@@ -114,10 +114,10 @@ def test_a_late_answer_is_refused_with_a_message(live_session):
 
     async def scenario():
         phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect())[0]
-        await phone.receive_json_from()
+        assert (await phone.connect(timeout=10))[0]
+        await phone.receive_json_from(timeout=10)
         await phone.send_json_to({"action": "answer", "question": question_id, "form": form})
-        refused = await phone.receive_json_from()
+        refused = await phone.receive_json_from(timeout=10)
         assert 'role="alert"' in refused["html"]
         await phone.disconnect()
 
@@ -130,8 +130,8 @@ def test_a_phone_that_reconnects_gets_the_current_question_and_its_own_answer(li
 
     async def scenario():
         phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect())[0]
-        assert (await phone.receive_json_from())["phase"] == "lobby"
+        assert (await phone.connect(timeout=10))[0]
+        assert (await phone.receive_json_from(timeout=10))["phase"] == "lobby"
         await phone.disconnect()
 
     run(scenario)
@@ -141,8 +141,8 @@ def test_a_phone_that_reconnects_gets_the_current_question_and_its_own_answer(li
 
     async def back():
         phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect())[0]
-        state = await phone.receive_json_from()
+        assert (await phone.connect(timeout=10))[0]
+        state = await phone.receive_json_from(timeout=10)
         assert state["phase"] == "open" and state["version"] == live.version
         assert state["closes_at"] is not None and state["remaining"] > 0
         assert "live-waiting" in state["html"]  # not asked again
@@ -156,17 +156,17 @@ def test_the_trainers_buttons_drive_every_screen(live_session, trainer):
 
     async def scenario():
         screen = communicator(screen_path(live_session), user=trainer)
-        assert (await screen.connect())[0]
-        await screen.receive_json_from()
+        assert (await screen.connect(timeout=10))[0]
+        await screen.receive_json_from(timeout=10)
         phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect())[0]
-        await phone.receive_json_from()
+        assert (await phone.connect(timeout=10))[0]
+        await phone.receive_json_from(timeout=10)
         await screen.send_json_to({"action": "next", "seconds": "45"})
-        assert (await phone.receive_json_from())["phase"] == "open"
-        opened = await screen.receive_json_from()
+        assert (await phone.receive_json_from(timeout=10))["phase"] == "open"
+        opened = await screen.receive_json_from(timeout=10)
         assert opened["phase"] == "open" and 40 < opened["remaining"] <= 45
         await screen.send_json_to({"action": "reveal"})
-        assert (await phone.receive_json_from())["phase"] == "reveal"
+        assert (await phone.receive_json_from(timeout=10))["phase"] == "reveal"
         await phone.disconnect()
         await screen.disconnect()
 
@@ -180,7 +180,7 @@ def test_only_the_sessions_trainer_opens_its_projector_socket(live_session, who,
 
     async def scenario():
         screen = communicator(screen_path(live_session), user=user)
-        connected, code = await screen.connect()
+        connected, code = await screen.connect(timeout=10)
         assert not connected and code == FORBIDDEN
 
     run(scenario)
@@ -191,10 +191,10 @@ def test_a_player_cannot_drive_the_session_from_their_phone(live_session):
 
     async def scenario():
         phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect())[0]
-        await phone.receive_json_from()
+        assert (await phone.connect(timeout=10))[0]
+        await phone.receive_json_from(timeout=10)
         await phone.send_json_to({"action": "next"})
-        await phone.receive_json_from()
+        await phone.receive_json_from(timeout=10)
         await phone.disconnect()
 
     run(scenario)
@@ -206,13 +206,13 @@ def test_a_removed_player_is_told_and_can_no_longer_answer(live_session, trainer
 
     async def scenario():
         phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect())[0]
-        await phone.receive_json_from()
+        assert (await phone.connect(timeout=10))[0]
+        await phone.receive_json_from(timeout=10)
         screen = communicator(screen_path(live_session), user=trainer)
-        assert (await screen.connect())[0]
-        await screen.receive_json_from()
+        assert (await screen.connect(timeout=10))[0]
+        await screen.receive_json_from(timeout=10)
         await screen.send_json_to({"action": "remove", "player": player.pk})
-        told = await phone.receive_json_from()
+        told = await phone.receive_json_from(timeout=10)
         assert 'role="alert"' in told["html"]
         await phone.disconnect()
         await screen.disconnect()
@@ -230,15 +230,15 @@ def test_a_heartbeat_joins_the_groups_again_after_the_channel_layer_forgot_them(
 
         layer = get_channel_layer()
         phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect())[0]
-        await phone.receive_json_from()
+        assert (await phone.connect(timeout=10))[0]
+        await phone.receive_json_from(timeout=10)
         layer.groups.clear()  # what a Redis restart does to the group memberships
         await layer.group_send(live_session.group, {"type": "live.changed", "version": 0})
         assert await phone.receive_nothing()
         await phone.send_json_to({"action": "ping"})
         assert await phone.receive_nothing()  # a ping gets no answer
         await layer.group_send(live_session.group, {"type": "live.changed", "version": 0})
-        assert (await phone.receive_json_from())["phase"] == "lobby"
+        assert (await phone.receive_json_from(timeout=10))["phase"] == "lobby"
         await phone.disconnect()
 
     run(scenario)

@@ -114,6 +114,8 @@ class Daphne:
                 "127.0.0.1",
                 "-p",
                 str(self.port),
+                "--websocket_connect_timeout",
+                "30",
                 "config.asgi:application",
             ],
             cwd=ROOT,

@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from bench.run import Postgres, free_port, log  # noqa: E402
 
 TARGET_MS = 250
+HEARTBEAT = 15  # seconds, as the page's script
 QUESTION_RE = re.compile(r'name="question" value="(\d+)"')
 TAP_RE = re.compile(r'name="(choice|answer|choices)" value="([^"]+)"')
 OUT_MD = ROOT / "bench" / "results-live.md"
@@ -279,7 +280,11 @@ async def play(player: Player, stop: asyncio.Event, rng: random.Random) -> None:
                 open_timeout=20,
                 ping_interval=None,  # the bench measures the server, not its own pongs
             ) as socket:
+                pinged = time.perf_counter()
                 while not stop.is_set():
+                    if time.perf_counter() - pinged > HEARTBEAT:  # as static/js/live.js does
+                        pinged = time.perf_counter()
+                        await socket.send(json.dumps({"action": "ping"}))
                     try:
                         raw = await asyncio.wait_for(socket.recv(), timeout=0.5)
                     except TimeoutError:
@@ -633,7 +638,9 @@ def main() -> None:
                 if number == 1:
                     redis.stop()
                     redis.start()
-                    await asyncio.sleep(1.0)  # the sockets cut by it reconnect, the others ping
+                    # The sockets cut by it reconnect; the others join their groups again at their
+                    # next heartbeat: the trainer talks for one heartbeat before the next question.
+                    await asyncio.sleep(HEARTBEAT + 1)
 
             results["drill_redis"] = guarded(
                 lambda: asyncio.run(

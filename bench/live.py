@@ -541,7 +541,7 @@ def main() -> None:
     if args.pg_port:
         postgres.port = args.pg_port
     logs = Path(tempfile.mkdtemp(prefix="rappel-bench-live."))
-    results: dict = {"players": args.players, "questions": args.questions}
+    results: dict = {"players": args.players, "questions": args.questions, "load_before": os.getloadavg()}
     try:
         postgres.start()
         redis.start()
@@ -658,6 +658,7 @@ def main() -> None:
             server.stop()
         redis.stop()
         postgres.stop()
+    results["load_after"] = os.getloadavg()
     write(results)
 
 
@@ -669,6 +670,8 @@ def write(results: dict) -> None:
         f"Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, 127.0.0.1: 2 daphne processes "
         "(config.asgi), Redis channel layer, PostgreSQL; asyncio WebSocket clients (websockets).",
         f"Target: p95 < {TARGET_MS} ms for both latencies; 0 answers lost or double-counted.",
+        f"Machine: {os.cpu_count()} cores; load average (1, 5, 15 min) {results.get('load_before')} before, "
+        f"{results.get('load_after')} after (other jobs share the machine).",
         "",
         "| scenario | question shown → player has it, p95 (max) | answer sent → counted on projector, p95 "
         "| acknowledged / in DB | lost | double | reconnects |",

@@ -355,7 +355,11 @@ class Projector:
                     ping_interval=None,
                 ) as socket:
                     self.socket = socket
+                    pinged = time.perf_counter()
                     while not stop.is_set():
+                        if time.perf_counter() - pinged > HEARTBEAT:  # as static/js/live.js does
+                            pinged = time.perf_counter()
+                            await socket.send(json.dumps({"action": "ping"}))
                         try:
                             raw = await asyncio.wait_for(socket.recv(), timeout=0.5)
                         except TimeoutError:

@@ -268,7 +268,10 @@ class ScreenConsumer(_LiveConsumer):
         except sessions.LiveError as error:
             await self.send_state(error=str(error.message))
             return
-        # Everyone looks again: the phones for a new phase, a removed player for their notice.
+        # Everyone looks again: the phones for a new phase, a removed player for their notice. The
+        # projector joins its groups again first, so that it hears its own change even if the
+        # layer lost them (a Redis restart) since its last heartbeat.
+        await self.regroup()
         await self.channel_layer.group_send(session.group, changed_event(session))
 
     async def live_count(self, event: dict) -> None:

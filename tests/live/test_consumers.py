@@ -261,3 +261,18 @@ def test_the_page_shared_by_every_phone_of_an_open_question_is_the_one_each_woul
     # Once the session has moved on, that version has no shared page: each phone is rendered in full.
     sessions.question_reveal(session=live)
     assert _shared_open(live.pk, live.version + 1, "fr") is None
+
+
+def test_the_projector_hears_its_own_change_even_after_the_layer_forgot_its_groups(live_session, trainer):
+    async def scenario():
+        from channels.layers import get_channel_layer
+
+        screen = communicator(screen_path(live_session), user=trainer)
+        assert (await screen.connect(timeout=10))[0]
+        await screen.receive_json_from(timeout=10)
+        get_channel_layer().groups.clear()  # a Redis restart
+        await screen.send_json_to({"action": "next"})
+        assert (await screen.receive_json_from(timeout=10))["phase"] == "open"
+        await screen.disconnect()
+
+    run(scenario)

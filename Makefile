@@ -15,7 +15,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help run setup test test-fast lint format messages bench bench-optimizer backup restore clean
+.PHONY: help run setup test test-fast lint format messages bench bench-optimizer bench-live backup restore clean
 
 help: ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,7 @@ setup: $(VENV)/.installed ## Create .venv, install, migrate, load course + banks
 
 run: setup ## Set everything up and serve the app with demo data on http://127.0.0.1:8000
 	@echo "Serving Rappel on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	@# `daphne` in INSTALLED_APPS: runserver serves the ASGI application, live sessions' WebSockets included.
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev ## Run the whole test suite (in parallel)
@@ -76,6 +77,11 @@ bench: $(VENV)/.installed-dev $(LOCUST_VENV)/.installed ## Measure speed at scho
 BENCH_OPTIMIZER_ARGS ?= --db both --scale 1
 bench-optimizer: $(VENV)/.installed-dev ## Time the FSRS optimizer on 1M seeded reviews, SQLite and PostgreSQL
 	$(PY) bench/optimizer.py $(BENCH_OPTIMIZER_ARGS)
+
+LIVE_BENCH_ARGS ?= --players 300 --questions 3
+bench-live: $(VENV)/.installed-dev ## Live sessions: 300 players on 2 ASGI processes with Redis, drills (writes bench/results-live.md)
+	@command -v redis-server >/dev/null || { echo "bench-live needs redis-server: apt-get install -y redis-server"; exit 2; }
+	$(PY) bench/live.py $(LIVE_BENCH_ARGS)
 
 BACKUP ?= backups/rappel-$(shell date +%Y%m%d-%H%M%S).jsonl.gz
 backup: $(VENV)/.installed ## Save all data to backups/ (BACKUP=path to choose the file)

@@ -59,6 +59,8 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
 
 INSTALLED_APPS = [
+    # First: its `runserver` serves the ASGI application (WebSockets included) for `make run`.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -73,6 +75,8 @@ INSTALLED_APPS = [
     "review",
     "classes",
     "interop",
+    "live",
+    "channels",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +95,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+# The same pages and, for live class sessions, the WebSockets (Django Channels).
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -183,12 +189,41 @@ STORAGES = {
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # Read from Redis, written through to the database: a Redis restart (it keeps nothing on disk,
+    # deploy/k8s/redis-deployment.yaml) logs nobody out, and a live session's players reconnect.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "rappel_cache"}
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Live sessions broadcast through the channel layer; their state lives in the database. In
+# memory for one process (`make run`); Redis when several processes or pods serve one session.
+if REDIS_URL:
+    # redis-py 8 gives up reading after 5 s by default, the very time channels-redis's blocking
+    # receive waits for a message: a quiet socket then crashed with "Timeout reading" (1011).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # health_check_interval: a pooled connection idle that long is PINGed before use, so
+            # after a Redis restart a stale one is replaced instead of failing a socket.
+            # max_connections: redis-py 8 refuses a 101st connection at once ("Too many
+            # connections") where a room of phones joining needs one each for a moment.
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "health_check_interval": 2,
+                        "max_connections": 2000,
+                    }
+                ]
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- security --------------------------------------------------------------------------------------
 # No inline script or style anywhere: htmx comes from a file, its config from a <meta> tag.

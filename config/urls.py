@@ -21,6 +21,7 @@ urlpatterns = [
     path("quizzes/", classes_views.home, name="home"),
     path("quizzes/", include("quizzes.urls")),
     path("review/", include("review.urls")),
+    path("live/", include("live.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -184,6 +184,8 @@ class Attempt(models.Model):
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     score = models.FloatField(null=True, blank=True, help_text=_("0..1, set when finished"))
+    # Played in a live class session (the `live` app records it when the session ends).
+    live = models.BooleanField(_("live session"), default=False)
 
     objects = AttemptQuerySet.as_manager()
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("course", "quizzes", "review", "classes", "interop", "config")
+APPS = ("course", "quizzes", "review", "classes", "interop", "live", "config")
 
 PRIVATE_NAMES = {"ModelState", "DeferredAttribute", "ForeignKeyDeferredAttribute", "related_descriptors"}
 PRIVATE_ATTRIBUTES = PRIVATE_NAMES | {

@@ -15,7 +15,7 @@ from course.catalogues import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "locale"
-SOURCES = ["config", "course", "quizzes", "review", "classes", "interop", "templates", "manage.py"]
+SOURCES = ["config", "course", "quizzes", "review", "classes", "interop", "live", "templates", "manage.py"]
 
 
 def catalogue(language: str) -> dict:

@@ -386,10 +386,13 @@ def test_ingress_serves_the_allowed_host_over_tls_to_the_web_service():
     host = rule["host"]
     assert [host] == [h for tls in ingress["spec"]["tls"] for h in tls["hosts"]]
     assert all(tls["secretName"] for tls in ingress["spec"]["tls"])
-    (path,) = rule["http"]["paths"]
-    backend = path["backend"]["service"]
-    service = one("Service", backend["name"])
-    assert backend["port"].get("name") in {p["name"] for p in service["spec"]["ports"]}
+    paths = {path["path"]: path for path in rule["http"]["paths"]}
+    assert set(paths) == {"/", "/ws/"}
+    for path, service_name in (("/", "rappel-web"), ("/ws/", "rappel-live")):
+        backend = paths[path]["backend"]["service"]
+        assert paths[path]["pathType"] == "Prefix" and backend["name"] == service_name
+        service = one("Service", backend["name"])
+        assert backend["port"].get("name") in {p["name"] for p in service["spec"]["ports"]}
     assert host in config_data()["ALLOWED_HOSTS"].split(",")
     assert f"https://{host}" in config_data()["CSRF_TRUSTED_ORIGINS"].split(",")
     assert all(headers["Host"] == host for _, headers in probe_requests())
@@ -590,3 +593,62 @@ def test_dockerfile_copies_what_the_app_needs_and_the_context_keeps_local_state_
     ignored = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
     assert {".git", ".venv", "db.sqlite3", "tests"} <= ignored
     assert not copied & ignored
+
+
+# --- live class sessions: ASGI pods and Redis ---------------------------------------------------------
+
+
+def test_the_live_deployment_serves_the_asgi_application_with_daphne_on_two_pods():
+    live = one("Deployment", "rappel-live")
+    (container,) = pod_template(live)["spec"]["containers"]
+    command = container["command"]
+    module, name = settings.ASGI_APPLICATION.rsplit(".", 1)
+    assert command[0] == "daphne" and command[-1] == f"{module}:{name}"
+    assert command[command.index("--port") + 1] == str(container["ports"][0]["containerPort"])
+    assert importlib.util.find_spec("daphne") is not None  # in requirements.txt, so in the image
+    assert live["spec"]["replicas"] >= 2
+    assert container["image"] == web_container()["image"]
+    assert container["envFrom"] == web_container()["envFrom"]  # the same settings as the web pods
+    paths = {probe["httpGet"]["path"] for probe in (container["readinessProbe"], container["livenessProbe"])}
+    assert paths == {"/readyz", "/healthz"}
+
+
+def test_the_channel_layer_uses_the_redis_service_of_the_manifests():
+    url = urlsplit(config_data()["REDIS_URL"])
+    service = one("Service", url.hostname)
+    assert url.scheme == "redis" and url.port in {port["port"] for port in service["spec"]["ports"]}
+    (redis,) = selected_workloads(service["spec"]["selector"])
+    assert redis["kind"] == "Deployment" and redis["metadata"]["name"] == "rappel-redis"
+    (container,) = pod_template(redis)["spec"]["containers"]
+    assert container["image"].startswith("redis:")
+    # Not the record: no snapshot, no append-only file (the database holds every answer).
+    args = container["args"]
+    assert args[args.index("--save") + 1] == "" and args[args.index("--appendonly") + 1] == "no"
+
+
+def test_the_settings_pick_redis_for_the_channel_layer_when_redis_url_is_set(tmp_path):
+    code = (
+        "from django.conf import settings;"
+        "layer = settings.CHANNEL_LAYERS['default'];"
+        "print(layer['BACKEND'], layer.get('CONFIG'))"
+    )
+    base = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    base.pop("REDIS_URL", None)
+    run = [sys.executable, "-c", f"import django; django.setup(); {code}"]
+    memory = subprocess.run(run, cwd=ROOT, env=base, capture_output=True, text=True, check=True).stdout
+    assert memory.startswith("channels.layers.InMemoryChannelLayer")
+    redis_env = {**base, "REDIS_URL": config_data()["REDIS_URL"]}
+    redis = subprocess.run(run, cwd=ROOT, env=redis_env, capture_output=True, text=True, check=True).stdout
+    assert redis.startswith("channels_redis.core.RedisChannelLayer") and "rappel-redis:6379" in redis
+
+
+def test_the_redis_layer_waits_longer_than_its_blocking_receive():
+    """redis-py's default read timeout (5 s) equals channels-redis's blocking receive: a quiet
+    socket would crash on "Timeout reading". The settings give the reads more time."""
+    from channels_redis.core import RedisChannelLayer
+
+    source = (ROOT / "config" / "settings.py").read_text()
+    timeout = float(re.search(r'"socket_timeout": (\d+)', source).group(1))
+    assert timeout > RedisChannelLayer.brpop_timeout
+    # redis-py 8 raises past 100 connections at once in a pool: a room joining needs more.
+    assert int(re.search(r'"max_connections": (\d+)', source).group(1)) >= 1000

@@ -1,0 +1,272 @@
+"""What the projector and a phone show at a point of the session: plain context for the
+templates, read in a few queries. Rendering is the templates' job."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from quizzes import kinds
+
+from .models import LiveAnswer, LiveSession, Player, SessionQuestion
+
+# Each tappable answer has a letter and a shape as well as a colour: colour is never the only cue.
+SHAPES = ("▲", "◆", "●", "■", "★", "⬟", "⬢", "✚")
+LETTERS = "ABCDEFGH"
+TAP_KINDS = {"single", "truefalse", "multiple"}
+TOP = 5
+
+
+@dataclass
+class Option:
+    field: str  # the form field the kind's parse_response reads
+    value: str
+    html: str  # sanitised HTML from the spec, or an escaped label
+    letter: str
+    shape: str
+    index: int
+    right: bool = False
+    count: int = 0
+    percent: int = 0
+
+
+def options(*, kind: str, spec: dict, seed: str) -> list[Option]:
+    """The answers to tap for a choice kind, in the session's one order (the same letters on the
+    projector and every phone); empty for the kinds answered with an input."""
+    if kind == "truefalse":
+        rows = [("answer", "true", str(_("True")), spec["answer"] is True)]
+        rows.append(("answer", "false", str(_("False")), spec["answer"] is False))
+    elif kind in ("single", "multiple"):
+        right = {c["key"] for c in spec["choices"] if c["correct"]}
+        field_name = "choice" if kind == "single" else "choices"
+        presented = kinds.get(kind).present(spec, seed=seed)["choices"]
+        rows = [(field_name, c["key"], c["html"], c["key"] in right) for c in presented]
+    else:
+        return []
+    return [
+        Option(field=f, value=v, html=h, letter=LETTERS[i % 8], shape=SHAPES[i % 8], index=i, right=r)
+        for i, (f, v, h, r) in enumerate(rows)
+    ]
+
+
+def _picked_values(kind: str, response: Any) -> list[str]:
+    if not isinstance(response, dict):
+        return []
+    if kind == "truefalse":
+        return ["true" if response.get("answer") is True else "false"]
+    if kind == "single":
+        return [response.get("choice")]
+    if kind == "multiple":
+        return list(response.get("choices") or [])
+    return []
+
+
+@dataclass
+class Bar:
+    label: str
+    count: int
+    percent: int
+    right: bool
+    letter: str = ""
+    shape: str = ""
+    html: str = ""
+    index: int = 0
+
+
+def distribution(*, question: SessionQuestion, opts: list[Option]) -> list[Bar]:
+    """The answers to a question by what was picked (choice kinds) or by verdict (the others)."""
+    answers = list(question.answers.filter(player__removed=False).values_list("response", "correct", "score"))
+    total = len(answers) or 1
+    if opts:
+        counts = Counter(
+            v for response, _c, _s in answers for v in _picked_values(question.question.kind, response)
+        )
+        return [
+            Bar(
+                label=o.letter,
+                count=counts[o.value],
+                percent=round(100 * counts[o.value] / total),
+                right=o.right,
+                letter=o.letter,
+                shape=o.shape,
+                html=o.html,
+                index=o.index,
+            )
+            for o in opts
+        ]
+    right = sum(1 for _r, correct, _s in answers if correct)
+    partly = sum(1 for _r, correct, score in answers if not correct and score > 0)
+    wrong = len(answers) - right - partly
+    rows = [(_("Right"), right, True), (_("Partly right"), partly, False), (_("Wrong"), wrong, False)]
+    return [
+        Bar(label=str(label), count=n, percent=round(100 * n / total), right=ok, index=i)
+        for i, (label, n, ok) in enumerate(rows)
+    ]
+
+
+def ranking(session: LiveSession, limit: int | None = None) -> list[Player]:
+    players = session.players.filter(removed=False).order_by("-points", "joined_at", "pk")
+    return list(players[:limit] if limit else players)
+
+
+def rank_of(session: LiveSession, player: Player) -> int:
+    """1 + how many players are ahead (same points: who joined first)."""
+    ahead = session.players.filter(removed=False).filter(
+        Q(points__gt=player.points) | Q(points=player.points, joined_at__lt=player.joined_at)
+    )
+    return ahead.count() + 1
+
+
+def _epoch_ms(moment) -> int | None:
+    return int(moment.timestamp() * 1000) if moment else None
+
+
+@dataclass
+class Stage:
+    """What every screen of the session shares at one point."""
+
+    session: LiveSession
+    question: SessionQuestion | None
+    total: int  # questions in the game (skipped ones left out)
+    options: list[Option] = field(default_factory=list)
+    closes_at_ms: int | None = None
+    remaining: float | None = None
+    present: dict = field(default_factory=dict)
+
+    @property
+    def phase(self) -> str:
+        return self.session.phase
+
+    @property
+    def kind_template(self) -> str:
+        return kinds.get(self.question.question.kind).TEMPLATE if self.question else ""
+
+
+def stage(session: LiveSession) -> Stage:
+    """The session's shared state: the current question with its revision, its options, and the
+    clock. Two queries."""
+    session = LiveSession.objects.select_related(
+        "quiz", "current__revision", "current__question__section"
+    ).get(pk=session.pk)
+    question = session.current
+    total = session.questions.filter(skipped=False).count()
+    result = Stage(session=session, question=question, total=total)
+    if question is not None:
+        spec = question.revision.spec
+        seed = f"live-{session.pk}-{question.pk}"
+        result.options = options(kind=question.question.kind, spec=spec, seed=seed)
+        result.present = kinds.get(question.question.kind).present(spec, seed=seed)
+        if session.phase == LiveSession.Phase.OPEN:
+            if session.paused:
+                result.remaining = session.paused_remaining
+            else:
+                result.closes_at_ms = _epoch_ms(question.closes_at)
+                result.remaining = max((question.closes_at - timezone.now()).total_seconds(), 0.0)
+    return result
+
+
+def screen_context(session: LiveSession) -> dict:
+    """The projector at this point: the stage, the players or answer count, and after a reveal
+    the distribution, the right answer and the top five; the podium at the end."""
+    shared = stage(session)
+    session = shared.session
+    context: dict[str, Any] = {
+        "stage": shared,
+        "session": session,
+        "server_now_ms": _epoch_ms(timezone.now()),
+    }
+    players = session.players.filter(removed=False)
+    context["player_count"] = players.count()
+    if session.phase == LiveSession.Phase.LOBBY:
+        context["players"] = list(players.order_by("joined_at"))
+    question = shared.question
+    if question is not None and session.phase in (LiveSession.Phase.OPEN, LiveSession.Phase.REVEAL):
+        context["answered"] = question.answers.filter(player__removed=False).count()
+    if question is not None and session.phase == LiveSession.Phase.REVEAL:
+        bars = distribution(question=question, opts=shared.options)
+        context["bars"] = bars
+        context["bar_max"] = max([b.count for b in bars] + [1])
+        context["solution"] = kinds.get(question.question.kind).reveal(question.revision.spec, {})
+        context["top"] = ranking(session, TOP)
+        context["is_last"] = not session.questions.filter(
+            position__gt=question.position, skipped=False
+        ).exists()
+    if session.phase in (LiveSession.Phase.PODIUM, LiveSession.Phase.ENDED):
+        context["top"] = ranking(session, TOP)
+        context["results"] = results(session)
+    return context
+
+
+def results(session: LiveSession) -> list[dict]:
+    """Each question played: how many answered, how many were right."""
+    rows = (
+        session.questions.filter(revealed_at__isnull=False, skipped=False)
+        .select_related("question")
+        .annotate(
+            answered=Count("answers", filter=Q(answers__player__removed=False)),
+            right=Count("answers", filter=Q(answers__player__removed=False, answers__correct=True)),
+        )
+        .order_by("position")
+    )
+    return [
+        {
+            "number": row.number,
+            "uid": row.question.uid,
+            "answered": row.answered,
+            "right": row.right,
+            "percent": round(100 * row.right / row.answered) if row.answered else 0,
+        }
+        for row in rows
+    ]
+
+
+def phone_context(session: LiveSession, player: Player | None) -> dict:
+    """A player's phone: the shared stage and what is theirs (their answer, verdict, points,
+    rank; at the end what went to their review)."""
+    shared = stage(session)
+    session = shared.session
+    if player is None:  # the page every player who has not answered sees (consumers' shared render)
+        return {
+            "stage": shared,
+            "session": session,
+            "player": None,
+            "server_now_ms": _epoch_ms(timezone.now()),
+        }
+    player.refresh_from_db(fields=["points", "streak", "removed", "attempt"])
+    context: dict[str, Any] = {
+        "stage": shared,
+        "session": session,
+        "player": player,
+        "server_now_ms": _epoch_ms(timezone.now()),
+    }
+    question = shared.question
+    if question is not None and session.phase in (LiveSession.Phase.OPEN, LiveSession.Phase.REVEAL):
+        mine = LiveAnswer.objects.filter(session_question=question, player=player).first()
+        context["mine"] = mine
+        if session.phase == LiveSession.Phase.REVEAL:
+            kind = kinds.get(question.question.kind)
+            response = mine.response if mine else {}
+            context["solution"] = kind.reveal(question.revision.spec, response)
+            context["response"] = response
+    if session.phase in (LiveSession.Phase.REVEAL, LiveSession.Phase.PODIUM, LiveSession.Phase.ENDED):
+        context["rank"] = rank_of(session, player)
+        context["player_count"] = session.players.filter(removed=False).count()
+    if session.phase in (LiveSession.Phase.PODIUM, LiveSession.Phase.ENDED):
+        context["missed"] = missed_questions(session, player)
+    return context
+
+
+def missed_questions(session: LiveSession, player: Player) -> list[SessionQuestion]:
+    """The questions played that the player did not get right (no answer counts as missed)."""
+    right = LiveAnswer.objects.filter(player=player, correct=True).values("session_question")
+    return list(
+        session.questions.filter(revealed_at__isnull=False, skipped=False)
+        .exclude(pk__in=right)
+        .select_related("question__section")
+        .order_by("position")
+    )

@@ -1,0 +1,278 @@
+"""The sockets, through Channels' own WebsocketCommunicator and the in-memory channel layer:
+joining, answering once, late answers, a reconnect getting the state, and the trainer's
+controls open to the session's trainer only."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from live import sessions
+from live.consumers import FORBIDDEN
+from live.models import LiveAnswer, LiveSession
+from live.routing import websocket_urlpatterns
+from tests.live.conftest import right_form, time_up
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Visitor:
+    """ASGI middleware standing in for the session and auth middleware: the scope's user and
+    browser session are given."""
+
+    def __init__(self, app, *, user=None, browser_session=None) -> None:
+        self.app, self.user, self.browser_session = app, user, browser_session
+
+    async def __call__(self, scope, receive, send):
+        scope = {**scope, "user": self.user or AnonymousUser(), "session": self.browser_session or {}}
+        return await self.app(scope, receive, send)
+
+
+def communicator(path: str, *, user=None, browser_session=None) -> WebsocketCommunicator:
+    app = Visitor(URLRouter(websocket_urlpatterns), user=user, browser_session=browser_session)
+    return WebsocketCommunicator(app, path)
+
+
+def play_path(session: LiveSession) -> str:
+    return f"/ws/live/{session.pk}/play/"
+
+
+def screen_path(session: LiveSession) -> str:
+    return f"/ws/live/{session.pk}/screen/"
+
+
+def guest(session: LiveSession, nickname: str) -> tuple:
+    player = sessions.player_join(session=session, nickname=nickname)
+    return player, {sessions.GUEST_KEY: {str(session.pk): player.pk}}
+
+
+def run(scenario):
+    return async_to_sync(scenario)()
+
+
+def test_a_player_who_joined_gets_the_state_on_connecting(live_session):
+    _player, browser = guest(live_session, "Ada")
+
+    async def scenario():
+        phone = communicator(play_path(live_session), browser_session=browser)
+        connected, _code = await phone.connect(timeout=10)
+        assert connected
+        state = await phone.receive_json_from(timeout=10)
+        assert state["phase"] == "lobby" and "Ada" in state["html"]
+        await phone.disconnect()
+
+    run(scenario)
+
+
+def test_a_visitor_who_has_not_joined_is_turned_away(live_session):
+    async def scenario():
+        phone = communicator(play_path(live_session))
+        connected, code = await phone.connect(timeout=10)
+        assert not connected and code == FORBIDDEN
+
+    run(scenario)
+
+
+def test_an_answer_counts_once_and_the_projector_sees_the_count(live_session, trainer):
+    player, browser = guest(live_session, "Ada")
+    sessions.question_next(session=live_session)
+    form = right_form(live_session)
+    question_id = LiveSession.objects.get(pk=live_session.pk).current_id
+
+    async def scenario():
+        screen = communicator(screen_path(live_session), user=trainer)
+        assert (await screen.connect(timeout=10))[0]
+        await screen.receive_json_from(timeout=10)  # its state
+        phone = communicator(play_path(live_session), browser_session=browser)
+        assert (await phone.connect(timeout=10))[0]
+        assert (await phone.receive_json_from(timeout=10))["phase"] == "open"
+        await phone.send_json_to({"action": "answer", "question": question_id, "form": form})
+        after = await phone.receive_json_from(timeout=10)
+        assert "Answer received" in after["html"] or "Réponse reçue" in after["html"]
+        assert await screen.receive_json_from(timeout=10) == {"answered": 1}
+        # A double tap: the first answer stands, nothing more counted on the projector.
+        await phone.send_json_to({"action": "answer", "question": question_id, "form": {"choice": ["autre"]}})
+        await phone.receive_json_from(timeout=10)
+        assert await screen.receive_nothing()
+        await phone.disconnect()
+        await screen.disconnect()
+
+    run(scenario)
+    (answer,) = LiveAnswer.objects.filter(player=player)
+    assert answer.correct
+
+
+def test_a_late_answer_is_refused_with_a_message(live_session):
+    _player, browser = guest(live_session, "Ada")
+    sessions.question_next(session=live_session)
+    form = right_form(live_session)
+    time_up(live_session)
+    question_id = LiveSession.objects.get(pk=live_session.pk).current_id
+
+    async def scenario():
+        phone = communicator(play_path(live_session), browser_session=browser)
+        assert (await phone.connect(timeout=10))[0]
+        await phone.receive_json_from(timeout=10)
+        await phone.send_json_to({"action": "answer", "question": question_id, "form": form})
+        refused = await phone.receive_json_from(timeout=10)
+        assert 'role="alert"' in refused["html"]
+        await phone.disconnect()
+
+    run(scenario)
+    assert not LiveAnswer.objects.exists()
+
+
+def test_a_phone_that_reconnects_gets_the_current_question_and_its_own_answer(live_session):
+    player, browser = guest(live_session, "Ada")
+
+    async def scenario():
+        phone = communicator(play_path(live_session), browser_session=browser)
+        assert (await phone.connect(timeout=10))[0]
+        assert (await phone.receive_json_from(timeout=10))["phase"] == "lobby"
+        await phone.disconnect()
+
+    run(scenario)
+    # While it was away: the question opened and its answer arrived by a plain form post.
+    live = sessions.question_next(session=live_session)
+    sessions.answer_record(player=player, session_question_id=live.current_id, form=right_form(live))
+
+    async def back():
+        phone = communicator(play_path(live_session), browser_session=browser)
+        assert (await phone.connect(timeout=10))[0]
+        state = await phone.receive_json_from(timeout=10)
+        assert state["phase"] == "open" and state["version"] == live.version
+        assert state["closes_at"] is not None and state["remaining"] > 0
+        assert "live-waiting" in state["html"]  # not asked again
+        await phone.disconnect()
+
+    run(back)
+
+
+def test_the_trainers_buttons_drive_every_screen(live_session, trainer):
+    _player, browser = guest(live_session, "Ada")
+
+    async def scenario():
+        screen = communicator(screen_path(live_session), user=trainer)
+        assert (await screen.connect(timeout=10))[0]
+        await screen.receive_json_from(timeout=10)
+        phone = communicator(play_path(live_session), browser_session=browser)
+        assert (await phone.connect(timeout=10))[0]
+        await phone.receive_json_from(timeout=10)
+        await screen.send_json_to({"action": "next", "seconds": "45"})
+        assert (await phone.receive_json_from(timeout=10))["phase"] == "open"
+        opened = await screen.receive_json_from(timeout=10)
+        assert opened["phase"] == "open" and 40 < opened["remaining"] <= 45
+        await screen.send_json_to({"action": "reveal"})
+        assert (await phone.receive_json_from(timeout=10))["phase"] == "reveal"
+        await phone.disconnect()
+        await screen.disconnect()
+
+    run(scenario)
+    assert LiveSession.objects.get(pk=live_session.pk).current.seconds == 45
+
+
+@pytest.mark.parametrize("who", ["anonymous", "student", "other_trainer"])
+def test_only_the_sessions_trainer_opens_its_projector_socket(live_session, who, student, user_factory):
+    user = {"anonymous": None, "student": student, "other_trainer": user_factory(groups=("trainers",))}[who]
+
+    async def scenario():
+        screen = communicator(screen_path(live_session), user=user)
+        connected, code = await screen.connect(timeout=10)
+        assert not connected and code == FORBIDDEN
+
+    run(scenario)
+
+
+def test_a_player_cannot_drive_the_session_from_their_phone(live_session):
+    _player, browser = guest(live_session, "Ada")
+
+    async def scenario():
+        phone = communicator(play_path(live_session), browser_session=browser)
+        assert (await phone.connect(timeout=10))[0]
+        await phone.receive_json_from(timeout=10)
+        await phone.send_json_to({"action": "next"})
+        await phone.receive_json_from(timeout=10)
+        await phone.disconnect()
+
+    run(scenario)
+    assert LiveSession.objects.get(pk=live_session.pk).phase == LiveSession.Phase.LOBBY
+
+
+def test_a_removed_player_is_told_and_can_no_longer_answer(live_session, trainer):
+    player, browser = guest(live_session, "Ada")
+
+    async def scenario():
+        phone = communicator(play_path(live_session), browser_session=browser)
+        assert (await phone.connect(timeout=10))[0]
+        await phone.receive_json_from(timeout=10)
+        screen = communicator(screen_path(live_session), user=trainer)
+        assert (await screen.connect(timeout=10))[0]
+        await screen.receive_json_from(timeout=10)
+        await screen.send_json_to({"action": "remove", "player": player.pk})
+        told = await phone.receive_json_from(timeout=10)
+        assert 'role="alert"' in told["html"]
+        await phone.disconnect()
+        await screen.disconnect()
+
+    run(scenario)
+    player.refresh_from_db()
+    assert player.removed
+
+
+def test_a_heartbeat_joins_the_groups_again_after_the_channel_layer_forgot_them(live_session, trainer):
+    _player, browser = guest(live_session, "Ada")
+
+    async def scenario():
+        from channels.layers import get_channel_layer
+
+        layer = get_channel_layer()
+        phone = communicator(play_path(live_session), browser_session=browser)
+        assert (await phone.connect(timeout=10))[0]
+        await phone.receive_json_from(timeout=10)
+        layer.groups.clear()  # what a Redis restart does to the group memberships
+        await layer.group_send(live_session.group, {"type": "live.changed", "version": 0})
+        assert await phone.receive_nothing()
+        await phone.send_json_to({"action": "ping"})
+        assert await phone.receive_nothing()  # a ping gets no answer
+        await layer.group_send(live_session.group, {"type": "live.changed", "version": 0})
+        assert (await phone.receive_json_from(timeout=10))["phase"] == "lobby"
+        await phone.disconnect()
+
+    run(scenario)
+
+
+def test_the_page_shared_by_every_phone_of_an_open_question_is_the_one_each_would_get(live_session):
+    from django.template.loader import render_to_string
+
+    from live import screens
+    from live.consumers import PlayConsumer, _shared_open
+
+    player, _browser = guest(live_session, "Ada")
+    live = sessions.question_next(session=live_session)
+    pages = _shared_open(live.pk, live.version, "fr")
+    own = render_to_string(PlayConsumer.template, {**screens.phone_context(live, player), "error": ""})
+    assert pages["asking"]["html"] == own
+    sessions.answer_record(player=player, session_question_id=live.current_id, form=right_form(live))
+    own = render_to_string(PlayConsumer.template, {**screens.phone_context(live, player), "error": ""})
+    assert pages["answered"]["html"] == own
+    # Once the session has moved on, that version has no shared page: each phone is rendered in full.
+    sessions.question_reveal(session=live)
+    assert _shared_open(live.pk, live.version + 1, "fr") is None
+
+
+def test_the_projector_hears_its_own_change_even_after_the_layer_forgot_its_groups(live_session, trainer):
+    async def scenario():
+        from channels.layers import get_channel_layer
+
+        screen = communicator(screen_path(live_session), user=trainer)
+        assert (await screen.connect(timeout=10))[0]
+        await screen.receive_json_from(timeout=10)
+        get_channel_layer().groups.clear()  # a Redis restart
+        await screen.send_json_to({"action": "next"})
+        assert (await screen.receive_json_from(timeout=10))["phase"] == "open"
+        await screen.disconnect()
+
+    run(scenario)

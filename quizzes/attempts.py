@@ -17,6 +17,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from course.inputs import strict_id
 from quizzes import kinds
 from quizzes.models import Answer, Attempt, Question, Quiz, Revision
 from quizzes.signals import attempt_finished
@@ -257,11 +258,7 @@ def _revision_current(question: Question, revision_id: int) -> Revision:
 
 def _pk(value: str | int | None) -> int:
     """A posted id as a number; 0, which names no row, when it is not one."""
-    try:
-        pk = int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-    return pk if 0 < pk < 2**63 else 0
+    return strict_id(value) or 0
 
 
 def attempt_score(*, points: float | None, total: int) -> float:

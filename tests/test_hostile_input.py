@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -76,7 +77,9 @@ class Probe:
         except Exception as error:  # the test client re-raises what the view raised
             self.tries += 1
             self.clients.pop(f"{role}-csrf" if csrf else role, None)
-            self.errors.append(f"{role} {method.upper()} {path[:120]} raised {error!r:.200}")
+            frames = [f for f in traceback.extract_tb(error.__traceback__) if "/.venv/" not in f.filename]
+            where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+            self.errors.append(f"{role} {method.upper()} {path[:120]} raised {error!r:.200}{where}")
             return None
         elapsed = time.perf_counter() - started
         self.tries += 1
@@ -237,7 +240,7 @@ RULES: list[tuple[str, dict[str, set[str]]]] = [
     (r"^quizzes/attempts/", OWN),
     (r"^review/cards/", OWN),
     (r"^(course|quizzes|review)/", SIGNED_IN),
-    (r"^trainer/cohorts/<int:pk>/", CLASS),
+    (r"^trainer/cohorts/<id:pk>/", CLASS),
     (r"^trainer/", TRAINERS),
     (r"^admin/login/$", PUBLIC),
     (r"^admin/", STAFF),

@@ -23,8 +23,9 @@ class InputGuardMiddleware:
     """A 400 with a clear message for a query or form value carrying a control character (NUL,
     which PostgreSQL refuses in text, escape sequences...; tab and line breaks are text), more
     than 4,000 digits in a row (int() and json refuse them with a ValueError), or a whole value
-    that is a number of 19 digits or more (no id or count is that large; SQLite cannot bind it). A 404 for a path whose value names an id of more than 18 digits or carries a
-    control character: no row has it (and SQLite cannot even bind it)."""
+    that is a number of 19 digits or more (no id or count is that large; SQLite cannot bind it).
+    A 404 for a path whose value names an id of more than 18 digits or carries a control
+    character: no row has it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

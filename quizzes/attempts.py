@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -63,14 +63,14 @@ EMPTY_QUIZ = _("This quiz has no questions yet.")
 
 
 def attempt_start(*, student, quiz: Quiz) -> Attempt:
-    """Resume the student's open attempt at this quiz, or start a new one."""
+    """Resume the student's open attempt at this quiz, or start a new one.
+
+    One open attempt per student and quiz is a constraint of the table: of two requests that
+    both find none and insert (a double click, two tabs), the second insert fails, and the
+    attempt the first one made is returned."""
+    open_attempts = Attempt.objects.filter(student=student, quiz=quiz, finished_at__isnull=True)
     with transaction.atomic():
-        open_attempt = (
-            Attempt.objects.select_for_update()
-            .filter(student=student, quiz=quiz, finished_at__isnull=True)
-            .order_by("-started_at")
-            .first()
-        )
+        open_attempt = open_attempts.select_for_update().order_by("-started_at").first()
         if open_attempt is not None:
             return open_attempt
         question_ids = list(
@@ -81,9 +81,15 @@ def attempt_start(*, student, quiz: Quiz) -> Attempt:
         )
         if not question_ids:
             raise AttemptError(EMPTY_QUIZ)
-        return Attempt.objects.create(
-            student=student, quiz=quiz, question_ids=question_ids, seed=secrets.randbelow(2**31)
-        )
+        try:
+            with transaction.atomic():  # a savepoint: the failed insert leaves the rest usable
+                return Attempt.objects.create(
+                    student=student, quiz=quiz, question_ids=question_ids, seed=secrets.randbelow(2**31)
+                )
+        except IntegrityError:
+            pass
+    # Read after the other transaction committed (on PostgreSQL, the failed insert waited for it).
+    return open_attempts.order_by("-started_at").get()
 
 
 @dataclass

@@ -179,6 +179,15 @@ class Attempt(models.Model):
         verbose_name = _("attempt")
         verbose_name_plural = _("attempts")
         indexes = [models.Index(fields=["student", "quiz", "finished_at"])]
+        constraints = [
+            # Two "start" posts at once (a double click, two tabs) open one attempt: the second
+            # insert fails and attempt_start returns the first.
+            models.UniqueConstraint(
+                fields=["student", "quiz"],
+                condition=Q(finished_at__isnull=True),
+                name="attempt_one_open_per_quiz",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.student} · {self.quiz}"

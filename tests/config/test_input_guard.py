@@ -81,3 +81,23 @@ def test_strict_id_is_a_positive_bigint():
     assert strict_id("0") is strict_id("-1") is strict_id(2**63) is None
     assert strict_id(str(2**63 - 1)) is None  # 19 digits: longer than any id sent
     assert strict_id("999999999999999999") == 10**18 - 1
+
+
+@pytest.mark.parametrize("quiz", ["²", "١", "9" * 30, "-1", "1e3"])
+def test_the_overview_sorted_by_a_quiz_that_is_no_number_is_shown_unsorted(
+    trainer_client, trainer, cohort_factory, loaded_banks, quiz
+):
+    cohort = cohort_factory(trainer=trainer)
+    url = reverse("trainer:report-overview", args=[cohort.pk])
+    assert trainer_client.get(url, {"sort": "best", "quiz": quiz}).status_code in {200, 400}
+
+
+def test_an_ordering_position_must_be_ascii_digits_in_range():
+    from quizzes.kinds import InvalidResponse, ordering
+
+    spec = {"items": [{"key": "a"}, {"key": "b"}]}
+    prefix = ordering.FIELD_PREFIX
+    assert ordering.parse_response(spec, {prefix + "a": ["2"], prefix + "b": ["1"]}) == {"order": ["b", "a"]}
+    for bad in ("²", "١", "9" * 5000, "0", "3", "-1", " "):
+        with pytest.raises(InvalidResponse):
+            ordering.parse_response(spec, {prefix + "a": [bad], prefix + "b": ["1"]})

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes import throttle
-from classes.cohorts import normalise_code
+from classes.cohorts import UNKNOWN_CODE, normalise_code
 from classes.models import Cohort
 from course import dates
 
@@ -25,15 +25,28 @@ class SignupForm(UserCreationForm):
         model = User
         fields = ("username", "email")
 
+    def __init__(self, *args, address: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.address = address
+
     def clean_join_code(self) -> str:
         code = normalise_code(self.cleaned_data.get("join_code") or "")
-        if code and not Cohort.objects.filter(join_code=code).exists():
-            raise forms.ValidationError(_("No class has this code. Check it with your trainer."))
+        if code:
+            join_code_check(code, address=self.address)
         return code
 
 
 class JoinForm(forms.Form):
     code = forms.CharField(label=_("Class code"), max_length=20)
+
+    def __init__(self, *args, address: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.address = address
+
+    def clean_code(self) -> str:
+        code = normalise_code(self.cleaned_data["code"])
+        join_code_check(code, address=self.address)
+        return code
 
 
 class CohortForm(forms.ModelForm):
@@ -104,20 +117,35 @@ class AssignmentForm(forms.Form):
 
 
 TOO_MANY_FAILURES = _("Too many failed logins. Wait a few minutes before trying again.")
+TOO_MANY_CODES = _("Too many class codes tried. Wait a few minutes before trying again.")
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
-    """The login form, refusing to check passwords for a while after repeated failures."""
+    """The login form: a password is checked only within the tries left to this username from
+    this address (and to this address), counted before the check (classes/throttle.py)."""
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
+        if not username or self.cleaned_data.get("password") is None:
+            return super().clean()  # nothing to check
         address = throttle.client_address(self.request) if self.request else ""
-        if throttle.is_blocked(username=username, address=address):
+        keys = throttle.login_keys(username=username, address=address)
+        if not throttle.reserve(keys):
             raise forms.ValidationError(TOO_MANY_FAILURES, code="throttled")
-        try:
-            data = super().clean()
-        except forms.ValidationError:
-            throttle.record_failure(username=username, address=address)
-            raise
-        throttle.clear_account(username=username)
+        data = super().clean()  # a wrong password keeps its try counted
+        pair, address_key = keys
+        throttle.forget([pair])
+        throttle.release([address_key])
+        throttle.expired_delete()
         return data
+
+
+def join_code_check(code: str, *, address: str) -> None:
+    """Refuse a class code tried past the address's limit, or that no class has (that try
+    stays counted: guessing codes costs tries)."""
+    keys = throttle.join_keys(address=address)
+    if not throttle.reserve(keys):
+        raise forms.ValidationError(TOO_MANY_CODES, code="throttled")
+    if not Cohort.objects.filter(join_code=code).exists():
+        raise forms.ValidationError(UNKNOWN_CODE, code="unknown")
+    throttle.release(keys)

@@ -123,3 +123,20 @@ class Assignment(models.Model):
             models.UniqueConstraint(fields=["cohort", "quiz"], name="assignment_once_per_quiz"),
             models.CheckConstraint(condition=Q(due_at__gt=F("opens_at")), name="assignment_due_after_open"),
         ]
+
+
+class Throttle(models.Model):
+    """How many tries a key (a username from an address, an address) has used in its window:
+    failed logins, class codes tried. Counted in the database, under a row lock, so parallel
+    requests cannot all pass the check (classes/throttle.py)."""
+
+    key = models.CharField(max_length=80, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    window_ends = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("throttle")
+        verbose_name_plural = _("throttles")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

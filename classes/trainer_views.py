@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from classes import access, cohorts, reports, stats
 from classes.forms import AssignmentForm, CohortForm
 from classes.spreadsheet import csv_response, wants_csv
+from course.inputs import strict_id
 from course.models import Course
 from quizzes import kinds
 from quizzes.models import Quiz
@@ -215,12 +216,12 @@ def report_overview(request: HttpRequest, pk: int) -> HttpResponse:
             rows.append(row)
         return csv_response(request, f"overview-{cohort.pk}.csv", header, rows)
     sort = request.GET.get("sort", "name")
-    quiz_id = request.GET.get("quiz", "")
+    quiz_id = strict_id(request.GET.get("quiz", ""))
     students = data.students
-    if sort in {"best", "attempts"} and quiz_id.isdigit():
+    if sort in {"best", "attempts"} and quiz_id is not None:
 
         def sort_key(student):  # highest first, students without a value last
-            value = getattr(data.cells.get((student.pk, int(quiz_id))), sort, None)
+            value = getattr(data.cells.get((student.pk, quiz_id)), sort, None)
             return (value is None, -(value or 0))
 
         students = sorted(students, key=sort_key)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from classes import cohorts
+from classes import cohorts, throttle
 from classes.forms import JoinForm, SignupForm
 from classes.models import Assignment
 from quizzes import attempts
@@ -24,15 +25,24 @@ from quizzes import attempts
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
-    form = SignupForm(request.POST or None, initial={"join_code": request.GET.get("code", "")})
+    form = SignupForm(
+        request.POST or None,
+        initial={"join_code": request.GET.get("code", "")},
+        address=throttle.client_address(request),
+    )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            if form.cleaned_data["join_code"]:
-                cohort, _joined = cohorts.cohort_join(student=user, code=form.cleaned_data["join_code"])
-                messages.success(request, _("Welcome to %(name)s!") % {"name": cohort.name})
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("home")
+        try:
+            with transaction.atomic():
+                user = form.save()
+                if form.cleaned_data["join_code"]:
+                    cohort, _joined = cohorts.cohort_join(student=user, code=form.cleaned_data["join_code"])
+                    messages.success(request, _("Welcome to %(name)s!") % {"name": cohort.name})
+        except IntegrityError:
+            # Another signup took this username between the form's check and the insert.
+            form.add_error("username", form.instance.unique_error_message(User, ["username"]))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("home")
     return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -43,7 +53,7 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
         return redirect(
             f"{reverse('signup')}?code={cohorts.normalise_code(code)}" if code else reverse("login")
         )
-    form = JoinForm(request.POST or None, initial={"code": code})
+    form = JoinForm(request.POST or None, initial={"code": code}, address=throttle.client_address(request))
     if request.method == "POST" and form.is_valid():
         try:
             cohort, joined = cohorts.cohort_join(student=request.user, code=form.cleaned_data["code"])

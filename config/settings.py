@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Control characters and endless numbers get a 400 before anything reads them.
+    "config.middleware.InputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -255,10 +257,16 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# Failed logins: after this many failures in the window, the account (or the address) waits.
+# Failed logins (classes/throttle.py): after this many failures in the window, a username waits
+# on the address it was tried from (its owner elsewhere does not), and an address that tried many
+# usernames waits. Class codes: tries per address in the same window.
 LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))  # seconds
+JOIN_CODE_TRIES_PER_ADDRESS = int(os.environ.get("JOIN_CODE_TRIES_PER_ADDRESS", "10"))
+# How many reverse proxies (the Ingress: 1) stand before the app and append to X-Forwarded-For:
+# the client's address is the entry the first of them added. 0: the peer's address.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 
 LOGGING = {
     "version": 1,

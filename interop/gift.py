@@ -131,6 +131,10 @@ SKIP_ARROW = _(
 )
 SKIP_INVALID = _("invalid question: %(reason)s")
 SKIP_PRIVATE = _("the question contains private-use characters (U+E000 to U+E0FF)")
+TOO_DEEP = _("the text nests lists or quotes more than %(limit)s levels deep: flatten it")
+# Deeper lists or quotes are refused: each level indents every line below it (a file of 10,000
+# nested lists grew to gigabytes of Markdown), and Markdown renders them recursively.
+MAX_NESTING = 20
 
 
 def _msg(message: Any, **params: Any) -> str:
@@ -259,7 +263,8 @@ class _HtmlToMarkdown(HTMLParser):
             kind = self.lists[-1]
             marker = "- " if kind[0] == "ul" else f"{kind[1]}. "
             kind[1] += 1
-            self._emit("\n" + "    " * (len(self.lists) - 1) + marker)
+            # Indented one level past the limit at most (convert refuses it): the text stays linear.
+            self._emit("\n" + "    " * min(len(self.lists) - 1, MAX_NESTING + 1) + marker)
         elif tag == "a":
             href = dict(attrs).get("href")
             self.links.append(href)
@@ -308,6 +313,25 @@ class _HtmlToMarkdown(HTMLParser):
 
     def markdown(self) -> str:
         return re.sub(r"\n{3,}", "\n\n", "".join(self.parts)).strip()
+
+
+def nesting_depth(markdown: str) -> int:
+    """How deep the lists (4 spaces a level) and quotes (>) of a Markdown text nest, fenced code
+    left out (a manifest in a code block indents as it likes)."""
+    deepest, fence = 0, None
+    for line in markdown.split("\n"):
+        stripped = line.lstrip()
+        if fence is None and stripped[:3] in ("```", "~~~"):
+            fence = stripped[:3]
+            continue
+        if fence is not None:
+            if stripped.startswith(fence):
+                fence = None
+            continue
+        indent = len(line.expandtabs(4)) - len(stripped.expandtabs(4))
+        quotes = len(re.match(r"[>\s]*", stripped).group().replace(" ", "").replace("\t", ""))
+        deepest = max(deepest, indent // 4 + quotes)
+    return deepest
 
 
 def html_to_markdown(text: str) -> tuple[str, list[str]]:
@@ -408,8 +432,11 @@ class _Question:
             if unsupported:
                 self.problem(HTML_UNSUPPORTED, tags=">, <".join(unsupported))
             self.converted = True
-            return markdown
-        return text.strip()
+        else:
+            markdown = text.strip()
+        if nesting_depth(markdown) > MAX_NESTING:
+            self.problem(TOO_DEEP, limit=MAX_NESTING)
+        return markdown
 
     def text(self, masked: str, default: str) -> str:
         fmt, rest = self.split_format(masked, default)

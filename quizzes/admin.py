@@ -251,17 +251,17 @@ class QuestionAdmin(admin.ModelAdmin):
             ),
             path("import/", self.admin_site.admin_view(self.import_view), name="quizzes_question_import"),
             path(
-                "<int:pk>/preview/",
+                "<id:pk>/preview/",
                 self.admin_site.admin_view(self.student_preview),
                 name="quizzes_question_preview",
             ),
             path(
-                "<int:pk>/revisions/",
+                "<id:pk>/revisions/",
                 self.admin_site.admin_view(self.revisions_view),
                 name="quizzes_question_revisions",
             ),
             path(
-                "<int:pk>/regrade/",
+                "<id:pk>/regrade/",
                 self.admin_site.admin_view(self.regrade_view),
                 name="quizzes_question_regrade",
             ),
@@ -533,6 +533,9 @@ class AttemptAdmin(admin.ModelAdmin):
     search_fields = ("student__username", "quiz__title")
     readonly_fields = ("student", "quiz", "question_ids", "seed", "started_at", "finished_at", "score")
     inlines = [AnswerInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # attempts come from students taking quizzes (its seed and questions too)
 
 
 @admin.register(Answer)

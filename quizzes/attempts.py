@@ -11,12 +11,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from course.inputs import strict_id
 from quizzes import kinds
 from quizzes.models import Answer, Attempt, Question, Quiz, Revision
 from quizzes.signals import attempt_finished
@@ -62,14 +63,14 @@ EMPTY_QUIZ = _("This quiz has no questions yet.")
 
 
 def attempt_start(*, student, quiz: Quiz) -> Attempt:
-    """Resume the student's open attempt at this quiz, or start a new one."""
+    """Resume the student's open attempt at this quiz, or start a new one.
+
+    One open attempt per student and quiz is a constraint of the table: of two requests that
+    both find none and insert (a double click, two tabs), the second insert fails, and the
+    attempt the first one made is returned."""
+    open_attempts = Attempt.objects.filter(student=student, quiz=quiz, finished_at__isnull=True, live=False)
     with transaction.atomic():
-        open_attempt = (
-            Attempt.objects.select_for_update()
-            .filter(student=student, quiz=quiz, finished_at__isnull=True)
-            .order_by("-started_at")
-            .first()
-        )
+        open_attempt = open_attempts.select_for_update().order_by("-started_at").first()
         if open_attempt is not None:
             return open_attempt
         question_ids = list(
@@ -80,9 +81,15 @@ def attempt_start(*, student, quiz: Quiz) -> Attempt:
         )
         if not question_ids:
             raise AttemptError(EMPTY_QUIZ)
-        return Attempt.objects.create(
-            student=student, quiz=quiz, question_ids=question_ids, seed=secrets.randbelow(2**31)
-        )
+        try:
+            with transaction.atomic():  # a savepoint: the failed insert leaves the rest usable
+                return Attempt.objects.create(
+                    student=student, quiz=quiz, question_ids=question_ids, seed=secrets.randbelow(2**31)
+                )
+        except IntegrityError:
+            pass
+    # Read after the other transaction committed (on PostgreSQL, the failed insert waited for it).
+    return open_attempts.order_by("-started_at").get()
 
 
 @dataclass
@@ -257,11 +264,7 @@ def _revision_current(question: Question, revision_id: int) -> Revision:
 
 def _pk(value: str | int | None) -> int:
     """A posted id as a number; 0, which names no row, when it is not one."""
-    try:
-        pk = int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-    return pk if 0 < pk < 2**63 else 0
+    return strict_id(value) or 0
 
 
 def attempt_score(*, points: float | None, total: int) -> float:

@@ -194,6 +194,17 @@ class Attempt(models.Model):
         verbose_name = _("attempt")
         verbose_name_plural = _("attempts")
         indexes = [models.Index(fields=["student", "quiz", "finished_at"])]
+        constraints = [
+            # Two "start" posts at once (a double click, two tabs) open one attempt: the second
+            # insert fails and attempt_start returns the first.
+            models.UniqueConstraint(
+                # a live session's attempt is opened and finished in one transaction, beside
+                # whatever attempt the student has open at that quiz
+                fields=["student", "quiz"],
+                condition=Q(finished_at__isnull=True, live=False),
+                name="attempt_one_open_per_quiz",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.student} · {self.quiz}"

@@ -115,9 +115,9 @@ class Queue:
 
 
 def settings_for(student) -> ReviewSettings:
-    """The student's settings, created with the defaults on first use."""
-    obj, _created = ReviewSettings.objects.get_or_create(student=student)
-    return obj
+    """The student's settings: the defaults, unsaved, until they save theirs (reading a page, or
+    a refused post, writes nothing)."""
+    return ReviewSettings.objects.filter(student=student).first() or ReviewSettings(student=student)
 
 
 def options_of(student, prefs: ReviewSettings) -> scheduling.SchedulerOptions:

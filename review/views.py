@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from course.models import Section
 from course.templatetags.rappel import pct
 from quizzes import kinds
+from quizzes.attempts import STALE_REVISION
 from quizzes.models import Question, Quiz
 from quizzes.views import HtmxHttpRequest
 from review import cards, optimizer, scheduling
@@ -180,6 +181,12 @@ def card_answer(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     template = "review/session.html#card" if request.htmx else "review/session.html"
     if data.get("v") != card.version:
         return _render_queue(request, notice=cards.STALE_FORM, status=409)
+    if data.get("rev") != card.question.current_revision_id:
+        # Shown before the question was corrected: grading against the new key would judge an
+        # answer to a question the student never saw. The card again, as it reads now.
+        context = _card_context(card, prefs=prefs, now=now, stage="front", error=str(STALE_REVISION))
+        context.update(queue=None, summary=None)
+        return render(request, template, context, status=422)
     try:
         graded = cards.answer_grade(card=card, form=dict(request.POST.lists()))
     except kinds.InvalidResponse as error:

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from course.inputs import strict_int
 from course.markdown import render_inline
 from quizzes.kinds import (
     TAMPERED_RESPONSE,
@@ -65,10 +66,10 @@ def parse_response(spec: Mapping[str, Any], form: Mapping[str, Sequence[str]]) -
     count = len(spec["items"])
     positions: dict[str, int] = {}
     for item in spec["items"]:
-        value = single_value(form, FIELD_PREFIX + item["key"])
-        if not value.isdigit() or not 1 <= int(value) <= count:
+        position = strict_int(single_value(form, FIELD_PREFIX + item["key"]), low=1, high=count)
+        if position is None:  # "²" and "١" are digits to str.isdigit(), 10**5000 is too long for int()
             raise InvalidResponse(TAMPERED_RESPONSE)
-        positions[item["key"]] = int(value)
+        positions[item["key"]] = position
     if sorted(positions.values()) != list(range(1, count + 1)):
         raise InvalidResponse(NOT_A_PERMUTATION)
     return {"order": sorted(positions, key=positions.__getitem__)}

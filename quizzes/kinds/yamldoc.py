@@ -99,6 +99,7 @@ CONTROL_CHARACTER = _(
     "Line %(line)s, column %(column)s holds a control or binary character: paste plain text only."
 )
 TOO_DEEP = _("This YAML is nested too deeply to be a manifest.")
+NUMBER_TOO_LONG = _("A number in this YAML has too many digits to be a value of a manifest.")
 PYTHON_TAG = _("Line %(line)s: the tag %(tag)s is refused: only plain YAML is accepted.")
 UNKNOWN_TAG = _("Line %(line)s: the tag %(tag)s is not standard YAML: remove it.")
 SYNTAX_ERROR = _("YAML syntax error at line %(line)s, column %(column)s.")
@@ -888,6 +889,8 @@ def load_documents(text: str) -> tuple[list[Document], Finding | None]:
         return [], Finding(str(SYNTAX_ERROR % {"line": 1, "column": 1}), line=1, column=1, detail=str(error))
     except RecursionError:
         return [], Finding(str(TOO_DEEP))
+    except ValueError:  # int() refuses more than 4,300 digits (and 1_0_0... gets past _bounds)
+        return [], Finding(str(NUMBER_TOO_LONG))
     finally:
         loader.dispose()
     if not documents:

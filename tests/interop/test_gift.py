@@ -685,3 +685,30 @@ def test_export_gift_of_one_section(loaded_banks, tmp_path):
     assert [q["uid"] for q in questions] == ["beta-short-1", "beta-matching-1"]
     with pytest.raises(CommandError, match="unknown section"):
         call_command("export_gift", str(target), "--section", "nowhere")
+
+
+def _deep_list_in_html(levels: int) -> str:
+    return "<ul><li>" * levels + "au fond" + "</li></ul>" * levels
+
+
+def _deep_list_in_markdown(levels: int) -> str:
+    return "\\n".join("    " * level + "- niveau" for level in range(levels))
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [f"[html]{_deep_list_in_html(10_000)}", f"[markdown]{_deep_list_in_markdown(gift.MAX_NESTING + 2)}"],
+)
+def test_lists_nested_past_the_limit_are_refused(prompt):
+    text = f"$CATEGORY: alpha\n\n::deep:: {prompt} {{=oui ~non ####Parce que.}}\n"
+    read = gift_read(text, path="deep.gift")
+    assert read.questions == []
+    assert [p.message for p in read.problems] == [str(gift.TOO_DEEP % {"limit": gift.MAX_NESTING})]
+
+
+def test_nesting_within_the_limit_and_indented_code_are_kept():
+    manifest = "```yaml\n" + "\n".join("  " * level + f"k{level}:" for level in range(60)) + "\n```"
+    prompt = f"[markdown]{_deep_list_in_markdown(gift.MAX_NESTING)}\n\n{manifest}"
+    prompt = prompt.replace("\n", "\\n")
+    read = gift_read(f"$CATEGORY: alpha\n\n::ok:: {prompt} {{=oui ~non ####Parce que.}}\n", path="ok.gift")
+    assert read.problems == [] and len(read.questions) == 1

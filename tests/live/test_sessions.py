@@ -7,6 +7,7 @@ import pytest
 
 from live import sessions
 from live.models import LiveAnswer, LiveSession, Player
+from quizzes.attempts import attempt_start
 from quizzes.models import Answer, Attempt
 from review.models import Card
 from tests.live.conftest import right_form, time_up, wrong_form
@@ -231,3 +232,21 @@ def test_ending_makes_each_signed_in_players_answers_a_live_attempt_and_reviews_
     # Ending again records nothing more.
     sessions.session_end(session=ended)
     assert Attempt.objects.count() == 2 and Answer.objects.count() == 4
+
+
+def test_a_student_with_the_quiz_open_on_their_own_still_gets_the_live_attempt(live_session, student):
+    """One open attempt per student and quiz is a constraint; the live attempt, opened and
+    finished at the session's end, stands beside the one the student left open."""
+    own = attempt_start(student=student, quiz=live_session.quiz)
+    me = sessions.player_join(session=live_session, user=student)
+    live_session = sessions.question_next(session=live_session)
+    sessions.answer_record(
+        player=me, session_question_id=live_session.current_id, form=right_form(live_session)
+    )
+    sessions.session_end(session=sessions.question_reveal(session=live_session))
+
+    live = Attempt.objects.get(student=student, live=True)
+    assert live.finished_at is not None and live.score == 1.0
+    own.refresh_from_db()
+    assert own.finished_at is None  # untouched, and still the one the quiz page resumes
+    assert attempt_start(student=student, quiz=live_session.quiz) == own

@@ -149,3 +149,31 @@ def test_progress_pages_and_ratings_at_once_end_with_the_cards_figures(loaded_ba
     figures = progress.figures(student=student, now=now, prefs=cards.settings_for(student))
     assert_same(shown(figures), worked_out(student, now))
     assert figures.cards.states["new"] == Card.objects.filter(student=student).count() - WORKERS // 2
+
+
+def test_twenty_start_posts_at_once_open_one_attempt(loaded_banks, student):
+    """The partial unique constraint (one open attempt per student and quiz): each post is sent
+    to the same attempt, none fails."""
+    url = reverse("quizzes:quiz-start", args=["alpha"])
+    count = 20
+    barrier = threading.Barrier(count)
+    locations: list[str] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        try:
+            client = logged_in(student)
+            barrier.wait()
+            response = client.post(url)
+            with lock:
+                locations.append(f"{response.status_code} {response.get('Location', '')}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    attempt = Attempt.objects.get(student=student, finished_at__isnull=True)
+    assert locations == [f"302 {attempt.get_absolute_url()}"] * count

@@ -562,3 +562,30 @@ def test_hands_on_exercises_work_in_review(student_client, student, sections, tm
     )
     assert rated.status_code == 200
     assert Review.objects.get().correct is (suggested != {1})
+
+
+def test_an_answer_shown_before_the_question_was_corrected_is_not_graded(
+    student_client, loaded_banks, student
+):
+    from django.utils.html import escape
+    from django.utils.translation import override
+
+    from quizzes.attempts import STALE_REVISION
+    from quizzes.revisions import revision_apply
+
+    add_all(student)
+    page = student_client.get(reverse("review:session"))
+    card, token = page.context["card"], page.context["token"]
+    shown = card.question.current_revision
+    form = answer_form(shown) | {"token": token}
+    question = card.question
+    revision_apply(
+        question=question, prompt=shown.prompt + " (corrigée)", explanation=shown.explanation, spec=shown.spec
+    )
+    answered = student_client.post(reverse("review:card-answer", args=[card.pk]), form, **HTMX)
+    assert answered.status_code == 422
+    with override("fr"):
+        assert escape(str(STALE_REVISION)) in answered.content.decode()
+    assert "(corrigée)" in answered.content.decode()  # the card as it reads now
+    assert "data-rating" not in answered.content.decode()  # no verdict, nothing to rate
+    assert Review.objects.count() == 0

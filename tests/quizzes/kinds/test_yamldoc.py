@@ -946,3 +946,10 @@ def test_a_student_writes_yaml_in_the_browser(student_client, quiz_from_bank, ht
     assert "<code>spec.metadata</code>" in html
     assert "Le nom va dans <code>metadata.name</code>." in html
     assert attempt.answers.get().score == 0.0  # schema failed, the one check failed
+
+
+@pytest.mark.parametrize("number", ["9" * 5000, "1_" * 4400 + "1", "-" + "7" * 4301])
+def test_a_number_too_long_for_int_is_a_clear_refusal(number):
+    documents, refusal = y.load_documents(f"apiVersion: v1\nkind: Pod\nreplicas: {number}\n")
+    assert documents == []
+    assert refusal.message == str(y.NUMBER_TOO_LONG)

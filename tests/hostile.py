@@ -137,6 +137,16 @@ def world_build(*, sections) -> World:
         ids[prefix + "student"] = student.pk
         ids[prefix + "quiz"] = quiz.slug
     ids["section"] = sections[0].slug
+    from live import sessions as live_sessions
+
+    live = live_sessions.session_start(trainer=trainer, quiz=Quiz.objects.get(slug="assessment"), cohort=mine)
+    ids["live"], ids["pin"] = live.pk, live.pin
+    from classes.models import Assignment
+
+    now = dt.datetime.now(dt.UTC)
+    ids["assignment"] = Assignment.objects.create(
+        cohort=mine, quiz=Quiz.objects.get(slug="assessment"), opens_at=now, due_at=now + dt.timedelta(days=7)
+    ).pk
     users = {
         "anonymous": None,
         "student": owner,
@@ -156,10 +166,13 @@ REAL_BY_SEGMENT: dict[tuple[str, str], Callable[[World], object]] = {
     ("q", "number"): lambda w: 1,
     ("cohorts", "pk"): lambda w: w.ids["cohort"],
     ("students", "student_id"): lambda w: w.ids["student"],
+    ("assignments", "assignment_id"): lambda w: w.ids["assignment"],
     ("quizzes", "slug"): lambda w: w.ids["quiz"],
     ("course", "slug"): lambda w: w.ids["section"],
     ("join", "code"): lambda w: w.ids["code"],
     ("cards", "pk"): lambda w: w.ids["card"],
+    ("trainer", "pk"): lambda w: w.ids["live"],  # live/trainer/<pk>/: a live session
+    ("live", "pin"): lambda w: w.ids["pin"],
     ("user", "id"): lambda w: w.ids["student"],
     ("admin", "app_label"): lambda w: "quizzes",
     ("admin", "url"): lambda w: "no-such-page/",

@@ -232,6 +232,8 @@ OWN = _rule({DENIED}, anonymous={LOGIN}, student={OK})
 TRAINERS = _rule({DENIED}, anonymous={LOGIN}, trainer={OK}, other_trainer={OK}, admin={OK})
 # Something of one class (its id in the URL): its trainer and the admin.
 CLASS = _rule({DENIED}, anonymous={LOGIN}, trainer={OK}, admin={OK})
+# A live session (its id in the URL): the trainer who runs it, and the admin.
+LIVE_SESSION = _rule({DENIED}, anonymous={LOGIN}, trainer={OK}, admin={OK})
 # The admin site: staff only; an editor's rights (and even a superuser's: revisions are
 # immutable) depend on the model.
 STAFF = _rule({ADMIN_LOGIN}, editor={OK, DENIED}, admin={OK, DENIED})
@@ -250,6 +252,9 @@ RULES: list[tuple[str, dict[str, set[str]]]] = [
     (r"^review/cards/", OWN),
     (r"^(course|quizzes|review)/", SIGNED_IN),
     (r"^trainer/cohorts/<id:pk>/", CLASS),
+    (r"^live/trainer/<id:pk>/", LIVE_SESSION),
+    (r"^live/trainer/", TRAINERS),
+    (r"^live/", PUBLIC),  # joining a live session: signed-in students, and guests with a nickname
     (r"^trainer/", TRAINERS),
     (r"^admin/login/$", PUBLIC),
     (r"^admin/", STAFF),

@@ -168,7 +168,8 @@ class Attempt(models.Model):
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
     question_ids = models.JSONField(default=list)
     seed = models.PositiveIntegerField()
-    started_at = models.DateTimeField(auto_now_add=True)
+    # Set by `attempts.attempt_start` (now, or the `now` it is given: the demo's past days).
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
     score = models.FloatField(null=True, blank=True, help_text=_("0..1, set when finished"))
 
@@ -231,7 +232,7 @@ class Answer(models.Model):
     correct = models.BooleanField()
     score = models.FloatField()
     feedback = models.JSONField(default=list, blank=True)
-    answered_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(default=timezone.now, editable=False)
     # `kinds.picked_json(response)`, kept by a pre_save signal (quizzes.signals), so that item
     # analysis counts the picks of thousands of answers from an index, not their responses.
     picked = models.TextField(null=True, blank=True, editable=False)

@@ -20,10 +20,12 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from classes import cohorts
 from classes.models import Cohort
@@ -35,6 +37,7 @@ from review import cards as review
 from review.models import Card
 
 SEED = 2026
+ZONE = ZoneInfo("Europe/Paris")
 
 #: The demo students: username, skill (0 weak .. 1 strong). Varied on purpose, one clearly behind.
 STUDENTS = [
@@ -180,7 +183,10 @@ def answer_form(question: Question, *, right: bool, rng: random.Random) -> dict[
     kind = question.kind
     if kind == "single":
         true_text = getattr(question, "true_choice", None)
-        if true_text is not None:  # the miskeyed copy: who knows picks the really right choice
+        if true_text is not None:  # the miskeyed copy: who knows picks the really right choice,
+            # who does not most often the tempting wrong one the key names
+            if not right and rng.random() < 0.6:
+                return {"choice": [next(c["key"] for c in spec["choices"] if c["correct"])]}
             pool = [c for c in spec["choices"] if (c["text"] == true_text) is right]
         else:
             pool = [c for c in spec["choices"] if c["correct"] is right]
@@ -201,12 +207,17 @@ def answer_form(question: Question, *, right: bool, rng: random.Random) -> dict[
         rights = [p["right_key"] for p in spec["pairs"]]
         if not right:
             rights = rights[1:] + rights[:1]
-        return {kinds.matching.FIELD_PREFIX + p["key"]: [k] for p, k in zip(spec["pairs"], rights, strict=True)}
+        return {
+            kinds.matching.FIELD_PREFIX + p["key"]: [k] for p, k in zip(spec["pairs"], rights, strict=True)
+        }
     if kind == "ordering":
         positions = list(range(1, len(spec["items"]) + 1))
         if not right:
             positions[0], positions[1] = positions[1], positions[0]
-        return {kinds.ordering.FIELD_PREFIX + i["key"]: [str(p)] for i, p in zip(spec["items"], positions, strict=True)}
+        return {
+            kinds.ordering.FIELD_PREFIX + i["key"]: [str(p)]
+            for i, p in zip(spec["items"], positions, strict=True)
+        }
     if kind == "cloze":
         given = [blank["answers"][0] for blank in spec["blanks"]]
         if not right:
@@ -267,9 +278,7 @@ def _submit(student, attempt, position, question, form, moment) -> None:
 # --- reviewing -----------------------------------------------------------------------------------
 
 
-def review_session(
-    student: User, *, skill: float, at: dt.datetime, rng: random.Random, limit: int
-) -> int:
+def review_session(student: User, *, skill: float, at: dt.datetime, rng: random.Random, limit: int) -> int:
     """Study up to `limit` cards at `at` through `review.cards` (the queue, the signed form, the
     rating), rating as a student of `skill` would. Returns how many were rated."""
     prefs = review.settings_for(student)
@@ -309,14 +318,22 @@ def demo_seed(
     if demo_done(cohort):
         return None
     rng = random.Random(SEED)
-    start = now - dt.timedelta(days=14)
+    # Every moment is counted from 08:00 (Paris) fourteen days ago and falls before today: the
+    # same date gives the same class, whatever the time `make run` is run at.
+    today = timezone.localdate(now, ZONE)
+    start = dt.datetime.combine(today - dt.timedelta(days=14), dt.time(8, 0), tzinfo=ZONE)
+    last_day = 12  # the open quiz is taken the day before yesterday, at the latest
     with transaction.atomic():
         quiz = demo_quiz()
         assigned = [*quizzes, quiz]
         due, share = {}, {}
         for q in assigned:
             days, share[q.pk] = SCHEDULE.get(q.slug, (3, 0.9))
-            due[q.pk] = now + dt.timedelta(days=2) if days is None else start + dt.timedelta(days=days)
+            due[q.pk] = (
+                dt.datetime.combine(today + dt.timedelta(days=2), dt.time(18, 0), tzinfo=ZONE)
+                if days is None
+                else start + dt.timedelta(days=days, hours=10)
+            )
             cohorts.assignment_set(cohort=cohort, quiz=q, opens_at=start, due_at=due[q.pk])
         assigned.sort(key=lambda q: due[q.pk])
         questions = {
@@ -337,45 +354,73 @@ def demo_seed(
         if account is not None:
             people.append((account.get_username(), ACCOUNT_SKILL, False))
         for username, skill, behind in people:
-            student = account if account is not None and username == account.get_username() else _student(username)
+            student = (
+                account if account is not None and username == account.get_username() else _student(username)
+            )
             cohorts.cohort_join(student=student, code=cohort.join_code)
             if behind:
-                day = start + dt.timedelta(days=3, hours=18)
+                day = start + dt.timedelta(days=3, hours=10)
                 take_quiz(student, assigned[0], skill=skill, at=day, rng=rng, questions=questions)
-                reviews += review_session(student, skill=skill, at=day + dt.timedelta(hours=1), rng=rng, limit=12)
+                reviews += review_session(
+                    student, skill=skill, at=day + dt.timedelta(hours=1), rng=rng, limit=12
+                )
                 attempts += 1
                 continue
-            # Each assigned quiz the day before it is due, sometimes late, sometimes twice.
+            # Each assigned quiz the day before it is due, sometimes late, sometimes twice; the
+            # morning's flashcards; review sessions on some days. Planned first, then done in
+            # the order of their times, so each review sees the cards made before it.
+            events: list[tuple[dt.datetime, Callable[[dt.datetime], int]]] = []
             for q in assigned:
                 if rng.random() > share[q.pk] * (0.7 + 0.4 * skill):
                     continue  # skipped this one
-                day = min(due[q.pk], now - dt.timedelta(hours=30)).replace(hour=8, minute=0) - dt.timedelta(
-                    days=1
-                ) + dt.timedelta(hours=rng.randint(1, 12), minutes=rng.randint(0, 59))
-                if rng.random() < 0.12:
-                    day += dt.timedelta(days=2)
-                take_quiz(student, q, skill=skill, at=day, rng=rng, questions=questions)
-                attempts += 1
-                if q is not quiz and rng.random() < 0.2:  # a second try, a little better
+                days = min((due[q.pk] - start).days - 1, last_day)
+                if days + 2 <= last_day and rng.random() < 0.12:
+                    days += 2  # late
+                day = start + dt.timedelta(days=days, hours=rng.randint(1, 12), minutes=rng.randint(0, 59))
+                events.append((day, _quiz_event(student, q, skill, rng, questions)))
+                if q is not quiz and days < last_day and rng.random() < 0.2:  # a second try, a little better
                     again = day + dt.timedelta(days=1, hours=rng.randint(0, 3))
-                    take_quiz(student, q, skill=skill, at=again, rng=rng, questions=questions, bonus=0.1)
-                    attempts += 1
-            # Flashcards of the morning's sections, then review sessions on some days.
+                    events.append((again, _quiz_event(student, q, skill, rng, questions, bonus=0.1)))
             if rng.random() < 0.5 + 0.4 * skill:
-                review.cards_add(
-                    student=student,
-                    questions=review.reviewable(flashcards.filter(section__position__lte=2 + round(6 * skill))),
-                    now=start + dt.timedelta(days=1),
-                )
+                sections = flashcards.filter(section__position__lte=2 + round(6 * skill))
+                events.append((start + dt.timedelta(days=1), _cards_event(student, sections)))
             regular = 0.15 + 0.5 * skill
-            for day in range(2, 15):
+            for day in range(2, 14):  # to yesterday
                 if rng.random() < regular:
-                    at = start + dt.timedelta(days=day, hours=rng.randint(7, 21), minutes=rng.randint(0, 59))
-                    if at < now:
-                        reviews += review_session(student, skill=skill, at=at, rng=rng, limit=rng.randint(5, 10))
+                    at = start + dt.timedelta(days=day, hours=rng.randint(0, 13), minutes=rng.randint(0, 59))
+                    events.append((at, _review_event(student, skill, rng, limit=rng.randint(5, 10))))
+            for at, event in sorted(events, key=lambda pair: pair[0]):
+                done = event(at)
+                attempts, reviews = (attempts + 1, reviews) if done < 0 else (attempts, reviews + done)
         Question.objects.filter(uid=MISKEY_UID).update(active=False)
         log(f"Demo class: {len(people)} students, {attempts} attempts, {reviews} reviews over two weeks.")
     return Plan(students=len(people), attempts=attempts, reviews=reviews)
+
+
+# Each event returns -1 for a quiz taken, else how many reviews it recorded.
+
+
+def _quiz_event(student, quiz, skill, rng, questions, bonus=0.0) -> Callable[[dt.datetime], int]:
+    def event(at: dt.datetime) -> int:
+        take_quiz(student, quiz, skill=skill, at=at, rng=rng, questions=questions, bonus=bonus)
+        return -1
+
+    return event
+
+
+def _cards_event(student, questions) -> Callable[[dt.datetime], int]:
+    def event(at: dt.datetime) -> int:
+        review.cards_add(student=student, questions=review.reviewable(questions), now=at)
+        return 0
+
+    return event
+
+
+def _review_event(student, skill, rng, *, limit: int) -> Callable[[dt.datetime], int]:
+    def event(at: dt.datetime) -> int:
+        return review_session(student, skill=skill, at=at, rng=rng, limit=limit)
+
+    return event
 
 
 def _student(username: str) -> User:

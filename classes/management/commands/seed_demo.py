@@ -57,7 +57,9 @@ class Command(BaseCommand):
         Enrolment.objects.get_or_create(cohort=cohort, student=users["etudiant"])
         now = timezone.now()
         quizzes = Quiz.objects.filter(slug__in=DEMO_QUIZZES).order_by("position")
-        demo.demo_seed(cohort=cohort, account=users["etudiant"], now=now, quizzes=quizzes, log=self.stdout.write)
+        demo.demo_seed(
+            cohort=cohort, account=users["etudiant"], now=now, quizzes=quizzes, log=self.stdout.write
+        )
         for offset, quiz in enumerate(Quiz.objects.filter(slug__in=DEMO_QUIZZES).order_by("position")):
             Assignment.objects.get_or_create(
                 cohort=cohort,

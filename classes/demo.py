@@ -87,7 +87,7 @@ WEAK_TEXT = "je ne sais pas"
 #: due on the third day and taken by most.
 SCHEDULE = {
     "images-layers": (1, 1.0),
-    "evaluation-matin": (3, 0.95),
+    "evaluation-matin": (3, 1.0),
     DEMO_QUIZ: (7, 0.9),
     "resources": (None, 0.3),
 }
@@ -371,8 +371,9 @@ def demo_seed(
             # the order of their times, so each review sees the cards made before it.
             events: list[tuple[dt.datetime, Callable[[dt.datetime], int]]] = []
             for q in assigned:
-                if rng.random() > share[q.pk] * (0.7 + 0.4 * skill):
-                    continue  # skipped this one
+                draw = rng.random()
+                if share[q.pk] < 1 and draw > share[q.pk] * (0.7 + 0.4 * skill):
+                    continue  # skipped this one (the weaker, the likelier); never the first two
                 days = min((due[q.pk] - start).days - 1, last_day)
                 if days + 2 <= last_day and rng.random() < 0.12:
                     days += 2  # late

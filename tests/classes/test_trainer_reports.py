@@ -476,7 +476,10 @@ def test_item_analysis_counts_the_choices_picked(classroom, trainer_client):
     html = trainer_client.get(url, {"attempts": "all"}).content.decode()
     assert "Indice de facilité" in html
     # Questions are named by their prompt; the uid follows, secondary.
-    assert '<span class="prompt">Quelle ressource désigne cm ?</span> <code class="uid">alpha-single-1</code>' in html
+    assert (
+        '<span class="prompt">Quelle ressource désigne cm ?</span> <code class="uid">alpha-single-1</code>'
+        in html
+    )
     # Two attempts: too few to judge, said instead of flags.
     assert html.count("n = 2 : trop peu de tentatives pour juger") == 3
     assert 'class="flag"' not in html

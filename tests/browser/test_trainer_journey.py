@@ -176,7 +176,7 @@ def test_on_the_demo_a_trainer_finds_the_weak_topic_the_wrong_key_and_who_is_beh
         assert horizontal_overflow(page) == 0
         assert serious_violations(page) == []
         flagged.scroll_into_view_if_needed()
-        shoot(page, f"{prefix}trainer-items.png", full_page=device == "laptop")
+        shoot(page, f"{prefix}trainer-items.png")
 
         # Who is behind: one late attempt, everything else missing.
         reports.get_by_role("link", name="Vue d'ensemble").click()

@@ -8,8 +8,10 @@ only rows made here are the demo students, their enrolments, a demo quiz and its
 question, whose key is deliberately wrong (the real banks are never touched): item analysis
 catches it.
 
-Deterministic: one seeded `random.Random` decides who answers what, when. Idempotent: a class
-whose demo students have attempts is left as it is.
+Deterministic: one seeded `random.Random` decides who answers what, when, all of it counted from
+the date: on a fresh database (`make run`) the same day gives the same class. (FSRS's fuzz is
+seeded by the card's id, so a database whose ids start elsewhere gets other intervals.)
+Idempotent: a class whose demo students have attempts is left as it is.
 """
 
 from __future__ import annotations
@@ -185,7 +187,7 @@ def answer_form(question: Question, *, right: bool, rng: random.Random) -> dict[
         true_text = getattr(question, "true_choice", None)
         if true_text is not None:  # the miskeyed copy: who knows picks the really right choice,
             # who does not most often the tempting wrong one the key names
-            if not right and rng.random() < 0.6:
+            if not right and rng.random() < 0.85:
                 return {"choice": [next(c["key"] for c in spec["choices"] if c["correct"])]}
             pool = [c for c in spec["choices"] if (c["text"] == true_text) is right]
         else:

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from classes import demo, reports
+from classes import demo, reports, stats
 from classes.models import Assignment, Cohort
 from quizzes.models import Answer, Attempt, Question, Quiz, Revision
 from review.models import Card, Review, ReviewDay
@@ -89,7 +89,8 @@ def test_bootstrap_seeds_a_lived_demo_once_and_the_same_way_each_time():
     # Item analysis catches the demo-only miskeyed question; the real banks keep their one revision.
     test, items = reports.item_analysis(cohort, Quiz.objects.get(slug=demo.DEMO_QUIZ), which="first")
     row = next(item for item in items if item.question.uid == demo.MISKEY_UID)
-    assert test.attempts >= 15 and row.reasons and not row.question.active
+    assert test.attempts >= 15 and not row.question.active
+    assert stats.NEGATIVE_DISCRIMINATION in row.stats.flags and row.reasons
     keyed = next(c for c in row.choices if c["correct"])
     top, _middle, bottom = keyed["by_group"]
     assert top < bottom  # the stronger students avoid the choice the key calls right

@@ -27,6 +27,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import RowNumber, TruncDate
+from django.utils.translation import gettext
 
 from classes import stats
 from classes.models import Assignment, Cohort
@@ -183,6 +184,19 @@ def heatmap(
     return students, sections, cells
 
 
+def class_cell(cells: list[HeatCell]) -> HeatCell:
+    """A section's cells for the whole class in one: answers and cards added up, the predicted
+    recall averaged over every student's cards (a student with more cards weighs more)."""
+    cards = sum(c.cards for c in cells)
+    recall = sum(c.recall * c.cards for c in cells if c.recall is not None) / cards if cards else None
+    return HeatCell(
+        answers=sum(c.answers for c in cells),
+        correct=sum(c.correct for c in cells),
+        cards=cards,
+        recall=recall,
+    )
+
+
 def tomorrow_morning(now: dt.datetime, tz: str = "Europe/Paris") -> dt.datetime:
     """09:00 local time the next calendar day: when the next session of the course starts."""
     zone = ZoneInfo(tz)
@@ -250,11 +264,29 @@ ATTEMPT_CHOICES = ("first", "last", "all")
 CHOICE_KINDS = frozenset({"single", "multiple"})
 
 
+#: The three groups "who picked each choice" splits the class into, by rest-of-quiz score.
+GROUPS = ("top", "middle", "bottom")
+
+
 @dataclass
 class ItemRow:
     question: Question
     stats: ItemStats
-    choices: list[dict] = field(default_factory=list)  # text, count, correct
+    # text, html, count, correct, and `by_group`: the count in each of GROUPS
+    choices: list[dict] = field(default_factory=list)
+    group_sizes: tuple[int, int, int] = (0, 0, 0)  # attempts in each of GROUPS
+
+    @property
+    def too_few(self) -> bool:
+        """Too few attempts to judge the question: the page says so instead of raising flags."""
+        return 0 < self.stats.attempts < stats.MIN_ATTEMPTS_TO_JUDGE
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why to check this question, translated; none when there are too few attempts."""
+        if self.too_few:
+            return []
+        return [flag.reason_text(gettext) for flag in self.stats.flags]
 
 
 def analysed_attempts(cohort: Cohort, quiz, which: str) -> QuerySet[Attempt]:
@@ -273,23 +305,30 @@ def analysed_attempts(cohort: Cohort, quiz, which: str) -> QuerySet[Attempt]:
 
 
 def item_analysis(cohort: Cohort, quiz, *, which: str = "first"):
-    """Moodle-style statistics of a quiz for a cohort (four queries whatever the class size)."""
+    """Moodle-style statistics of a quiz for a cohort (two queries whatever the class size: the
+    questions, the analysed answers)."""
     questions = list(
         Question.objects.filter(quiz_items__quiz=quiz)
         .select_related("current_revision")
         .order_by("quiz_items__position")
     )
     column = {q.pk: i for i, q in enumerate(questions)}
-    # The analysed attempts' scores are read from the covering (attempt, question, score) index,
-    # without touching the answers' rows; the attempts are picked by a subquery (passing 2,000
-    # ids as parameters cost more, on PostgreSQL above all, than ranking the attempts twice).
-    # Decoding every response's JSON in Python (60,000 answers) was once most of this report's time.
+    # One read of the analysed answers: scores and picked choices (the answers' `picked` JSON
+    # text), both in the covering (attempt, question, score, picked) index, so the answers' rows
+    # are not touched; the attempts are picked by a subquery (passing 2,000 ids as parameters
+    # cost more, on PostgreSQL above all, than ranking the attempts twice). Picks are kept as
+    # text and decoded once per distinct text: decoding every response's JSON (60,000 answers)
+    # was once most of this report's time.
     answers = Answer.objects.filter(
         attempt_id__in=analysed_attempts(cohort, quiz, which).values("pk")
     ).order_by()
     rows: dict[int, list] = {}
+    picked_by: dict[int, dict[int, str]] = {}  # question id -> attempt id -> picked JSON text
+    choice_ids = {q.pk for q in questions if q.kind in CHOICE_KINDS}
     blank = [None] * len(questions)
-    for attempt_id, question_id, score in answers.values_list("attempt_id", "question_id", "score"):
+    for attempt_id, question_id, score, picked in answers.values_list(
+        "attempt_id", "question_id", "score", "picked"
+    ):
         index = column.get(question_id)
         if index is None:  # a question since taken out of the quiz
             continue
@@ -297,15 +336,8 @@ def item_analysis(cohort: Cohort, quiz, *, which: str = "first"):
         if row is None:
             row = rows[attempt_id] = blank.copy()
         row[index] = score
-    # What was picked: each choice question's distinct picks (the answers' `picked` JSON text,
-    # in the same covering index as the scores) counted by the database, then decoded
-    # here, a few dozen of them. Not filtered on the questions: SQLite would then read every
-    # answer to them through the question index, not only the analysed attempts'.
-    picks: dict[int, list[tuple[object, int]]] = {}
-    if any(q.kind in CHOICE_KINDS for q in questions):
-        for question_id, picked, n in answers.values_list("question_id", "picked").annotate(n=Count("*")):
-            if picked is not None:
-                picks.setdefault(question_id, []).append((json.loads(picked), n))
+        if picked is not None and question_id in choice_ids:
+            picked_by.setdefault(question_id, {})[attempt_id] = picked
     analysis = stats.analyse(
         scores=list(rows.values()),
         keys=[q.uid for q in questions],
@@ -313,27 +345,54 @@ def item_analysis(cohort: Cohort, quiz, *, which: str = "first"):
             stats.random_guess_fraction(kind=q.kind, spec=q.current_revision.spec) for q in questions
         ],
     )
+    totals = {attempt_id: sum(v for v in row if v is not None) for attempt_id, row in rows.items()}
+    decoded: dict[str, object] = {}
     items = []
-    for question, item in zip(questions, analysis.items, strict=True):
-        choices = []
+    for index, (question, item) in enumerate(zip(questions, analysis.items, strict=True)):
+        row = ItemRow(question=question, stats=item)
         if question.kind in CHOICE_KINDS:
-            spec_choices = question.current_revision.spec["choices"]
-            keys = [c["key"] for c in spec_choices]
-            responses = picks.get(question.pk, [])
-            if question.kind == "single":
-                ticks = [[p] if isinstance(p, str) else [] for p, _n in responses]
-            else:
-                ticks = [[str(k) for k in p] if isinstance(p, list) else [] for p, _n in responses]
-            counts = stats.choice_distribution(ticks, choices=keys, weights=[n for _r, n in responses])
-            by_key = {c["key"]: c for c in spec_choices}
-            choices = [
-                {
-                    "html": by_key[k]["html"] if k in by_key else k,
-                    "text": by_key[k]["text"] if k in by_key else k,
-                    "count": n,
-                    "correct": bool(by_key.get(k, {}).get("correct")),
-                }
-                for k, n in counts.items()
-            ]
-        items.append(ItemRow(question=question, stats=item, choices=choices))
+            _choice_counts(row, index, picked_by.get(question.pk, {}), rows, totals, decoded)
+        items.append(row)
     return analysis.test, items
+
+
+def _choice_counts(
+    row: ItemRow,
+    index: int,
+    picked: dict[int, str],
+    rows: dict[int, list],
+    totals: dict[int, float],
+    decoded: dict[str, object],
+) -> None:
+    """How many picked each choice of a choice question, in all and in each third of the
+    attempts ranked by their rest-of-quiz score (their total minus this question): a key that
+    names the wrong choice shows at a glance, the top third picking a choice marked wrong."""
+    spec_choices = row.question.current_revision.spec["choices"]
+    keys = [c["key"] for c in spec_choices]
+    attempts = list(picked)
+    ticks = []
+    for attempt_id in attempts:
+        text = picked[attempt_id]
+        value = decoded[text] if text in decoded else decoded.setdefault(text, json.loads(text))
+        if row.question.kind == "single":
+            ticks.append([value] if isinstance(value, str) else [])
+        else:
+            ticks.append([str(k) for k in value] if isinstance(value, list) else [])
+    groups = stats.thirds([totals[a] - (rows[a][index] or 0.0) for a in attempts])
+    counts = stats.choice_distribution(ticks, choices=keys)
+    by_group = [
+        stats.choice_distribution([t for t, g in zip(ticks, groups, strict=True) if g == n], choices=keys)
+        for n in range(len(GROUPS))
+    ]
+    row.group_sizes = tuple(groups.count(n) for n in range(len(GROUPS)))
+    by_key = {c["key"]: c for c in spec_choices}
+    row.choices = [
+        {
+            "html": by_key[k]["html"] if k in by_key else k,
+            "text": by_key[k]["text"] if k in by_key else k,
+            "count": n,
+            "correct": bool(by_key.get(k, {}).get("correct")),
+            "by_group": [group.get(k, 0) for group in by_group],
+        }
+        for k, n in counts.items()
+    ]

@@ -34,7 +34,7 @@ import itertools
 import math
 import operator
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,8 +42,9 @@ from typing import Any
 def gettext_noop(message: str) -> str:
     """Mark a message for translation without translating it, like Django's ``gettext_noop``.
 
-    ``makemessages`` collects the marked msgids; the page translates a flag's reason when it
-    shows it (``{% translate flag.reason %}``). Defined here so this module stays free of Django.
+    ``makemessages`` collects the marked msgids; the report translates a flag's reason in Python
+    (``Flag.reason_text(gettext)``), then fills its placeholders. Defined here so this module
+    stays free of Django.
     """
     return message
 
@@ -69,12 +70,27 @@ EASY_FACILITY_ABOVE = 90.0
 ZERO_SPREAD = 1e-9
 
 
+#: Under this many attempts at a question, the report says there are too few to judge instead of
+#: raising flags. With n attempts one student moves the facility index by 100/n points (10 at
+#: n = 10), and the standard error of a correlation is about 1/sqrt(n - 3): 0.38 at n = 10, so a
+#: discrimination index of 20 % cannot be told from 0 below that, and one lucky or unlucky
+#: answer raises or clears a flag. Ten is also the smallest class Moodle's guidance discusses.
+MIN_ATTEMPTS_TO_JUDGE = 10
+
+
 @dataclass(frozen=True)
 class Flag:
-    """Why a question deserves a second look. ``reason`` is an English msgid to translate."""
+    """Why a question deserves a second look. ``reason`` is an English msgid with named
+    placeholders, filled from ``params`` once translated (``reason_text``)."""
 
     code: str
     reason: str
+    params: tuple[tuple[str, float], ...] = ()
+
+    def reason_text(self, translate: Callable[[str], str] = lambda message: message) -> str:
+        """The reason, translated by ``translate`` (Django's ``gettext``) before its placeholders
+        are filled: a translated template keeps its ``%`` signs."""
+        return translate(self.reason) % {name: f"{value:g}" for name, value in self.params}
 
 
 NEGATIVE_DISCRIMINATION = Flag(
@@ -87,18 +103,29 @@ NEGATIVE_DISCRIMINATION = Flag(
 LOW_DISCRIMINATION = Flag(
     "low_discrimination",
     gettext_noop(
-        "Low discrimination (under 20%): this question barely separates stronger from weaker students."
+        "Low discrimination (under %(limit)s%%): this question barely separates stronger from "
+        "weaker students."
     ),
+    (("limit", LOW_DISCRIMINATION_BELOW),),
 )
 LOW_EFFICIENCY = Flag(
     "low_efficiency",
     gettext_noop(
-        "Discriminative efficiency under 15%: the question discriminates far less than its "
+        "Discriminative efficiency under %(limit)s%%: the question discriminates far less than its "
         "difficulty would allow."
     ),
+    (("limit", LOW_EFFICIENCY_BELOW),),
 )
-TOO_HARD = Flag("too_hard", gettext_noop("Facility under 10%: almost nobody gets this question right."))
-TOO_EASY = Flag("too_easy", gettext_noop("Facility over 90%: almost everybody gets this question right."))
+TOO_HARD = Flag(
+    "too_hard",
+    gettext_noop("Facility under %(limit)s%%: almost nobody gets this question right."),
+    (("limit", HARD_FACILITY_BELOW),),
+)
+TOO_EASY = Flag(
+    "too_easy",
+    gettext_noop("Facility over %(limit)s%%: almost everybody gets this question right."),
+    (("limit", EASY_FACILITY_ABOVE),),
+)
 
 FLAGS = (NEGATIVE_DISCRIMINATION, LOW_DISCRIMINATION, LOW_EFFICIENCY, TOO_HARD, TOO_EASY)
 
@@ -207,6 +234,18 @@ def choice_distribution(
     out = dict.fromkeys(choices, 0)
     for key, count in counts.items():
         out[key] = count
+    return out
+
+
+def thirds(values: Sequence[float]) -> list[int]:
+    """Each value's third of the list by rank, highest first: 0 for the top third, 1 the middle,
+    2 the bottom (``n // 3`` in each outer third at least; equal values may fall either side of
+    a boundary, in the order given). For "who picked each choice" by rest-of-quiz score."""
+    n = len(values)
+    order = sorted(range(n), key=lambda i: -values[i])
+    out = [0] * n
+    for rank, index in enumerate(order):
+        out[index] = min(2, rank * 3 // n)
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
@@ -257,10 +258,21 @@ def report_heatmap(request: HttpRequest, pk: int) -> HttpResponse:
             request, f"heatmap-{cohort.pk}{'-tomorrow' if tomorrow else ''}.csv", header, rows
         )
     table = [(st, [cells[(st.pk, s.pk)] for s in sections]) for st in students]
+    class_row = [reports.class_cell([cells[(st.pk, s.pk)] for st in students]) for s in sections]
+    studied = [(s, cell) for s, cell in zip(sections, class_row, strict=True) if cell.answers or cell.cards]
+    weakest = min(studied, key=lambda pair: pair[1].weakness) if studied else None
     return render(
         request,
         "classes/report_heatmap.html",
-        {"cohort": cohort, "sections": sections, "table": table, "tomorrow": tomorrow, "at": at},
+        {
+            "cohort": cohort,
+            "sections": sections,
+            "table": table,
+            "class_row": class_row,
+            "weakest": weakest,
+            "tomorrow": tomorrow,
+            "at": at,
+        },
     )
 
 
@@ -369,11 +381,145 @@ def report_errata(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "classes/report_errata.html", {"cohort": cohort, "questions": questions})
 
 
+@dataclass(frozen=True)
+class Figure:
+    """One quiz-level statistic as the item analysis shows it: its name, its value in the unit
+    Moodle shows it in, and what it means (with Moodle's guidance, where it gives some). `help`
+    is a msgid whose `%` signs are doubled: translated first, then formatted (`help_text`)."""
+
+    code: str
+    label: str
+    unit: str  # "%" or ""
+    places: int
+    help: str
+    scale: float = 1.0  # Cronbach's alpha is computed as a coefficient and shown as a %
+
+    def value(self, test: stats.TestStats) -> float | None:
+        value = getattr(test, self.code)
+        return None if value is None else value * self.scale
+
+    def help_text(self) -> str:
+        return str(self.help) % GUIDANCE
+
+
+#: Moodle's guidance ("Quiz statistics calculations", "Quiz report statistics"), quoted by the help.
+GUIDANCE = {
+    "alpha_good": 75,
+    "error_ratio_max": 50,
+    "facility_low": 5,
+    "facility_high": 95,
+    "discrimination_good": 30,
+    "discrimination_weak": stats.LOW_DISCRIMINATION_BELOW,
+    "efficiency_low": stats.LOW_EFFICIENCY_BELOW,
+}
+
+TEST_FIGURES = (
+    Figure(
+        "attempts",
+        gettext_lazy("Attempts analysed"),
+        "",
+        0,
+        gettext_lazy("Each student's first, last or every finished attempt, as chosen above."),
+    ),
+    Figure("mean", gettext_lazy("Mean score"), "%", 2, gettext_lazy("In %% of the maximum grade.")),
+    Figure(
+        "median",
+        gettext_lazy("Median score"),
+        "%",
+        2,
+        gettext_lazy("Half the attempts scored more, half less; in %% of the maximum grade."),
+    ),
+    Figure(
+        "standard_deviation",
+        gettext_lazy("Standard deviation"),
+        "%",
+        2,
+        gettext_lazy(
+            "How spread the scores are, in %% of the maximum grade: about two thirds of the class lies "
+            "within one standard deviation of the mean."
+        ),
+    ),
+    Figure(
+        "skewness",
+        gettext_lazy("Skewness"),
+        "",
+        2,
+        gettext_lazy(
+            "Asymmetry of the scores (no unit): negative when most scored high with a tail of low "
+            "scores. Between -1 and 1 is usual."
+        ),
+    ),
+    Figure(
+        "kurtosis",
+        gettext_lazy("Kurtosis"),
+        "",
+        2,
+        gettext_lazy(
+            "Shape of the scores (no unit): 0 for a bell curve, negative when they are spread flat, "
+            "positive when bunched with a few far off."
+        ),
+    ),
+    Figure(
+        "cronbach_alpha",
+        gettext_lazy("Coefficient of internal consistency (Cronbach's alpha)"),
+        "%",
+        2,
+        gettext_lazy(
+            "Do the questions measure the same thing? %(alpha_good)s %% or more is good for a class "
+            "test; a short quiz, or a class that all scored alike, gets less."
+        ),
+        100.0,
+    ),
+    Figure(
+        "error_ratio",
+        gettext_lazy("Error ratio"),
+        "%",
+        2,
+        gettext_lazy(
+            "The share of the spread of scores due to chance rather than to what the students know. "
+            "Under %(error_ratio_max)s %% is acceptable."
+        ),
+    ),
+    Figure(
+        "standard_error",
+        gettext_lazy("Standard error"),
+        "%",
+        2,
+        gettext_lazy(
+            "How far one attempt's score may be from the student's true level, by chance, in %% of "
+            "the maximum grade: the true level is likely within two standard errors of the score."
+        ),
+    ),
+)
+
+#: What each column of the question table means (msgids with `%` doubled, as `Figure.help`).
+ITEM_HELP = {
+    "facility_index": gettext_lazy(
+        "Mean score on the question, in %%. Between %(facility_low)s and %(facility_high)s %% is usable; "
+        "near 50 %% separates the class best."
+    ),
+    "standard_deviation": gettext_lazy("Spread of the scores on the question, in %% of its maximum."),
+    "random_guess_score": gettext_lazy("What answering at random would score, in %%."),
+    "discrimination_index": gettext_lazy(
+        "Do those who did well on the rest of the quiz do well here? In %%: %(discrimination_good)s %% or "
+        "more is good, under %(discrimination_weak)g %% weak; negative means check the key."
+    ),
+    "discriminative_efficiency": gettext_lazy(
+        "The discrimination index as a share of the most the question's facility allows, in %%: "
+        "under %(efficiency_low)g %% is dubious (Moodle)."
+    ),
+}
+
+
+def _test_rows(test: stats.TestStats) -> list[tuple[Figure, float | None]]:
+    return [(figure, figure.value(test)) for figure in TEST_FIGURES]
+
+
 @require_GET
 @trainer_required
 def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     cohort = access.cohort_for_trainer(request.user, pk)
-    quiz = get_object_or_404(Quiz, slug=slug)
+    quiz = get_object_or_404(Quiz.objects.select_related("section"), slug=slug)
     which = request.GET.get("attempts", "first")
     if which not in reports.ATTEMPT_CHOICES:
         which = "first"
@@ -390,11 +536,23 @@ def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
                 row.question.uid,
                 row.question.current_revision.prompt,
                 *[getattr(row.stats, column) for column in stats.ITEM_COLUMNS],
-                " | ".join(str(_(flag.reason)) for flag in row.stats.flags),
+                _too_few(row.stats.attempts) if row.too_few else " | ".join(row.reasons),
             ]
             for row in items
         ]
+        # The quiz-level figures follow, under their own heading, in the units the page shows.
+        rows += [[], ["quiz", "value"]]
+        rows += [[figure.code, value] for figure, value in _test_rows(test)]
         return csv_response(request, f"items-{cohort.pk}-{quiz.slug}-{which}.csv", header, rows)
+    # The most telling first: a negative discrimination (a wrong key, often) before a low one,
+    # before a question that is only too easy or too hard.
+    flagged = sorted(
+        (row for row in items if row.reasons),
+        key=lambda row: (
+            min(stats.FLAGS.index(f) for f in row.stats.flags),
+            row.stats.discrimination_index or 0,
+        ),
+    )
     return render(
         request,
         "classes/report_items.html",
@@ -402,8 +560,17 @@ def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "cohort": cohort,
             "quiz": quiz,
             "test": test,
+            "figures": _test_rows(test),
             "items": items,
+            "flagged": flagged,
+            "item_help": {name: str(text) % GUIDANCE for name, text in ITEM_HELP.items()},
+            "min_attempts": stats.MIN_ATTEMPTS_TO_JUDGE,
             "which": which,
             "choices": reports.ATTEMPT_CHOICES,
+            "can_edit": request.user.has_perm("quizzes.change_question"),
         },
     )
+
+
+def _too_few(attempts: int) -> str:
+    return _("n = %(n)s: too few attempts to judge") % {"n": attempts}

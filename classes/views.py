@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from classes import cohorts, throttle
+from classes import access, cohorts, throttle
 from classes.forms import JoinForm, SignupForm
 from classes.models import Assignment
 from quizzes import attempts
@@ -64,6 +64,23 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
             messages.success(request, message % {"name": cohort.name})
             return redirect("home")
     return render(request, "classes/join.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_GET
+@login_required
+def landing(request: HttpRequest) -> HttpResponse:
+    """Where signing in lands, by role: a trainer on their class (their list of classes when
+    they teach several or none), an editor or an admin on the question bank in the admin, a
+    student on their quizzes. `LOGIN_REDIRECT_URL` names it; a `next` given to the login wins."""
+    user = request.user
+    if access.is_trainer(user) and not user.is_superuser:
+        taught = list(access.trainer_cohorts(user).values_list("pk", flat=True)[:2])
+        if len(taught) == 1:
+            return redirect("trainer:cohort-detail", pk=taught[0])
+        return redirect("trainer:cohort-list")
+    if user.is_staff and user.has_perm("quizzes.change_question"):
+        return redirect("admin:quizzes_question_changelist")
+    return redirect("home")
 
 
 @require_GET

@@ -161,7 +161,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "landing"  # by role: classes.views.landing
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "fr"

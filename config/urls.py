@@ -8,7 +8,9 @@ from config import health
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("", RedirectView.as_view(pattern_name="home", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="landing", permanent=False)),
+    # Where signing in lands: each role on its own desk (classes.views.landing).
+    path("start/", classes_views.landing, name="landing"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's): send them ours.
     path("favicon.ico", health.favicon),
     path("accounts/", include("classes.auth_urls")),

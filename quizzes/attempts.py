@@ -62,8 +62,9 @@ NOT_ALL_ANSWERED = _("Answer every question before finishing.")
 EMPTY_QUIZ = _("This quiz has no questions yet.")
 
 
-def attempt_start(*, student, quiz: Quiz) -> Attempt:
-    """Resume the student's open attempt at this quiz, or start a new one.
+def attempt_start(*, student, quiz: Quiz, now: datetime | None = None, seed: int | None = None) -> Attempt:
+    """Resume the student's open attempt at this quiz, or start a new one, started at `now`
+    (default: the current time) with the shuffling `seed` (default: a random one).
 
     One open attempt per student and quiz is a constraint of the table: of two requests that
     both find none and insert (a double click, two tabs), the second insert fails, and the
@@ -84,7 +85,11 @@ def attempt_start(*, student, quiz: Quiz) -> Attempt:
         try:
             with transaction.atomic():  # a savepoint: the failed insert leaves the rest usable
                 return Attempt.objects.create(
-                    student=student, quiz=quiz, question_ids=question_ids, seed=secrets.randbelow(2**31)
+                    student=student,
+                    quiz=quiz,
+                    question_ids=question_ids,
+                    seed=secrets.randbelow(2**31) if seed is None else seed,
+                    started_at=now or timezone.now(),
                 )
         except IntegrityError:
             pass
@@ -207,8 +212,10 @@ def answer_submit(
     position: int,
     revision_id: str | int | None,
     form: Mapping[str, Sequence[str]],
+    now: datetime | None = None,
 ) -> QuestionView:
-    """Grade and save the answer to the question at `position`. Idempotent for a double submit.
+    """Grade and save the answer to the question at `position`, answered at `now` (default: the
+    current time). Idempotent for a double submit.
 
     The student's attempt `attempt_id` is read here, locked to the end of the transaction
     (`Attempt.DoesNotExist` when it is not theirs; SQLite has no row locks, but its write
@@ -246,6 +253,7 @@ def answer_submit(
             correct=verdict.correct,
             score=verdict.score,
             feedback=list(verdict.feedback),
+            answered_at=now or timezone.now(),
         )
     return QuestionView(locked, position, question, revision, answer, question.answered + 1)
 
@@ -273,8 +281,9 @@ def attempt_score(*, points: float | None, total: int) -> float:
     return round((points or 0.0) / total, 4)
 
 
-def attempt_finish(*, attempt: Attempt | QuerySet[Attempt]) -> Attempt:
-    """Close the attempt and store its score. Finishing twice returns the same result.
+def attempt_finish(*, attempt: Attempt | QuerySet[Attempt], now: datetime | None = None) -> Attempt:
+    """Close the attempt at `now` (default: the current time) and store its score. Finishing
+    twice returns the same result.
 
     `attempt` is the attempt or a query that selects it, read here with its student, locked
     (`Attempt.DoesNotExist` when the query selects nothing), as by `answer_submit`.
@@ -288,7 +297,7 @@ def attempt_finish(*, attempt: Attempt | QuerySet[Attempt]) -> Attempt:
         if totals["n"] < locked.total:
             raise AttemptError(NOT_ALL_ANSWERED)
         locked.score = attempt_score(points=totals["points"], total=locked.total)
-        locked.finished_at = timezone.now()
+        locked.finished_at = now or timezone.now()
         locked.save(update_fields=["score", "finished_at"])
         # In the same transaction: the review app turns the missed questions into cards.
         attempt_finished.send(sender=Attempt, attempt=locked)

@@ -181,7 +181,8 @@ class Attempt(models.Model):
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("quiz"))
     question_ids = models.JSONField(_("questions drawn"), default=list)
     seed = models.PositiveIntegerField(_("shuffle seed"))
-    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    # Set by `attempts.attempt_start` (now, or the `now` it is given: the demo's past days).
+    started_at = models.DateTimeField(_("started at"), default=timezone.now, editable=False)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     score = models.FloatField(null=True, blank=True, help_text=_("0..1, set when finished"))
     # Played in a live class session (the `live` app records it when the session ends).
@@ -263,7 +264,7 @@ class Answer(models.Model):
     correct = models.BooleanField(_("right"))
     score = models.FloatField(_("score"))
     feedback = models.JSONField(_("feedback"), default=list, blank=True)
-    answered_at = models.DateTimeField(_("answered at"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered at"), default=timezone.now, editable=False)
     # `kinds.picked_json(response)`, kept by a pre_save signal (quizzes.signals), so that item
     # analysis counts the picks of thousands of answers from an index, not their responses.
     picked = models.TextField(null=True, blank=True, editable=False)

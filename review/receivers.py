@@ -14,4 +14,9 @@ from review.models import Card
 @receiver(attempt_finished, sender=Attempt)
 def add_missed_cards(sender, attempt: Attempt, **kwargs) -> None:
     missed = Question.objects.filter(answers__attempt=attempt, answers__correct=False)
-    cards.cards_add(student=attempt.student, questions=cards.reviewable(missed), source=Card.Source.MISSED)
+    cards.cards_add(
+        student=attempt.student,
+        questions=cards.reviewable(missed),
+        source=Card.Source.MISSED,
+        now=attempt.finished_at,  # due when the attempt ended: a past one's cards (the demo's) too
+    )

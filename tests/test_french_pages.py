@@ -43,14 +43,6 @@ ENGLISH_WORDS = frozenset(_ENGLISH.split())
 #: Product and code names that are the same in French.
 ALLOWED = ("Django", "Kubernetes", "Docker", "Moodle", "GIFT", "YAML", "CSV", "Excel", "Anki", "Rappel")
 
-#: Pages another helper is changing in parallel: remove an entry once their branch is merged.
-THEIRS: dict[str, str] = {
-    "trainer:report-items": (
-        "trainer:report-items: the item analysis flag reasons (classes/stats.py) are English until "
-        "helper r12-desk's branch is merged; remove this entry then"
-    ),
-}
-
 
 class VisibleText(HTMLParser):
     """The text people read, without code, scripts, styles and SVG markup (SVG titles are kept)."""
@@ -186,8 +178,6 @@ def test_the_page_lists_come_from_the_url_conf():
 
 @pytest.mark.parametrize(("name", "params"), TRAINER_PAGES, ids=[name for name, _p in TRAINER_PAGES])
 def test_trainer_pages_are_french(school, name, params):
-    if name in THEIRS:
-        pytest.xfail(THEIRS[name])
     client = client_for(school["trainer"])
     url = reverse(name, kwargs=fill(params, school))
     response = client.get(url)
@@ -210,8 +200,6 @@ def test_trainer_pages_are_french(school, name, params):
 
 @pytest.mark.parametrize("name", admin_routes())
 def test_admin_question_pages_are_french(school, name):
-    if name in THEIRS:
-        pytest.xfail(THEIRS[name])
     pattern = dict(routes(admin.site.get_urls(), "admin:"))[name]
     params = sorted(pattern.pattern.converters) or re.findall(r"\(\?P<(\w+)>", str(pattern.pattern))
     kwargs = {}

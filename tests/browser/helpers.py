@@ -213,6 +213,8 @@ def trainer_pages(school: School) -> dict[str, str]:
         "activity": reverse("trainer:report-activity", args=[pk]),
         "errata": reverse("trainer:report-errata", args=[pk]),
         "item analysis": reverse("trainer:report-items", args=[pk, "alpha"]),
+        # beta: nobody has finished it, the page says so
+        "item analysis, no attempt yet": reverse("trainer:report-items", args=[pk, "beta"]),
         "student report": reverse("trainer:report-student", args=[pk, school.student.pk]),
     }
 

@@ -443,10 +443,28 @@ def test_item_flags_and_their_thresholds(facility, discrimination, efficiency, e
 
 
 def test_flag_reasons_quote_the_thresholds_and_codes_are_unique():
-    assert f"{LOW_DISCRIMINATION_BELOW:g}%" in LOW_DISCRIMINATION.reason
-    assert f"{LOW_EFFICIENCY_BELOW:g}%" in LOW_EFFICIENCY.reason
-    assert f"{HARD_FACILITY_BELOW:g}%" in TOO_HARD.reason
-    assert f"{EASY_FACILITY_ABOVE:g}%" in TOO_EASY.reason
+    assert f"{LOW_DISCRIMINATION_BELOW:g}%" in LOW_DISCRIMINATION.reason_text()
+    assert f"{LOW_EFFICIENCY_BELOW:g}%" in LOW_EFFICIENCY.reason_text()
+    assert f"{HARD_FACILITY_BELOW:g}%" in TOO_HARD.reason_text()
+    assert f"{EASY_FACILITY_ABOVE:g}%" in TOO_EASY.reason_text()
+    # Translated before the threshold is filled in: the translation's own "%" signs survive.
+    assert TOO_EASY.reason_text(lambda message: "Facilité > %(limit)s %%") == "Facilité > 90 %"
+    assert NEGATIVE_DISCRIMINATION.reason_text().startswith("Negative discrimination")
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([], []),
+        ([5.0], [0]),
+        ([1.0, 3.0, 2.0], [2, 0, 1]),
+        # ten attempts: four on top, three in the middle, three at the bottom
+        ([9, 8, 7, 6, 5, 4, 3, 2, 1, 0], [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]),
+        ([0, 1, 2, 3, 4, 5], [2, 2, 1, 1, 0, 0]),
+    ],
+)
+def test_thirds_rank_by_score_highest_first(values, expected):
+    assert stats.thirds(values) == expected
     assert len({flag.code for flag in stats.FLAGS}) == len(stats.FLAGS) == 5
 
 

@@ -193,7 +193,8 @@ def test_heatmap_cells_show_the_share_and_the_recall_shaded_by_level(classroom, 
     html = trainer_client.get(reverse("trainer:report-heatmap", args=[cohort.pk])).content.decode()
     rows = HeatmapRows(html).rows
     _students, sections, cells = reports.heatmap(cohort, at=timezone.now())
-    assert list(rows) == ["ann", "bob"] and all(len(row) == len(sections) for row in rows.values())
+    assert list(rows) == ["ann", "bob", "Toute la classe"]
+    assert all(len(row) == len(sections) for row in rows.values())
     alpha_index = next(i for i, s in enumerate(sections) if s.slug == "alpha")
     recall = cells[(ann.pk, sections[alpha_index].pk)].recall
     assert recall > 0.85  # the cell's shade follows the weaker figure, 4 right answers of 6
@@ -206,6 +207,9 @@ def test_heatmap_cells_show_the_share_and_the_recall_shaded_by_level(classroom, 
             "class": ["heat", "heat-none"],
             "figures": [("bonnes réponses", "—"), ("rappel prédit", "—")],
         }
+    # The class's row adds Bob's nothing to Ann's: the same figures, and the weakest topic named.
+    assert rows["Toute la classe"][alpha_index] == rows["ann"][alpha_index]
+    assert "Thème le plus faible de la classe" in html
 
 
 def test_heatmap_with_nobody_enrolled_says_so(trainer_client, trainer, cohort_factory, loaded_banks):
@@ -487,7 +491,14 @@ def test_item_analysis_counts_the_choices_picked(classroom, trainer_client):
     url = reverse("trainer:report-items", args=[cohort.pk, "alpha"])
     html = trainer_client.get(url, {"attempts": "all"}).content.decode()
     assert "Indice de facilité" in html
-    assert '<th scope="row">Quelle ressource désigne cm ? <code class="uid">alpha-single-1</code>' in html
+    # Questions are named by their prompt; the uid follows, secondary.
+    assert (
+        '<span class="prompt">Quelle ressource désigne cm ?</span> <code class="uid">alpha-single-1</code>'
+        in html
+    )
+    # Two attempts: too few to judge, said instead of flags.
+    assert html.count("n = 2 : trop peu de tentatives pour juger") == 3
+    assert 'class="flag"' not in html
     text = trainer_client.get(url, {"format": "csv"}).content.decode()
     assert text.startswith(
         "\ufeffuid,question,tentatives,indice de facilité %,écart type %,score au hasard %,"

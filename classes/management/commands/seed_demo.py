@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from classes import demo
 from classes.models import Assignment, Cohort, Enrolment
 from course.models import Course
 from quizzes.models import Quiz
@@ -22,7 +23,10 @@ DEMO_QUIZZES = ["images-layers", "resources", "evaluation-matin"]
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts and a demo class (idempotent: existing ones are reset)."
+    help = (
+        "Create the demo accounts and a demo class with two weeks of work by its students "
+        "(idempotent: existing accounts are reset, the class's work is seeded once)."
+    )
 
     def handle(self, *args, **options):
         users = {}
@@ -45,13 +49,17 @@ class Command(BaseCommand):
             defaults={
                 "name": DEMO_COHORT,
                 "course": course,
-                "starts_on": today,
+                "starts_on": today - dt.timedelta(days=14),
                 "ends_on": today + dt.timedelta(days=4),
             },
         )
         cohort.trainers.add(users["formateur"])
         Enrolment.objects.get_or_create(cohort=cohort, student=users["etudiant"])
         now = timezone.now()
+        quizzes = Quiz.objects.filter(slug__in=DEMO_QUIZZES).order_by("position")
+        demo.demo_seed(
+            cohort=cohort, account=users["etudiant"], now=now, quizzes=quizzes, log=self.stdout.write
+        )
         for offset, quiz in enumerate(Quiz.objects.filter(slug__in=DEMO_QUIZZES).order_by("position")):
             Assignment.objects.get_or_create(
                 cohort=cohort,

@@ -79,8 +79,9 @@ DEMO_QUIZ_TITLE = "Contrôle de démonstration — conteneurs, volumes, réseaux
 DEMO_QUIZ_SECTIONS = ("lifecycle", "volumes", "networks")
 DEMO_QUIZ_SIZE = 14
 MISKEY_UID = "demo-cle-erronee"
+MISKEY_SKILL = 0.67  # about the class's median skill
 #: A topic the class finds hard (the heatmap's weakest): its questions are answered as if harder.
-HARD_SECTIONS = {"resources": 0.25, "kubeconfig": 0.15}
+HARD_SECTIONS = {"resources": 0.4, "kubeconfig": 0.15}
 
 WEAK_TEXT = "je ne sais pas"
 
@@ -174,7 +175,11 @@ def _difficulty(question: Question) -> float:
 
 
 def knows(skill: float, question: Question, rng: random.Random, *, bonus: float = 0.0) -> bool:
-    """Whether a student of `skill` answers right: a logistic curve of skill minus difficulty."""
+    """Whether a student of `skill` answers right: a logistic curve of skill minus difficulty.
+    The miskeyed copy is no draw: the stronger half of the class knows the really right choice,
+    so the miskey shows however the two weeks' draws before it went."""
+    if question.uid == MISKEY_UID:
+        return skill + bonus >= MISKEY_SKILL
     chance = 1 / (1 + math.exp(-7 * (skill + bonus - _difficulty(question))))
     return rng.random() < chance
 

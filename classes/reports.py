@@ -139,6 +139,16 @@ class HeatCell:
         return min(known) if known else 1.0
 
     @property
+    def class_weakness(self) -> float | None:
+        """The weakness a class's topics are ranked by: as `weakness`, but a share of right
+        answers counts only from MIN_ANSWERS_TO_RANK answers on (two answers make 0, 50 or 100 %);
+        None when nothing is left to judge."""
+        known = [self.recall] if self.recall is not None else []
+        if self.answers >= MIN_ANSWERS_TO_RANK:
+            known.append(self.share_correct)
+        return min(known) if known else None
+
+    @property
     def level(self) -> str:
         """The legend's band of the weakness, for shading: "0" (< 50 %) to "3" (>= 85 %), or "none"."""
         if not (self.answers or self.cards):
@@ -182,6 +192,17 @@ def heatmap(
         if cell is not None:
             cell.cards, cell.recall = row["n"], row["recall"]
     return students, sections, cells
+
+
+#: A class's share of right answers on a topic is trusted from this many answers: about three
+#: students having each answered a few of its questions.
+MIN_ANSWERS_TO_RANK = 10
+
+
+def class_weakest(pairs: list[tuple[object, HeatCell]]) -> tuple[object, HeatCell] | None:
+    """The (section, class cell) the class is weakest on, by `HeatCell.class_weakness`."""
+    judged = [pair for pair in pairs if pair[1].class_weakness is not None]
+    return min(judged, key=lambda pair: pair[1].class_weakness) if judged else None
 
 
 def class_cell(cells: list[HeatCell]) -> HeatCell:

@@ -259,8 +259,7 @@ def report_heatmap(request: HttpRequest, pk: int) -> HttpResponse:
         )
     table = [(st, [cells[(st.pk, s.pk)] for s in sections]) for st in students]
     class_row = [reports.class_cell([cells[(st.pk, s.pk)] for st in students]) for s in sections]
-    studied = [(s, cell) for s, cell in zip(sections, class_row, strict=True) if cell.answers or cell.cards]
-    weakest = min(studied, key=lambda pair: pair[1].weakness) if studied else None
+    weakest = reports.class_weakest(list(zip(sections, class_row, strict=True)))
     return render(
         request,
         "classes/report_heatmap.html",

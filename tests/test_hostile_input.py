@@ -242,6 +242,7 @@ STAFF = _rule({ADMIN_LOGIN}, editor={OK, DENIED}, admin={OK, DENIED})
 # test_every_role_sees_only_what_is_theirs. Another app's pages: one line here.
 RULES: list[tuple[str, dict[str, set[str]]]] = [
     (r"^(healthz|readyz|favicon\.ico|)$", PUBLIC),
+    (r"^start/$", SIGNED_IN),  # where a login lands: each role's own first page
     (r"^accounts/(login|signup)/$", PUBLIC),
     (r"^(accounts|admin)/logout/$", LOGOUT),
     (r"^accounts/password/", SIGNED_IN),

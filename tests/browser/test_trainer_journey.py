@@ -191,7 +191,7 @@ def test_on_the_demo_a_trainer_finds_the_weak_topic_the_wrong_key_and_who_is_beh
         expect(zoe.locator(".badge.warn")).to_have_count(1)
         zoe.get_by_role("link", name="zoe").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("zoe")
-        expect(page.locator("details")).to_have_count(1)  # her one attempt
+        expect(page.locator("details.attempt")).to_have_count(1)  # her one attempt
         assert serious_violations(page) == []
         assert problems == []
         context.close()

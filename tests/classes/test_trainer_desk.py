@@ -216,4 +216,4 @@ def test_heatmap_page_query_budget(
     # by section, the cards by section
     with django_assert_max_num_queries(8):
         html = trainer_client.get(reverse("trainer:report-heatmap", args=[cohort.pk])).content.decode()
-    assert "Thème le plus faible de la classe" in html
+    assert ("Thème le plus faible de la classe" in html) == (size == 12)  # one student: too few answers

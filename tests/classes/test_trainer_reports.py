@@ -579,3 +579,16 @@ def test_item_analysis_flags_a_wrong_key_until_the_question_is_regraded(
     }
     right = Answer.objects.filter(question=question, correct=True).count()
     assert right == sum(count for count, correct in ticked.values() if correct)
+
+
+def test_the_weakest_topic_is_not_named_on_two_answers():
+    """Two wrong answers of two make 0 %, a share that says little: that topic is judged on its
+    predicted recall until the class has given MIN_ANSWERS_TO_RANK answers there."""
+    few = reports.HeatCell(answers=2, correct=0, cards=8, recall=0.95)
+    many = reports.HeatCell(answers=reports.MIN_ANSWERS_TO_RANK, correct=6, cards=8, recall=0.9)
+    assert reports.class_weakest([("k3s", few), ("resources", many)])[0] == "resources"
+    enough = reports.HeatCell(answers=reports.MIN_ANSWERS_TO_RANK, correct=0, cards=8, recall=0.95)
+    assert reports.class_weakest([("k3s", enough), ("resources", many)])[0] == "k3s"
+    assert (
+        reports.class_weakest([("k3s", reports.HeatCell(answers=1, correct=0, cards=0, recall=None))]) is None
+    )

@@ -7,6 +7,7 @@ Locally (no environment at all) the app runs in DEBUG with a SQLite file. In pro
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -142,6 +143,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+    # Tests on a file, not in memory: the live mode's sockets and the browser tests' servers read
+    # and write from other threads, and an in-memory database shared between connections fails
+    # at once with "database table is locked" where a file waits its turn (busy timeout, WAL).
+    # One file per process (pytest-xdist's workers each add their suffix too).
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"rappel-test-{os.getpid()}.sqlite3")
+    }
 elif os.environ.get("PG_PREPARED", "1") == "1":
     # Every page runs the same few statements again and again. Sent with server-side parameters,
     # PostgreSQL prepares each one on a connection after its second run and plans it no more (on

@@ -152,3 +152,15 @@ def quiz_from_bank(sections, tmp_path, student_client):
         return Attempt.objects.latest("started_at")
 
     return start
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Django deletes a file test database when the run ends, but not SQLite's write-ahead log
+    and shared-memory files beside it (config/settings.py puts the test database in a file)."""
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
+        for leftover in Path(name).parent.glob(Path(name).name + "*"):
+            if leftover.name.endswith(("-wal", "-shm")):
+                leftover.unlink(missing_ok=True)

@@ -64,18 +64,12 @@ def timed(command: list[str], env: dict) -> tuple[str, dict]:
 
 
 def one_run(db: str, scale: float, seed: int, postgres) -> dict:
-    from bench.run import django_env
+    from bench.run import fresh_database
 
     label = f"{db}-{scale:g}"
-    if db == "sqlite":
-        path = OUT / f"optimizer-{label}.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    else:
-        url = postgres.create(f"optimizer_{label.replace('-', '_').replace('.', '_')}")
-    env = django_env(url)
-    subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    env = fresh_database(
+        f"optimizer-{label}" if db == "sqlite" else f"optimizer_{label}", db=db, postgres=postgres
+    )
     log(f"{label}: seeding")
     start = time.perf_counter()
     seeded = subprocess.run(

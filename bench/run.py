@@ -166,18 +166,25 @@ class Gunicorn:
 # --- one database at one scale ---------------------------------------------------------------------------
 
 
-def one_run(*, db: str, scale: float, args, postgres: Postgres | None) -> dict:
-    label = f"{db}-{scale:g}"
-    log(f"== {label}")
+def fresh_database(name: str, *, db: str, postgres: Postgres | None) -> dict:
+    """A new, migrated database called `name` (a file under bench/out, or a database of the
+    throwaway cluster): the environment that points the project's commands at it."""
     if db == "sqlite":
-        path = OUT / f"{label}.sqlite3"
+        path = OUT / f"{name}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     else:
-        url = postgres.create(f"bench_{label.replace('-', '_').replace('.', '_')}")
+        url = postgres.create(name.replace("-", "_").replace(".", "_"))
     env = django_env(url)
     subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=600)
+    return env
+
+
+def one_run(*, db: str, scale: float, args, postgres: Postgres | None) -> dict:
+    label = f"{db}-{scale:g}"
+    log(f"== {label}")
+    env = fresh_database(label if db == "sqlite" else f"bench_{label}", db=db, postgres=postgres)
     log(f"seeding at scale {scale:g} (progress below)")
     start = time.perf_counter()
     seeded = subprocess.run(

@@ -8,12 +8,14 @@ phone sends its answers here; the projector its trainer's buttons. Every write g
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import OrderedDict
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import close_old_connections
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -51,7 +53,19 @@ def in_thread_pool(function):
     each phone's reads and its answer are independent (the database serialises what must be, a
     unique constraint counts an answer once), and with hundreds of phones per process a single
     thread queued them all behind each other's round trips to the database."""
-    return database_sync_to_async(function, thread_sensitive=False)
+
+    @functools.wraps(function)
+    def housekept(*args, **kwargs):
+        # Channels' database_sync_to_async means to close obsolete connections around the call,
+        # but off the shared thread it did not (seen on PostgreSQL: connections left open in
+        # the pool's threads, past CONN_MAX_AGE), so it is done here, in the worker thread.
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return database_sync_to_async(housekept, thread_sensitive=False)
 
 
 def _epoch_ms_now() -> int:

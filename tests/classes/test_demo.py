@@ -4,9 +4,11 @@ paths students use, the same on every run of the same day, without touching the 
 import datetime as dt
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, transaction
 from django.utils import timezone
 
 from classes import demo, reports, stats
@@ -29,11 +31,25 @@ def fingerprint() -> tuple:
     )
 
 
+def restart_ids() -> None:
+    """Ids from 1 again in every table, as in the fresh database `make run` seeds: review
+    intervals draw their fuzz from the card's id (as Anki does), so the same day gives the same
+    demo only from the same ids. PostgreSQL's sequences do not roll back with a transaction
+    (SQLite's counters do)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
+            cursor.execute(statement)  # raw SQL: Django's own statements to reset the sequences
+
+
 def test_bootstrap_seeds_a_lived_demo_once_and_the_same_way_each_time():
+    restart_ids()
     with transaction.atomic():  # a first bootstrap, undone: the second must do exactly the same
         call_command("bootstrap")
         first = fingerprint()
         transaction.set_rollback(True)
+    restart_ids()
     call_command("bootstrap")
     assert fingerprint() == first
     counts = (

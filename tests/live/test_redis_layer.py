@@ -94,7 +94,7 @@ def test_the_trainers_next_question_reaches_a_phone_through_redis(redis_layer, l
         counted = await screen.receive_json_from(timeout=20)
         while "answered" not in counted:  # its own state may come first
             counted = await screen.receive_json_from(timeout=20)
-        assert counted == {"answered": 1}
+        assert counted == {"question": question, "answered": 1}
         await phone.disconnect()
         await screen.disconnect()
 

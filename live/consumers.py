@@ -1,7 +1,8 @@
 """The WebSockets of a live session: one per phone, one per projector.
 
 Each socket, when told that the session changed (or when it connects, reconnects included), reads
-the state from the database and sends its screen's HTML, rendered by the page's own template. The
+the state from the database and sends its screen's HTML, rendered by the page's own template;
+a phone told that a question opened sends the page the message brings (see `PlayConsumer`). The
 phone sends its answers here; the projector its trainer's buttons. Every write goes through
 `live.sessions`, which checks the session's state and the server's clock.
 """
@@ -87,8 +88,10 @@ class _Counts:
         task.add_done_callback(self.tasks.discard)
 
     async def _send_later(self, layer, key: tuple[str, int], wait: float) -> None:
-        await asyncio.sleep(wait)
-        self.waiting.discard(key)
+        try:
+            await asyncio.sleep(wait)
+        finally:  # even cancelled (its event loop closing), so that the next count is not held back
+            self.waiting.discard(key)
         await self._send(layer, key)
 
     async def _send(self, layer, key: tuple[str, int]) -> None:

@@ -3,7 +3,8 @@ screens need to know. The database is the record and the clock's owner: a questi
 closing times are stored, so any process (or pod) can tell whether an answer is late.
 
 Broadcasting the change to the connected screens is the caller's job (`live.broadcast`), after
-the transaction: the channel layer carries no state, only "look again".
+the transaction: the channel layer carries no state of record, only "look again" (with, when a
+question opens, the page every phone shows, rendered once from the committed state).
 """
 
 from __future__ import annotations

@@ -68,12 +68,17 @@ class _Counts:
     burst, a message per answer queued hundreds behind each other on the projector)."""
 
     def __init__(self) -> None:
-        self.latest: dict[tuple[str, int], int] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.latest: dict[tuple[str, int], int] = {}  # the highest count not sent yet
         self.sent_at: dict[tuple[str, int], float] = {}
-        self.waiting: set[tuple[str, int]] = set()
-        self.tasks: set[asyncio.Task] = set()
+        self.waiting: set[tuple[str, int]] = set()  # a message is due for these questions
+        self.tasks: set[asyncio.Task] = set()  # held, or the loop may drop them before they run
 
     async def note(self, layer, group: str, question: int, answered: int) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self.loop:  # a process has one event loop; tests start one per scenario
+            self.__init__()
+            self.loop = loop
         key = (group, question)
         self.latest[key] = max(self.latest.get(key, 0), answered)
         if key in self.waiting:
@@ -83,15 +88,13 @@ class _Counts:
             await self._send(layer, key)
             return
         self.waiting.add(key)
-        task = asyncio.get_running_loop().create_task(self._send_later(layer, key, wait))
+        task = loop.create_task(self._send_later(layer, key, wait))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
     async def _send_later(self, layer, key: tuple[str, int], wait: float) -> None:
-        try:
-            await asyncio.sleep(wait)
-        finally:  # even cancelled (its event loop closing), so that the next count is not held back
-            self.waiting.discard(key)
+        await asyncio.sleep(wait)
+        self.waiting.discard(key)
         await self._send(layer, key)
 
     async def _send(self, layer, key: tuple[str, int]) -> None:
@@ -99,10 +102,10 @@ class _Counts:
         self.sent_at[key] = now
         if len(self.sent_at) > 256:  # forget the questions of a minute ago
             for old in [k for k, at in self.sent_at.items() if now - at > 60 and k not in self.waiting]:
-                self.sent_at.pop(old, None)
-                self.latest.pop(old, None)
+                del self.sent_at[old]
         group, question = key
-        await layer.group_send(group, count_event(question, self.latest[key]))
+        # Lower counts may follow (threads finish out of order): the projector keeps the highest.
+        await layer.group_send(group, count_event(question, self.latest.pop(key)))
 
 
 _counts = _Counts()

@@ -11,8 +11,11 @@ Scenarios:
 1. one session of N players (300): for each question, from the trainer's "next" to each player
    having the question ("question shown -> all have it": p50, p95, max over the players, and the
    slowest question's max), and from each answer sent to the projector counting it ("answer
-   sent -> counted": the k-th count the projector receives is matched with the k-th answer sent;
-   p50, p95); every answer a player saw acknowledged must be in the database once (lost, double).
+   sent -> counted": the k-th answer sent is counted when the projector first shows k or more,
+   the projector showing what static/js/live.js would: the highest count received for the
+   question, or with the old messages that carry no question the last one received; p50, p95);
+   every answer a player saw acknowledged must be in the database once (lost, double), and the
+   projector's final count must be the database's.
    A tenth of the players tap twice.
 2. three sessions of N/3 players at once.
 3. fault drills: (a) one daphne process killed (SIGKILL) mid-question: its players reconnect to
@@ -48,6 +51,7 @@ from bench.run import Postgres, free_port, log  # noqa: E402
 TARGET_MS = 250
 HEARTBEAT = 15  # seconds, as the page's script
 QUESTION_RE = re.compile(r'name="question" value="(\d+)"')
+QUESTION_ID_RE = re.compile(r'data-live-question="(\d+)"')
 TAP_RE = re.compile(r'name="(choice|answer|choices)" value="([^"]+)"')
 OUT_MD = ROOT / "bench" / "results-live.md"
 OUT_JSON = ROOT / "bench" / "results-live.json"
@@ -337,7 +341,8 @@ class Projector:
     cookie: str
     port: int
     session_pk: int
-    counts: list[tuple[float, int]] = field(default_factory=list)
+    counts: list[tuple[float, int]] = field(default_factory=list)  # (when, count the page shows)
+    question: int | None = None  # the open question, as the projector's last full state says
     states: asyncio.Queue = field(default_factory=asyncio.Queue)
     socket: object = None
     reconnects: int = 0
@@ -366,13 +371,24 @@ class Projector:
                             continue
                         message = json.loads(raw)
                         if "answered" in message and "html" not in message:
-                            self.counts.append((time.perf_counter(), message["answered"]))
+                            self.counted(message)
                         else:
                             await self.states.put(message)
             except (OSError, websockets.WebSocketException, TimeoutError):
                 self.socket = None
                 self.reconnects += 1
                 await asyncio.sleep(0.2)  # the projector's page reconnects as well
+
+    def counted(self, message: dict) -> None:
+        """What the page shows after a count message: with a question in it, the highest count
+        of that question (and nothing for another question); without, the last received."""
+        shown = message["answered"]
+        if "question" in message:
+            if self.question is not None and message["question"] != self.question:
+                return
+            if self.counts:
+                shown = max(shown, self.counts[-1][1])
+        self.counts.append((time.perf_counter(), shown))
 
     async def send(self, action: str) -> float:
         while self.socket is None:
@@ -448,6 +464,8 @@ async def run_session(
         started = await projector.send("next")
         opened = await projector.wait_phase("open")
         version = opened["version"]
+        found = QUESTION_ID_RE.search(opened["html"])
+        projector.question = int(found.group(1)) if found else None
         everyone = await wait_until(lambda v=version: all(v in p.got_question for p in players), 20)
         shown = [p.got_question[version] - started for p in players if version in p.got_question]
         if on_question:
@@ -455,12 +473,19 @@ async def run_session(
         answered = await wait_until(
             lambda before=sent_before: all(len(p.acked) > len(before[p.index]) for p in players), 30
         )
-        await asyncio.sleep(0.3)  # the last counts on their way to the projector
         sends = sorted(t for p in players for q, t in p.sent.items() if q not in sent_before[p.index])
+        # The last counts on their way to the projector: until it shows every answer (or 10 s).
+        expected = len(sends)
+        await wait_until(lambda n=expected: bool(projector.counts) and projector.counts[-1][1] >= n, 10)
+        await asyncio.sleep(0.3)
         current = [p.current for p in players if p.current is not None]
         question_pk = max(set(current), key=current.count) if current else None
-        counted = [t for t, _n in projector.counts]
-        latency = [c - s for c, s in zip(counted, sends, strict=False)]
+        latency = []
+        for k, sent in enumerate(sends, start=1):
+            counted = next((t for t, shown in projector.counts if shown >= k), None)
+            if counted is not None:
+                latency.append(counted - sent)
+        shown_count = projector.counts[-1][1] if projector.counts else 0
         await projector.send("reveal")
         shown_version = (await projector.wait_phase("reveal"))["version"]
         figures.append(
@@ -475,7 +500,7 @@ async def run_session(
                 "counted_p50_ms": ms(percentile(latency, 0.5)),
                 "counted_p95_ms": ms(percentile(latency, 0.95)),
                 "answers_sent": len(sends),
-                "projector_count": projector.counts[-1][1] if projector.counts else 0,
+                "projector_count": shown_count,
             }
         )
     await wait_until(lambda v=shown_version: all(p.seen >= v for p in players), 30)
@@ -497,7 +522,12 @@ def check_answers(result: dict) -> dict:
         max(figures["projector_count"] - len(recorded.get(figures["question_pk"], set())), 0)
         for figures in result["questions"]
     )
+    short = sum(
+        abs(len(recorded.get(figures["question_pk"], set())) - figures["projector_count"])
+        for figures in result["questions"]
+    )
     return {
+        "projector_off_by": short,
         "acknowledged": acknowledged,
         "in_database": sum(len(players) for players in recorded.values()),
         "lost": lost,
@@ -678,17 +708,18 @@ def write(results: dict) -> None:
         f"{results.get('load_after')} after (other jobs share the machine).",
         "",
         "| scenario | question shown → player has it, p95 (max) | answer sent → counted on projector, p95 "
-        "| acknowledged / in DB | lost | double | reconnects |",
-        "|---|---|---|---|---|---|---|",
+        "| acknowledged / in DB | lost | double | projector's final count off by | reconnects |",
+        "|---|---|---|---|---|---|---|---|",
     ]
 
     def row(name: str, figures: dict) -> str:
         if "error" in figures:
-            return f"| {name} | failed: {figures['error']} | | | | | |"
+            return f"| {name} | failed: {figures['error']} | | | | | | |"
         return (
             f"| {name} | {figures['shown_p95_ms']} ms ({figures['shown_max_ms']} ms) "
             f"| {figures['counted_p95_ms']} ms | {figures['acknowledged']} / {figures['in_database']} "
-            f"| {figures['lost']} | {figures['double_counted']} | {figures['reconnects']} |"
+            f"| {figures['lost']} | {figures['double_counted']} | {figures.get('projector_off_by')} "
+            f"| {figures['reconnects']} |"
         )
 
     if "one_session" in results:

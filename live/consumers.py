@@ -1,17 +1,17 @@
 """The WebSockets of a live session: one per phone, one per projector.
 
 Each socket, when told that the session changed (or when it connects, reconnects included), reads
-the state from the database and sends its screen's HTML, rendered by the page's own template. The
+the state from the database and sends its screen's HTML, rendered by the page's own template;
+a phone told that a question opened sends the page the message brings (see `PlayConsumer`). The
 phone sends its answers here; the projector its trainer's buttons. Every write goes through
 `live.sessions`, which checks the session's state and the server's clock.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
-import threading
 import time
-from collections import OrderedDict
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from . import screens, sessions
+from . import broadcast, screens, sessions
 from .broadcast import changed_event, count_event
 from .models import LiveAnswer, LiveSession, Player
 
@@ -39,13 +39,6 @@ def _form(raw) -> dict[str, list[str]]:
         values = values if isinstance(values, list) else [values]
         form[name] = [str(v)[:20000] for v in values[:50] if isinstance(v, (str, int, float))]
     return form
-
-
-# (session pk, version, language) -> the two pages of an open question; a version is never
-# reused, so an entry never goes stale. A few entries per process.
-_OPEN_PAGES: OrderedDict[tuple, dict | None] = OrderedDict()
-_OPEN_PAGES_SIZE = 16
-_open_pages_lock = threading.Lock()
 
 
 def in_thread_pool(function):
@@ -72,39 +65,64 @@ def _epoch_ms_now() -> int:
     return int(time.time() * 1000)
 
 
-def _shared_open(session_pk: int, version: int, language: str) -> dict | None:
-    """The payloads of an open, running question at `version` for a phone that has not answered
-    ("asking") and one that has ("answered"); None when the session is elsewhere or has moved on
-    (then each phone is rendered in full)."""
-    key = (session_pk, version, language)
-    with _open_pages_lock:
-        if key in _OPEN_PAGES:
-            return _OPEN_PAGES[key]
-    session = LiveSession.objects.filter(pk=session_pk).first()
-    pages = None
-    if (
-        session
-        and session.version == version
-        and session.phase == LiveSession.Phase.OPEN
-        and not session.paused
-    ):
-        with translation.override(language):
-            context = screens.phone_context(session, None)
-            pages = {}
-            for name, mine in (("asking", None), ("answered", True)):
-                html = render_to_string(PlayConsumer.template, {**context, "mine": mine, "error": ""})
-                pages[name] = {
-                    "version": version,
-                    "phase": session.phase,
-                    "paused": False,
-                    "closes_at": context["stage"].closes_at_ms,
-                    "html": html,
-                }
-    with _open_pages_lock:
-        _OPEN_PAGES[key] = pages
-        while len(_OPEN_PAGES) > _OPEN_PAGES_SIZE:
-            _OPEN_PAGES.popitem(last=False)
-    return pages
+def _stamped(shared: dict) -> dict:
+    """A shared page with this moment's server clock and time left."""
+    payload = dict(shared)
+    payload["now"] = _epoch_ms_now()
+    payload["remaining"] = max((payload["closes_at"] - payload["now"]) / 1000, 0.0)
+    return payload
+
+
+COUNT_EVERY = 0.05  # seconds: at most one count message per question per process this often
+
+
+class _Counts:
+    """The projector's count messages from this process: at most one per question every
+    COUNT_EVERY seconds, each with the highest count known when it leaves (during the answer
+    burst, a message per answer queued hundreds behind each other on the projector)."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.latest: dict[tuple[str, int], int] = {}  # the highest count not sent yet
+        self.sent_at: dict[tuple[str, int], float] = {}
+        self.waiting: set[tuple[str, int]] = set()  # a message is due for these questions
+        self.tasks: set[asyncio.Task] = set()  # held, or the loop may drop them before they run
+
+    async def note(self, layer, group: str, question: int, answered: int) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self.loop:  # a process has one event loop; tests start one per scenario
+            self.__init__()
+            self.loop = loop
+        key = (group, question)
+        self.latest[key] = max(self.latest.get(key, 0), answered)
+        if key in self.waiting:
+            return  # the message already due takes this count along
+        wait = self.sent_at.get(key, float("-inf")) + COUNT_EVERY - time.monotonic()
+        if wait <= 0:
+            await self._send(layer, key)
+            return
+        self.waiting.add(key)
+        task = loop.create_task(self._send_later(layer, key, wait))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _send_later(self, layer, key: tuple[str, int], wait: float) -> None:
+        await asyncio.sleep(wait)
+        self.waiting.discard(key)
+        await self._send(layer, key)
+
+    async def _send(self, layer, key: tuple[str, int]) -> None:
+        now = time.monotonic()
+        self.sent_at[key] = now
+        if len(self.sent_at) > 256:  # forget the questions of a minute ago
+            for old in [k for k, at in self.sent_at.items() if now - at > 60 and k not in self.waiting]:
+                del self.sent_at[old]
+        group, question = key
+        # Lower counts may follow (threads finish out of order): the projector keeps the highest.
+        await layer.group_send(group, count_event(question, self.latest.pop(key)))
+
+
+_counts = _Counts()
 
 
 class _LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -157,12 +175,20 @@ class _LiveConsumer(AsyncJsonWebsocketConsumer):
 
 
 class PlayConsumer(_LiveConsumer):
-    """A player's phone."""
+    """A player's phone.
 
-    template = "live/play.html#stage"
+    It remembers the questions it has shown (asked or answered) and whether its player was
+    removed (each full render reads it again): when a question opens, the message brings the page
+    every phone that has not answered shows, and a phone that has never seen that question and
+    whose player is in the game sends it as it is, without touching the database. Any other phone
+    (a removed player, a question it has seen, a language the message lacks) reads the database.
+    """
+
+    template = broadcast.PHONE_TEMPLATE
 
     async def connect(self) -> None:
         self.session_pk = self.scope["url_route"]["kwargs"]["pk"]
+        self.seen_questions: set[int] = set()
         found = await in_thread_pool(self._find)()
         if found is None:
             await self.close(code=FORBIDDEN)
@@ -183,13 +209,28 @@ class PlayConsumer(_LiveConsumer):
         return None if player is None else (session, player)
 
     def _context(self, session: LiveSession) -> dict:
-        return screens.phone_context(session, self.player)
+        context = screens.phone_context(session, self.player)  # reads the player's removal again
+        if context["stage"].question is not None:
+            self.seen_questions.add(context["stage"].question.pk)
+        return context
+
+    async def live_changed(self, event: dict) -> None:
+        asking = (event.get("asking") or {}).get(self.language)
+        question = event.get("question")
+        fresh = question is not None and question not in self.seen_questions
+        if asking and fresh and not self.player.removed:
+            # A question this phone has never shown: it cannot have answered it yet.
+            self.seen_questions.add(question)
+            await self.send_json(_stamped(asking))
+            return
+        await self.send_state(version=event.get("version"))
 
     def _render_state(self, error: str, version: int | None) -> dict:
         """While a question is open, every phone that has not answered shows the same page, and
         every phone that has the same "answer received": each process renders each of them once
-        per version of the session (`_shared_open`), and a phone costs one query, its own answer.
-        Anything else (an error, a reveal, a removed player, a reconnect) is rendered in full."""
+        per version of the session (`broadcast.open_pages`), and a phone costs one query, its own
+        answer. Anything else (an error, a reveal, a removed player, a reconnect) is rendered in
+        full."""
         if error or version is None:
             return self._render(error)
         answered = (
@@ -206,13 +247,11 @@ class PlayConsumer(_LiveConsumer):
         )
         if answered is None:  # removed
             return self._render(error)
-        shared = _shared_open(self.session_pk, version, self.language)
+        shared = broadcast.open_pages(self.session_pk, version, self.language)
         if shared is None:
             return self._render(error)
-        payload = dict(shared["answered" if answered else "asking"])
-        payload["now"] = _epoch_ms_now()
-        payload["remaining"] = max((payload["closes_at"] - payload["now"]) / 1000, 0.0)
-        return payload
+        self.seen_questions.add(shared["question"])
+        return _stamped(shared["answered" if answered else "asking"])
 
     async def receive_json(self, content, **kwargs) -> None:
         if isinstance(content, dict) and content.get("action") == "ping":
@@ -226,31 +265,39 @@ class PlayConsumer(_LiveConsumer):
         except (TypeError, ValueError):
             question_id = 0
         try:
-            recorded, answered, version = await in_thread_pool(self._answer)(
-                question_id, _form(content.get("form"))
+            recorded = await in_thread_pool(sessions.answer_record)(
+                player=self.player, session_question_id=question_id, form=_form(content.get("form"))
             )
         except sessions.LiveError as error:
             await self.send_state(error=str(error.message))
             return
+        question_id = recorded.answer.session_question_id
+        self.seen_questions.add(question_id)
+        # "Answer received" from this process's shared pages (rendered once per version).
+        found, shared = broadcast.open_pages_cached(self.session_pk, recorded.version, self.language)
+        if not found:
+            render = in_thread_pool(broadcast.open_pages)
+            shared = await render(self.session_pk, recorded.version, self.language)
+        if shared is not None and shared["question"] == question_id:
+            await self.send_json(_stamped(shared["answered"]))
+        else:
+            await self.send_state()
         if recorded.created:
-            await self.channel_layer.group_send(self.session.screen_group, count_event(answered))
-        await self.send_state(version=version)
-
-    def _answer(self, question_id: int, form: dict):
-        self.player.refresh_from_db(fields=["removed"])
-        recorded = sessions.answer_record(player=self.player, session_question_id=question_id, form=form)
-        count = sessions.answered_count(question_id) if recorded.created else 0
-        version = LiveSession.objects.filter(pk=self.session_pk).values_list("version", flat=True).first()
-        return recorded, count, version
+            await _counts.note(self.channel_layer, self.session.screen_group, question_id, recorded.answered)
 
 
 class ScreenConsumer(_LiveConsumer):
-    """The projector: only the session's trainer may open it and drive the session from it."""
+    """The projector: only the session's trainer may open it and drive the session from it.
+
+    Count messages reach it out of order (many threads, two processes): for each question it
+    never shows fewer answers than it has shown, and a full render (which reads the database)
+    sets the count again."""
 
     template = "live/screen.html#stage"
 
     async def connect(self) -> None:
         self.session_pk = self.scope["url_route"]["kwargs"]["pk"]
+        self.counts_shown: dict[int, int] = {}
         session = await database_sync_to_async(LiveSession.objects.filter(pk=self.session_pk).first)()
         if session is None or not sessions.may_drive(self.scope.get("user"), session):
             await self.close(code=FORBIDDEN)
@@ -263,7 +310,11 @@ class ScreenConsumer(_LiveConsumer):
         await self.send_state()
 
     def _context(self, session: LiveSession) -> dict:
-        return screens.screen_context(session)
+        context = screens.screen_context(session)
+        question = context["stage"].question
+        if question is not None and "answered" in context:
+            self.counts_shown[question.pk] = context["answered"]  # the database's word
+        return context
 
     async def receive_json(self, content, **kwargs) -> None:
         if not isinstance(content, dict):
@@ -273,11 +324,8 @@ class ScreenConsumer(_LiveConsumer):
             await self.regroup()
             return
         try:
-            session = await database_sync_to_async(sessions.session_control)(
-                session=self.session,
-                action=action,
-                seconds=content.get("seconds"),
-                player_id=content.get("player"),
+            event = await database_sync_to_async(self._control)(
+                action=action, seconds=content.get("seconds"), player_id=content.get("player")
             )
         except sessions.LiveError as error:
             await self.send_state(error=str(error.message))
@@ -286,7 +334,17 @@ class ScreenConsumer(_LiveConsumer):
         # projector joins its groups again first, so that it hears its own change even if the
         # layer lost them (a Redis restart) since its last heartbeat.
         await self.regroup()
-        await self.channel_layer.group_send(session.group, changed_event(session))
+        await self.channel_layer.group_send(self.session.group, event)
+
+    def _control(self, **kwargs) -> dict:
+        """The trainer's button, then its message, with the page of a question it opened (this
+        process renders it once for every phone of the session)."""
+        session = sessions.session_control(session=self.session, **kwargs)
+        return changed_event(session, pages=True)
 
     async def live_count(self, event: dict) -> None:
-        await self.send_json({"answered": event["answered"]})
+        question, answered = event.get("question"), event["answered"]
+        if answered <= self.counts_shown.get(question, -1):
+            return  # an older count that arrived late
+        self.counts_shown[question] = answered
+        await self.send_json({"question": question, "answered": answered})

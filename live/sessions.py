@@ -3,7 +3,8 @@ screens need to know. The database is the record and the clock's owner: a questi
 closing times are stored, so any process (or pod) can tell whether an answer is late.
 
 Broadcasting the change to the connected screens is the caller's job (`live.broadcast`), after
-the transaction: the channel layer carries no state, only "look again".
+the transaction: the channel layer carries no state of record, only "look again" (with, when a
+question opens, the page every phone shows, rendered once from the committed state).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -349,6 +350,8 @@ def _attempt_record(*, session: LiveSession, player: Player, played: list[Sessio
 class Recorded:
     answer: LiveAnswer
     created: bool  # False for a second tap, a resent form, a reconnect: the first answer stands
+    version: int  # the session's version when the answer was read or kept
+    answered: int | None = None  # the question's answers counted just after this one was kept
 
 
 def speed_points(*, score: float, seconds: float, elapsed: float) -> int:
@@ -363,16 +366,26 @@ def speed_points(*, score: float, seconds: float, elapsed: float) -> int:
 def answer_record(*, player: Player, session_question_id: int, form: Mapping[str, Sequence[str]]) -> Recorded:
     """Grade and keep a player's answer to the open question. Once only: a second answer to the
     same question returns the first. Refused when the question is not the open one, the clock is
-    paused, or the server's time for it is up (`Late`)."""
+    paused, or the server's time for it is up (`Late`).
+
+    Three round trips to the database for a new answer: the session with its open question, the
+    player's removal and any answer already given, in one query; the answer, kept; then the
+    question's count, read after the commit (a count read inside the transaction could miss an
+    answer that commits at the same moment, and the projector would stay one short)."""
     now = timezone.now()
-    existing = LiveAnswer.objects.filter(session_question_id=session_question_id, player=player).first()
-    if existing is not None:
-        return Recorded(existing, created=False)
-    session = LiveSession.objects.select_related("current__revision", "current__question").get(
-        pk=player.session_id
+    given = LiveAnswer.objects.filter(session_question_id=session_question_id, player_id=player.pk)
+    session = (
+        LiveSession.objects.select_related("current__revision", "current__question")
+        .annotate(
+            player_removed=Subquery(Player.objects.filter(pk=player.pk).values("removed")[:1]),
+            given=Subquery(given.values("pk")[:1]),
+        )
+        .get(pk=player.session_id)
     )
+    if session.given is not None:
+        return Recorded(LiveAnswer.objects.get(pk=session.given), created=False, version=session.version)
     question = session.current
-    if player.removed:
+    if session.player_removed:
         raise LiveError(REMOVED)
     if question is None or question.pk != session_question_id or session.phase != LiveSession.Phase.OPEN:
         if question is not None and question.pk == session_question_id:
@@ -403,8 +416,9 @@ def answer_record(*, player: Player, session_question_id: int, form: Mapping[str
                 elapsed_ms=max(int(elapsed * 1000), 0),
             )
     except IntegrityError:  # the same player's other tap got there first
-        return Recorded(LiveAnswer.objects.get(session_question=question, player=player), created=False)
-    return Recorded(answer, created=True)
+        first = LiveAnswer.objects.get(session_question=question, player=player)
+        return Recorded(first, created=False, version=session.version)
+    return Recorded(answer, created=True, version=session.version, answered=answered_count(question.pk))
 
 
 def answered_count(question_id: int) -> int:

@@ -14,6 +14,7 @@
   let remaining = null;
   let revealAsked = null;
   let version = -1;
+  let counted = { question: null, answered: -1 }; // the projector's answer count on screen
 
   function connect() {
     socket = new WebSocket(url);
@@ -34,11 +35,7 @@
 
   function handle(message) {
     if (message.html === undefined) {
-      if (message.answered !== undefined) {
-        root.querySelectorAll("[data-live-count]").forEach(function (node) {
-          node.textContent = message.answered;
-        });
-      }
+      if (message.answered !== undefined) showCount(message);
       return;
     }
     if (message.version < version) return; // an older state that arrived late
@@ -50,12 +47,28 @@
     if (!(typing && sameForm && !message.html.includes('role="alert"'))) {
       stage.outerHTML = message.html;
     }
+    // The count the server rendered is the database's: later count messages may only raise it.
+    const countNode = root.querySelector("[data-live-count]");
+    counted = countNode
+      ? { question: countNode.dataset.liveQuestion, answered: parseInt(countNode.textContent, 10) || 0 }
+      : { question: null, answered: -1 };
     root.dataset.phase = message.phase;
     root.dataset.paused = message.paused ? "yes" : "no";
     offset = message.now - Date.now();
     closesAt = message.closes_at;
     remaining = message.remaining;
     tick();
+  }
+
+  // Count messages come from many threads and two processes, so out of order: for the question
+  // on screen, show the highest count received, never a lower one; ignore another question's.
+  function showCount(message) {
+    if (message.question !== undefined && counted.question !== null && String(message.question) !== counted.question) return;
+    if (message.answered <= counted.answered) return;
+    counted.answered = message.answered;
+    root.querySelectorAll("[data-live-count]").forEach(function (node) {
+      node.textContent = message.answered;
+    });
   }
 
   function tick() {

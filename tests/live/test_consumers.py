@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
 from live import sessions
+from live.broadcast import count_event
 from live.consumers import FORBIDDEN
 from live.models import LiveAnswer, LiveSession
 from live.routing import websocket_urlpatterns
@@ -92,7 +94,7 @@ def test_an_answer_counts_once_and_the_projector_sees_the_count(live_session, tr
         await phone.send_json_to({"action": "answer", "question": question_id, "form": form})
         after = await phone.receive_json_from(timeout=10)
         assert "Answer received" in after["html"] or "Réponse reçue" in after["html"]
-        assert await screen.receive_json_from(timeout=10) == {"answered": 1}
+        assert await screen.receive_json_from(timeout=10) == {"question": question_id, "answered": 1}
         # A double tap: the first answer stands, nothing more counted on the projector.
         await phone.send_json_to({"action": "answer", "question": question_id, "form": {"choice": ["autre"]}})
         await phone.receive_json_from(timeout=10)
@@ -248,7 +250,8 @@ def test_the_page_shared_by_every_phone_of_an_open_question_is_the_one_each_woul
     from django.template.loader import render_to_string
 
     from live import screens
-    from live.consumers import PlayConsumer, _shared_open
+    from live.broadcast import open_pages as _shared_open
+    from live.consumers import PlayConsumer
 
     player, _browser = guest(live_session, "Ada")
     live = sessions.question_next(session=live_session)
@@ -274,5 +277,153 @@ def test_the_projector_hears_its_own_change_even_after_the_layer_forgot_its_grou
         await screen.send_json_to({"action": "next"})
         assert (await screen.receive_json_from(timeout=10))["phase"] == "open"
         await screen.disconnect()
+
+    run(scenario)
+
+
+def test_the_projector_never_shows_fewer_answers_than_it_has_shown_for_a_question(live_session, trainer):
+    live = sessions.question_next(session=live_session)
+    question = live.current_id
+
+    async def scenario():
+        from channels.layers import get_channel_layer
+
+        layer = get_channel_layer()
+        screen = communicator(screen_path(live_session), user=trainer)
+        assert (await screen.connect(timeout=10))[0]
+        assert (await screen.receive_json_from(timeout=10))["phase"] == "open"
+        # Counts from two processes and many threads, out of order.
+        for answered in (3, 2, 1, 5, 4):
+            await layer.group_send(live_session.screen_group, count_event(question, answered))
+        assert await screen.receive_json_from(timeout=10) == {"question": question, "answered": 3}
+        assert await screen.receive_json_from(timeout=10) == {"question": question, "answered": 5}
+        assert await screen.receive_nothing()
+        # The reveal's full render is the database's count (none here), whatever came before.
+        await screen.send_json_to({"action": "reveal"})
+        revealed = await screen.receive_json_from(timeout=10)
+        assert revealed["phase"] == "reveal" and "0 / 0" in revealed["html"]
+        await screen.disconnect()
+
+    run(scenario)
+
+
+def test_opening_a_question_sends_its_page_in_the_message_and_each_phone_sends_it_as_it_is(
+    live_session, trainer
+):
+    _player, browser = guest(live_session, "Ada")
+
+    async def scenario():
+        from channels.layers import get_channel_layer
+
+        layer = get_channel_layer()
+        listener = await layer.new_channel()
+        await layer.group_add(live_session.group, listener)
+        screen = communicator(screen_path(live_session), user=trainer)
+        assert (await screen.connect(timeout=10))[0]
+        await screen.receive_json_from(timeout=10)
+        phone = communicator(play_path(live_session), browser_session=browser)
+        assert (await phone.connect(timeout=10))[0]
+        await phone.receive_json_from(timeout=10)
+        await screen.send_json_to({"action": "next"})
+        event = await layer.receive(listener)
+        session = await database_sync_to_async(LiveSession.objects.get)(pk=live_session.pk)
+        assert event["question"] == session.current_id and event["version"] == session.version
+        assert set(event["asking"]) == {"fr", "en"}
+        assert f'name="question" value="{session.current_id}"' in event["asking"]["fr"]["html"]
+        shown = await phone.receive_json_from(timeout=10)
+        assert shown["html"] == event["asking"]["fr"]["html"] and shown["phase"] == "open"
+        assert 0 < shown["remaining"] <= 30
+        # The phone sends what the message brings, without reading the database: a page that is
+        # not the database's reaches the screen as it is.
+        marker = {**event["asking"]["fr"], "html": "from the message"}
+        message = {"type": "live.changed", "version": session.version + 1, "question": 10**6}
+        await layer.group_send(live_session.group, {**message, "asking": {"fr": marker}})
+        assert "from the message" in (await phone.receive_json_from(timeout=10))["html"]
+        await phone.disconnect()
+        await screen.disconnect()
+
+    run(scenario)
+
+
+def test_a_removed_player_does_not_get_the_next_question(live_session, trainer):
+    player, browser = guest(live_session, "Ada")
+
+    async def scenario():
+        phone = communicator(play_path(live_session), browser_session=browser)
+        assert (await phone.connect(timeout=10))[0]
+        await phone.receive_json_from(timeout=10)
+        screen = communicator(screen_path(live_session), user=trainer)
+        assert (await screen.connect(timeout=10))[0]
+        await screen.receive_json_from(timeout=10)
+        await screen.send_json_to({"action": "remove", "player": player.pk})
+        assert 'role="alert"' in (await phone.receive_json_from(timeout=10))["html"]
+        await screen.receive_json_from(timeout=10)
+        await screen.send_json_to({"action": "next"})
+        told = await phone.receive_json_from(timeout=10)
+        assert 'name="question"' not in told["html"] and 'role="alert"' in told["html"]
+        await phone.disconnect()
+        await screen.disconnect()
+
+    run(scenario)
+
+
+def test_answers_from_several_phones_are_each_counted_once_and_the_last_count_is_the_databases(
+    live_session, trainer
+):
+    guests = [guest(live_session, name) for name in ("Ada", "Bob", "Cy")]
+    sessions.question_next(session=live_session)
+    form = right_form(live_session)
+    question_id = LiveSession.objects.get(pk=live_session.pk).current_id
+
+    async def scenario():
+        screen = communicator(screen_path(live_session), user=trainer)
+        assert (await screen.connect(timeout=10))[0]
+        await screen.receive_json_from(timeout=10)
+        phones = []
+        for _player, browser in guests:
+            phone = communicator(play_path(live_session), browser_session=browser)
+            assert (await phone.connect(timeout=10))[0]
+            assert (await phone.receive_json_from(timeout=10))["phase"] == "open"
+            phones.append(phone)
+        # One after the other (the test database takes one writer at a time), each tapping twice.
+        for phone in phones:
+            for _tap in range(2):
+                await phone.send_json_to({"action": "answer", "question": question_id, "form": form})
+            for _tap in range(2):
+                assert "live-waiting" in (await phone.receive_json_from(timeout=10))["html"]
+        counts = []
+        while not counts or counts[-1] < 3:
+            message = await screen.receive_json_from(timeout=10)
+            assert message["question"] == question_id
+            counts.append(message["answered"])
+        assert counts == sorted(set(counts)) and counts[-1] == 3
+        assert await screen.receive_nothing(timeout=0.3)
+        for phone in phones:
+            await phone.disconnect()
+        await screen.disconnect()
+
+    run(scenario)
+    assert LiveAnswer.objects.filter(session_question_id=question_id).count() == 3
+
+
+def test_a_phone_that_answered_and_reconnects_gets_its_answer_not_the_question(live_session):
+    _player, browser = guest(live_session, "Ada")
+    sessions.question_next(session=live_session)
+    form = right_form(live_session)
+    question_id = LiveSession.objects.get(pk=live_session.pk).current_id
+
+    async def scenario():
+        phone = communicator(play_path(live_session), browser_session=browser)
+        assert (await phone.connect(timeout=10))[0]
+        await phone.receive_json_from(timeout=10)
+        await phone.send_json_to({"action": "answer", "question": question_id, "form": form})
+        assert "live-waiting" in (await phone.receive_json_from(timeout=10))["html"]
+        await phone.disconnect()
+        again = communicator(play_path(live_session), browser_session=browser)
+        assert (await again.connect(timeout=10))[0]
+        state = await again.receive_json_from(timeout=10)
+        assert state["phase"] == "open" and "live-waiting" in state["html"]
+        assert 'name="question"' not in state["html"]
+        await again.disconnect()
 
     run(scenario)

@@ -84,6 +84,35 @@ def test_an_answer_counts_once(live_session):
     assert LiveAnswer.objects.count() == 1
 
 
+def test_an_answer_brings_back_the_sessions_version_and_the_questions_count(
+    live_session, django_assert_max_num_queries
+):
+    ada = sessions.player_join(session=live_session, nickname="Ada")
+    bob = sessions.player_join(session=live_session, nickname="Bob")
+    live_session = sessions.question_next(session=live_session)
+    form = right_form(live_session)
+    sessions.answer_record(player=ada, session_question_id=live_session.current_id, form=form)
+    # The phone's hot path: the session with the player's removal and any answer in one query,
+    # the answer kept (a savepoint around it), then the count.
+    with django_assert_max_num_queries(5):
+        recorded = sessions.answer_record(player=bob, session_question_id=live_session.current_id, form=form)
+    assert recorded.created and recorded.answered == 2 and recorded.version == live_session.version
+    again = sessions.answer_record(player=bob, session_question_id=live_session.current_id, form=form)
+    assert not again.created and again.answer == recorded.answer
+
+
+def test_a_removed_players_answer_is_refused_even_from_a_stale_player(live_session):
+    player = sessions.player_join(session=live_session, nickname="Ada")
+    live_session = sessions.question_next(session=live_session)
+    stale = Player.objects.get(pk=player.pk)  # what a phone's socket holds since it connected
+    sessions.player_remove(session=live_session, player_id=player.pk)
+    form = right_form(live_session)
+    with pytest.raises(sessions.LiveError) as refused:
+        sessions.answer_record(player=stale, session_question_id=live_session.current_id, form=form)
+    assert refused.value.message == sessions.REMOVED
+    assert not LiveAnswer.objects.exists()
+
+
 def test_a_late_answer_is_refused_by_the_servers_clock(live_session):
     player = sessions.player_join(session=live_session, nickname="Ada")
     live_session = sessions.question_next(session=live_session)

@@ -10,7 +10,6 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -139,14 +138,6 @@ def sign_in_as_the_trainer(page, url) -> None:
     page.get_by_role("button", name="Se connecter").click()
 
 
-@pytest.mark.skipif(
-    connection.vendor == "postgresql",
-    reason=(
-        "on PostgreSQL the live test server answers the demo's item analysis in about 16 s (the "
-        "same page takes 0.16 s through the test client on a freshly seeded database): not yet "
-        "explained, reported; the journey runs on SQLite, the database of make run"
-    ),
-)
 def test_on_the_demo_a_trainer_finds_the_weak_topic_the_wrong_key_and_who_is_behind(
     new_context, url, demo_class, axe_source
 ):

@@ -38,6 +38,13 @@ def communicator(path: str, *, user=None, browser_session=None) -> WebsocketComm
     return WebsocketCommunicator(app, path)
 
 
+async def connected(path: str, **visitor) -> tuple[WebsocketCommunicator, dict]:
+    """A socket connected to `path` for this visitor, and the state it is sent first."""
+    socket = communicator(path, **visitor)
+    assert (await socket.connect(timeout=10))[0]
+    return socket, await socket.receive_json_from(timeout=10)
+
+
 def play_path(session: LiveSession) -> str:
     return f"/ws/live/{session.pk}/play/"
 
@@ -85,9 +92,7 @@ def test_an_answer_counts_once_and_the_projector_sees_the_count(live_session, tr
     question_id = LiveSession.objects.get(pk=live_session.pk).current_id
 
     async def scenario():
-        screen = communicator(screen_path(live_session), user=trainer)
-        assert (await screen.connect(timeout=10))[0]
-        await screen.receive_json_from(timeout=10)  # its state
+        screen, _state = await connected(screen_path(live_session), user=trainer)  # its state
         phone = communicator(play_path(live_session), browser_session=browser)
         assert (await phone.connect(timeout=10))[0]
         assert (await phone.receive_json_from(timeout=10))["phase"] == "open"
@@ -115,9 +120,7 @@ def test_a_late_answer_is_refused_with_a_message(live_session):
     question_id = LiveSession.objects.get(pk=live_session.pk).current_id
 
     async def scenario():
-        phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect(timeout=10))[0]
-        await phone.receive_json_from(timeout=10)
+        phone, _state = await connected(play_path(live_session), browser_session=browser)
         await phone.send_json_to({"action": "answer", "question": question_id, "form": form})
         refused = await phone.receive_json_from(timeout=10)
         assert 'role="alert"' in refused["html"]
@@ -157,12 +160,8 @@ def test_the_trainers_buttons_drive_every_screen(live_session, trainer):
     _player, browser = guest(live_session, "Ada")
 
     async def scenario():
-        screen = communicator(screen_path(live_session), user=trainer)
-        assert (await screen.connect(timeout=10))[0]
-        await screen.receive_json_from(timeout=10)
-        phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect(timeout=10))[0]
-        await phone.receive_json_from(timeout=10)
+        screen, _state = await connected(screen_path(live_session), user=trainer)
+        phone, _state = await connected(play_path(live_session), browser_session=browser)
         await screen.send_json_to({"action": "next", "seconds": "45"})
         assert (await phone.receive_json_from(timeout=10))["phase"] == "open"
         opened = await screen.receive_json_from(timeout=10)
@@ -192,9 +191,7 @@ def test_a_player_cannot_drive_the_session_from_their_phone(live_session):
     _player, browser = guest(live_session, "Ada")
 
     async def scenario():
-        phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect(timeout=10))[0]
-        await phone.receive_json_from(timeout=10)
+        phone, _state = await connected(play_path(live_session), browser_session=browser)
         await phone.send_json_to({"action": "next"})
         await phone.receive_json_from(timeout=10)
         await phone.disconnect()
@@ -207,12 +204,8 @@ def test_a_removed_player_is_told_and_can_no_longer_answer(live_session, trainer
     player, browser = guest(live_session, "Ada")
 
     async def scenario():
-        phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect(timeout=10))[0]
-        await phone.receive_json_from(timeout=10)
-        screen = communicator(screen_path(live_session), user=trainer)
-        assert (await screen.connect(timeout=10))[0]
-        await screen.receive_json_from(timeout=10)
+        phone, _state = await connected(play_path(live_session), browser_session=browser)
+        screen, _state = await connected(screen_path(live_session), user=trainer)
         await screen.send_json_to({"action": "remove", "player": player.pk})
         told = await phone.receive_json_from(timeout=10)
         assert 'role="alert"' in told["html"]
@@ -231,9 +224,7 @@ def test_a_heartbeat_joins_the_groups_again_after_the_channel_layer_forgot_them(
         from channels.layers import get_channel_layer
 
         layer = get_channel_layer()
-        phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect(timeout=10))[0]
-        await phone.receive_json_from(timeout=10)
+        phone, _state = await connected(play_path(live_session), browser_session=browser)
         layer.groups.clear()  # what a Redis restart does to the group memberships
         await layer.group_send(live_session.group, {"type": "live.changed", "version": 0})
         assert await phone.receive_nothing()
@@ -270,9 +261,7 @@ def test_the_projector_hears_its_own_change_even_after_the_layer_forgot_its_grou
     async def scenario():
         from channels.layers import get_channel_layer
 
-        screen = communicator(screen_path(live_session), user=trainer)
-        assert (await screen.connect(timeout=10))[0]
-        await screen.receive_json_from(timeout=10)
+        screen, _state = await connected(screen_path(live_session), user=trainer)
         get_channel_layer().groups.clear()  # a Redis restart
         await screen.send_json_to({"action": "next"})
         assert (await screen.receive_json_from(timeout=10))["phase"] == "open"
@@ -318,12 +307,8 @@ def test_opening_a_question_sends_its_page_in_the_message_and_each_phone_sends_i
         layer = get_channel_layer()
         listener = await layer.new_channel()
         await layer.group_add(live_session.group, listener)
-        screen = communicator(screen_path(live_session), user=trainer)
-        assert (await screen.connect(timeout=10))[0]
-        await screen.receive_json_from(timeout=10)
-        phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect(timeout=10))[0]
-        await phone.receive_json_from(timeout=10)
+        screen, _state = await connected(screen_path(live_session), user=trainer)
+        phone, _state = await connected(play_path(live_session), browser_session=browser)
         await screen.send_json_to({"action": "next"})
         event = await layer.receive(listener)
         session = await database_sync_to_async(LiveSession.objects.get)(pk=live_session.pk)
@@ -349,12 +334,8 @@ def test_a_removed_player_does_not_get_the_next_question(live_session, trainer):
     player, browser = guest(live_session, "Ada")
 
     async def scenario():
-        phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect(timeout=10))[0]
-        await phone.receive_json_from(timeout=10)
-        screen = communicator(screen_path(live_session), user=trainer)
-        assert (await screen.connect(timeout=10))[0]
-        await screen.receive_json_from(timeout=10)
+        phone, _state = await connected(play_path(live_session), browser_session=browser)
+        screen, _state = await connected(screen_path(live_session), user=trainer)
         await screen.send_json_to({"action": "remove", "player": player.pk})
         assert 'role="alert"' in (await phone.receive_json_from(timeout=10))["html"]
         await screen.receive_json_from(timeout=10)
@@ -376,9 +357,7 @@ def test_answers_from_several_phones_are_each_counted_once_and_the_last_count_is
     question_id = LiveSession.objects.get(pk=live_session.pk).current_id
 
     async def scenario():
-        screen = communicator(screen_path(live_session), user=trainer)
-        assert (await screen.connect(timeout=10))[0]
-        await screen.receive_json_from(timeout=10)
+        screen, _state = await connected(screen_path(live_session), user=trainer)
         phones = []
         for _player, browser in guests:
             phone = communicator(play_path(live_session), browser_session=browser)
@@ -413,9 +392,7 @@ def test_a_phone_that_answered_and_reconnects_gets_its_answer_not_the_question(l
     question_id = LiveSession.objects.get(pk=live_session.pk).current_id
 
     async def scenario():
-        phone = communicator(play_path(live_session), browser_session=browser)
-        assert (await phone.connect(timeout=10))[0]
-        await phone.receive_json_from(timeout=10)
+        phone, _state = await connected(play_path(live_session), browser_session=browser)
         await phone.send_json_to({"action": "answer", "question": question_id, "form": form})
         assert "live-waiting" in (await phone.receive_json_from(timeout=10))["html"]
         await phone.disconnect()

@@ -269,6 +269,20 @@ class Player:
     current: int | None = None
 
 
+async def listen(socket, stop: asyncio.Event, handle) -> None:
+    """Hand each message of `socket` to `handle` until `stop`, with the page's heartbeat."""
+    pinged = time.perf_counter()
+    while not stop.is_set():
+        if time.perf_counter() - pinged > HEARTBEAT:  # as static/js/live.js does
+            pinged = time.perf_counter()
+            await socket.send(json.dumps({"action": "ping"}))
+        try:
+            raw = await asyncio.wait_for(socket.recv(), timeout=0.5)
+        except TimeoutError:
+            continue
+        await handle(json.loads(raw))
+
+
 async def play(player: Player, stop: asyncio.Event, rng: random.Random) -> None:
     import websockets
 
@@ -284,16 +298,7 @@ async def play(player: Player, stop: asyncio.Event, rng: random.Random) -> None:
                 open_timeout=20,
                 ping_interval=None,  # the bench measures the server, not its own pongs
             ) as socket:
-                pinged = time.perf_counter()
-                while not stop.is_set():
-                    if time.perf_counter() - pinged > HEARTBEAT:  # as static/js/live.js does
-                        pinged = time.perf_counter()
-                        await socket.send(json.dumps({"action": "ping"}))
-                    try:
-                        raw = await asyncio.wait_for(socket.recv(), timeout=0.5)
-                    except TimeoutError:
-                        continue
-                    await on_state(player, socket, json.loads(raw), rng)
+                await listen(socket, stop, lambda message: on_state(player, socket, message, rng))
         except (OSError, websockets.WebSocketException, TimeoutError):
             if stop.is_set():
                 return
@@ -319,11 +324,9 @@ async def on_state(player: Player, socket, message: dict, rng: random.Random) ->
         return
     question = int(found.group(1))
     player.current = question
-    if question in player.sent and question not in player.acked:
-        # A reconnect while the answer was on its way: send it again (it counts once).
-        pass
-    elif question in player.sent:
+    if question in player.acked:
         return
+    # Not answered yet, or a reconnect while the answer was on its way: send it (it counts once).
     taps = TAP_RE.findall(html)
     if not taps:
         return
@@ -360,24 +363,17 @@ class Projector:
                     ping_interval=None,
                 ) as socket:
                     self.socket = socket
-                    pinged = time.perf_counter()
-                    while not stop.is_set():
-                        if time.perf_counter() - pinged > HEARTBEAT:  # as static/js/live.js does
-                            pinged = time.perf_counter()
-                            await socket.send(json.dumps({"action": "ping"}))
-                        try:
-                            raw = await asyncio.wait_for(socket.recv(), timeout=0.5)
-                        except TimeoutError:
-                            continue
-                        message = json.loads(raw)
-                        if "answered" in message and "html" not in message:
-                            self.counted(message)
-                        else:
-                            await self.states.put(message)
+                    await listen(socket, stop, self.received)
             except (OSError, websockets.WebSocketException, TimeoutError):
                 self.socket = None
                 self.reconnects += 1
                 await asyncio.sleep(0.2)  # the projector's page reconnects as well
+
+    async def received(self, message: dict) -> None:
+        if "answered" in message and "html" not in message:
+            self.counted(message)
+        else:
+            await self.states.put(message)
 
     def counted(self, message: dict) -> None:
         """What the page shows after a count message: with a question in it, the highest count

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Cohort
@@ -100,6 +99,12 @@ class LiveSession(models.Model):
     def paused(self) -> bool:
         return self.paused_remaining is not None
 
+    def following(self) -> SessionQuestion | None:
+        """The question "next" opens: the first one after the current question (from the lobby,
+        the first of all), skipped ones left out. Reads `current` if it is not loaded yet."""
+        after = self.current.position if self.current_id else -1
+        return self.questions.filter(position__gt=after, skipped=False).order_by("position").first()
+
     def get_absolute_url(self) -> str:
         return reverse("live:screen", kwargs={"pk": self.pk})
 
@@ -132,10 +137,6 @@ class SessionQuestion(models.Model):
     @property
     def number(self) -> int:
         return self.position + 1
-
-    def is_open(self, now=None) -> bool:
-        now = now or timezone.now()
-        return self.closes_at is not None and self.revealed_at is None and now < self.closes_at
 
 
 class Player(models.Model):

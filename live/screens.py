@@ -31,21 +31,20 @@ class Option:
     shape: str
     index: int
     right: bool = False
-    count: int = 0
-    percent: int = 0
 
 
-def options(*, kind: str, spec: dict, seed: str) -> list[Option]:
-    """The answers to tap for a choice kind, in the session's one order (the same letters on the
-    projector and every phone); empty for the kinds answered with an input."""
+def options(*, kind: str, spec: dict, present: dict) -> list[Option]:
+    """The answers to tap for a choice kind, in the order `present` (the kind's presentation with
+    the session's seed) gives them, so the projector and every phone show the same letters;
+    empty for the kinds answered with an input."""
     if kind == "truefalse":
-        rows = [("answer", "true", str(_("True")), spec["answer"] is True)]
-        rows.append(("answer", "false", str(_("False")), spec["answer"] is False))
+        truefalse = kinds.get(kind)
+        rows = [("answer", "true", str(truefalse.TRUE), spec["answer"] is True)]
+        rows.append(("answer", "false", str(truefalse.FALSE), spec["answer"] is False))
     elif kind in ("single", "multiple"):
         right = {c["key"] for c in spec["choices"] if c["correct"]}
         field_name = "choice" if kind == "single" else "choices"
-        presented = kinds.get(kind).present(spec, seed=seed)["choices"]
-        rows = [(field_name, c["key"], c["html"], c["key"] in right) for c in presented]
+        rows = [(field_name, c["key"], c["html"], c["key"] in right) for c in present["choices"]]
     else:
         return []
     return [
@@ -55,15 +54,13 @@ def options(*, kind: str, spec: dict, seed: str) -> list[Option]:
 
 
 def _picked_values(kind: str, response: Any) -> list[str]:
-    if not isinstance(response, dict):
-        return []
+    """The option values a response of a tap kind picked."""
     if kind == "truefalse":
-        return ["true" if response.get("answer") is True else "false"]
-    if kind == "single":
-        return [response.get("choice")]
-    if kind == "multiple":
-        return list(response.get("choices") or [])
-    return []
+        return ["true" if isinstance(response, dict) and response.get("answer") is True else "false"]
+    picked = kinds.picked_choices(response)
+    if picked is None:
+        return []
+    return [picked] if isinstance(picked, str) else list(picked)
 
 
 @dataclass
@@ -109,9 +106,9 @@ def distribution(*, question: SessionQuestion, opts: list[Option]) -> list[Bar]:
     ]
 
 
-def ranking(session: LiveSession, limit: int | None = None) -> list[Player]:
-    players = session.players.filter(removed=False).order_by("-points", "joined_at", "pk")
-    return list(players[:limit] if limit else players)
+def top(session: LiveSession) -> list[Player]:
+    """The TOP players in the game (same points: who joined first)."""
+    return list(session.players.filter(removed=False).order_by("-points", "joined_at", "pk")[:TOP])
 
 
 def rank_of(session: LiveSession, player: Player) -> int:
@@ -139,10 +136,6 @@ class Stage:
     present: dict = field(default_factory=dict)
 
     @property
-    def phase(self) -> str:
-        return self.session.phase
-
-    @property
     def kind_template(self) -> str:
         return kinds.get(self.question.question.kind).TEMPLATE if self.question else ""
 
@@ -159,8 +152,8 @@ def stage(session: LiveSession) -> Stage:
     if question is not None:
         spec = question.revision.spec
         seed = f"live-{session.pk}-{question.pk}"
-        result.options = options(kind=question.question.kind, spec=spec, seed=seed)
         result.present = kinds.get(question.question.kind).present(spec, seed=seed)
+        result.options = options(kind=question.question.kind, spec=spec, present=result.present)
         if session.phase == LiveSession.Phase.OPEN:
             if session.paused:
                 result.remaining = session.paused_remaining
@@ -192,12 +185,10 @@ def screen_context(session: LiveSession) -> dict:
         context["bars"] = bars
         context["bar_max"] = max([b.count for b in bars] + [1])
         context["solution"] = kinds.get(question.question.kind).reveal(question.revision.spec, {})
-        context["top"] = ranking(session, TOP)
-        context["is_last"] = not session.questions.filter(
-            position__gt=question.position, skipped=False
-        ).exists()
+        context["top"] = top(session)
+        context["is_last"] = session.following() is None
     if session.phase in (LiveSession.Phase.PODIUM, LiveSession.Phase.ENDED):
-        context["top"] = ranking(session, TOP)
+        context["top"] = top(session)
         context["results"] = results(session)
     return context
 

@@ -51,15 +51,13 @@ BAD_SECONDS = _("Give a time between 5 and 600 seconds.")
 class LiveError(Exception):
     """A request that does not fit the session's state; carries a message for the person."""
 
-    status = 400
-
     def __init__(self, message) -> None:
         super().__init__(str(message))
         self.message = message
 
 
 class Late(LiveError):
-    status = 409
+    """An answer after the server's time for the question."""
 
 
 # --- starting and joining ---------------------------------------------------------------------
@@ -167,8 +165,7 @@ def question_next(*, session: LiveSession) -> LiveSession:
         session = _locked(session)
         if session.phase not in (LiveSession.Phase.LOBBY, LiveSession.Phase.REVEAL):
             raise LiveError(NOT_NOW)
-        after = session.current.position if session.current else -1
-        following = session.questions.filter(position__gt=after, skipped=False).order_by("position").first()
+        following = session.following()
         if following is None:
             session.phase = LiveSession.Phase.PODIUM
             _bump(session, "phase")
@@ -301,7 +298,8 @@ def session_end(*, session: LiveSession) -> LiveSession:
             .order_by("position")
         )
         if played:
-            for player in session.players.filter(user__isnull=False, removed=False, attempt__isnull=True):
+            players = session.players.filter(user__isnull=False, removed=False, attempt__isnull=True)
+            for player in players.prefetch_related("answers"):
                 _attempt_record(session=session, player=player, played=played)
         session.phase = LiveSession.Phase.ENDED
         session.ended_at = timezone.now()
@@ -451,11 +449,6 @@ def guest_remember(browser_session, player: Player) -> None:
         browser_session[GUEST_KEY] = joined
 
 
-def may_drive(user, session: LiveSession) -> bool:
-    """Only the session's trainer (or a superuser) drives it."""
-    return bool(user and user.is_authenticated and (user.is_superuser or user.pk == session.trainer_id))
-
-
 ACTIONS = {
     "next": question_next,
     "reveal": question_reveal,
@@ -477,16 +470,10 @@ def session_control(*, session: LiveSession, action: str, seconds=None, player_i
     if action not in ACTIONS:
         raise LiveError(NOT_NOW)
     if action == "next" and seconds not in (None, ""):
-        following = next_question(session)
+        following = LiveSession.objects.select_related("current").get(pk=session.pk).following()
         if following is not None:
             question_seconds(session=session, question_id=following.pk, seconds=as_int(seconds))
     return ACTIONS[action](session=session)
-
-
-def next_question(session: LiveSession) -> SessionQuestion | None:
-    session = LiveSession.objects.select_related("current").get(pk=session.pk)
-    after = session.current.position if session.current else -1
-    return session.questions.filter(position__gt=after, skipped=False).order_by("position").first()
 
 
 def as_int(value) -> int:

@@ -91,7 +91,7 @@ def screen(request: HttpRequest, pk: int) -> HttpResponse:
     session = _trainer_session(request, pk)
     context = screens.screen_context(session)
     context["join_url"] = request.build_absolute_uri(session.get_join_url())
-    following = sessions.next_question(session)
+    following = context["session"].following()  # the session as the context read it
     context["next_seconds"] = following.seconds if following else DEFAULT_SECONDS
     return render(request, "live/screen.html", context)
 

@@ -21,43 +21,74 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from . import screens
+from . import screens, sessions
 from .models import LiveSession
 
 PHONE_TEMPLATE = "live/play.html#stage"
 
-# (session pk, version, language) -> the pages of an open question; a version is never reused,
-# so an entry never goes stale. A few entries per process.
-_OPEN_PAGES: OrderedDict[tuple, dict | None] = OrderedDict()
-_OPEN_PAGES_SIZE = 16
-_open_pages_lock = threading.Lock()
+
+class _Memo:
+    """What this process read or rendered for a version of a session, kept for the next screens
+    that ask: a version is never reused, so an entry never goes stale. A few entries per process;
+    threads asking for the same key at once wait for the one that builds it."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple, object] = OrderedDict()
+        self.building: dict[tuple, threading.Lock] = {}
+        self.lock = threading.Lock()
+
+    def cached(self, key: tuple) -> tuple[bool, object]:
+        """(found, value), from memory only: no query."""
+        with self.lock:
+            if key in self.entries:
+                return True, self.entries[key]
+        return False, None
+
+    def get(self, key: tuple, build):
+        """The value of `key`, built once by `build()` -> (value, keep): kept only if `keep`."""
+        with self.lock:
+            if key in self.entries:
+                return self.entries[key]
+            building = self.building.setdefault(key, threading.Lock())
+        with building:
+            found, value = self.cached(key)
+            if found:
+                return value
+            value, keep = build()
+            with self.lock:
+                if keep:
+                    self.entries[key] = value
+                    while len(self.entries) > self.size:
+                        self.entries.popitem(last=False)
+                self.building.pop(key, None)
+            return value
+
+
+_open_pages = _Memo()  # (session pk, version, language) -> the pages of an open question, or None
+_boards = _Memo()  # (session pk, version) -> every player's standing (screens.Board)
 
 
 def open_pages_cached(session_pk: int, version: int, language: str) -> tuple[bool, dict | None]:
     """(found, pages) from this process's memory only: no query."""
-    key = (session_pk, version, language)
-    with _open_pages_lock:
-        if key in _OPEN_PAGES:
-            return True, _OPEN_PAGES[key]
-    return False, None
+    return _open_pages.cached((session_pk, version, language))
 
 
 def open_pages(session_pk: int, version: int, language: str) -> dict | None:
     """The payloads of the open, running question at `version` for a phone that has not answered
     ("asking") and one that has ("answered"), with the question's pk ("question"); None when the
     session is elsewhere or has moved on (then each phone is rendered in full)."""
-    found, pages = open_pages_cached(session_pk, version, language)
-    if found:
-        return pages
-    session = LiveSession.objects.filter(pk=session_pk).first()
-    pages = None
-    if (
-        session
-        and session.version == version
-        and session.phase == LiveSession.Phase.OPEN
-        and not session.paused
-        and session.current_id
-    ):
+
+    def build():
+        session = LiveSession.objects.filter(pk=session_pk).first()
+        if not (
+            session
+            and session.version == version
+            and session.phase == LiveSession.Phase.OPEN
+            and not session.paused
+            and session.current_id
+        ):
+            return None, True
         with translation.override(language):
             context = screens.phone_context(session, None)
             pages = {"question": session.current_id}
@@ -70,11 +101,22 @@ def open_pages(session_pk: int, version: int, language: str) -> dict | None:
                     "closes_at": context["stage"].closes_at_ms,
                     "html": html,
                 }
-    with _open_pages_lock:
-        _OPEN_PAGES[(session_pk, version, language)] = pages
-        while len(_OPEN_PAGES) > _OPEN_PAGES_SIZE:
-            _OPEN_PAGES.popitem(last=False)
-    return pages
+        return pages, True
+
+    return _open_pages.get((session_pk, version, language), build)
+
+
+def board(session_pk: int, version: int) -> screens.Board | None:
+    """Every player's standing at `version`, read once per process for all its phones; None when
+    the session has moved on (the message of the newer version follows)."""
+
+    def build():
+        shared = screens.stage(LiveSession(pk=session_pk))
+        if shared.session.version != version:
+            return None, False
+        return screens.Board(shared), True
+
+    return _boards.get((session_pk, version), build)
 
 
 def changed_event(session: LiveSession, *, pages: bool = False) -> dict:
@@ -109,5 +151,8 @@ def screens_changed(session: LiveSession) -> None:
     async_to_sync(get_channel_layer().group_send)(session.screen_group, changed_event(session))
 
 
-def counted(session: LiveSession, question_id: int, answered: int) -> None:
+def counted(session: LiveSession, question_id: int) -> None:
+    """From synchronous code, after an answer was kept: the projectors get the question's count,
+    read now (after the answer's commit)."""
+    answered = sessions.answered_count(question_id)
     async_to_sync(get_channel_layer().group_send)(session.screen_group, count_event(question_id, answered))

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import AnonymousUser
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -42,22 +43,44 @@ def _form(raw) -> dict[str, list[str]]:
     return form
 
 
+HOUSEKEEPING_EVERY = 1.0  # seconds, per worker thread
+_worker = threading.local()
+
+
+def _housekeeping_due() -> bool:
+    now = time.monotonic()
+    if now - getattr(_worker, "housekept_at", float("-inf")) < HOUSEKEEPING_EVERY:
+        return False
+    _worker.housekept_at = now
+    return True
+
+
 def in_thread_pool(function):
     """`database_sync_to_async` in the thread pool rather than the one thread Channels shares:
     each phone's reads and its answer are independent (the database serialises what must be, a
     unique constraint counts an answer once), and with hundreds of phones per process a single
-    thread queued them all behind each other's round trips to the database."""
+    thread queued them all behind each other's round trips to the database.
+
+    Connections are looked after here, in the worker thread (Channels means to close obsolete
+    ones around each call, but off its shared thread it did not: seen on PostgreSQL, connections
+    left open past CONN_MAX_AGE). A socket's message is not a request, though: housekeeping
+    before each of hundreds of messages a second made every one pay CONN_HEALTH_CHECKS' extra
+    query. So a thread does it at most once a second with persistent connections, and at once
+    after a database error; without them (CONN_MAX_AGE 0) the connection is closed after each
+    call, as after a request."""
 
     @functools.wraps(function)
     def housekept(*args, **kwargs):
-        # Channels' database_sync_to_async means to close obsolete connections around the call,
-        # but off the shared thread it did not (seen on PostgreSQL: connections left open in
-        # the pool's threads, past CONN_MAX_AGE), so it is done here, in the worker thread.
-        close_old_connections()
+        if _housekeeping_due():
+            close_old_connections()
         try:
             return function(*args, **kwargs)
+        except DatabaseError:
+            close_old_connections()  # a broken connection is replaced before the next message
+            raise
         finally:
-            close_old_connections()
+            if not connection.settings_dict["CONN_MAX_AGE"]:
+                close_old_connections()
 
     return database_sync_to_async(housekept, thread_sensitive=False)
 
@@ -74,53 +97,50 @@ def _stamped(shared: dict) -> dict:
     return payload
 
 
-COUNT_EVERY = 0.05  # seconds: at most one count message per question per process this often
+COUNT_EVERY = 0.05  # seconds: at most one count read and message per question per process this often
 
 
 class _Counts:
-    """The projector's count messages from this process: at most one per question every
-    COUNT_EVERY seconds, each with the highest count known when it leaves (during the answer
-    burst, a message per answer queued hundreds behind each other on the projector)."""
+    """The projector's count of answers, from this process: an answer kept here notes its
+    question, and the count is read from the database at most once every COUNT_EVERY seconds per
+    question, always after the commit of every answer noted before the read starts, then sent.
+    During the answer burst a read per answer queued hundreds of queries (and messages) behind
+    each other; coalesced, a count costs a query for many answers."""
 
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.latest: dict[tuple[str, int], int] = {}  # the highest count not sent yet
-        self.sent_at: dict[tuple[str, int], float] = {}
-        self.waiting: set[tuple[str, int]] = set()  # a message is due for these questions
+        self.due: set[tuple[str, int]] = set()  # a read is scheduled and has not started
+        self.read_at: dict[tuple[str, int], float] = {}
         self.tasks: set[asyncio.Task] = set()  # held, or the loop may drop them before they run
 
-    async def note(self, layer, group: str, question: int, answered: int) -> None:
+    def note(self, layer, group: str, question: int) -> None:
+        """An answer to `question` was committed: a count read (not yet started) will see it."""
         loop = asyncio.get_running_loop()
         if loop is not self.loop:  # a process has one event loop; tests start one per scenario
             self.__init__()
             self.loop = loop
         key = (group, question)
-        self.latest[key] = max(self.latest.get(key, 0), answered)
-        if key in self.waiting:
-            return  # the message already due takes this count along
-        wait = self.sent_at.get(key, float("-inf")) + COUNT_EVERY - time.monotonic()
-        if wait <= 0:
-            await self._send(layer, key)
-            return
-        self.waiting.add(key)
-        task = loop.create_task(self._send_later(layer, key, wait))
+        if key in self.due:
+            return  # the read already due starts after this commit: it counts this answer
+        self.due.add(key)
+        wait = self.read_at.get(key, float("-inf")) + COUNT_EVERY - time.monotonic()
+        task = loop.create_task(self._send(layer, key, max(wait, 0.0)))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _send_later(self, layer, key: tuple[str, int], wait: float) -> None:
-        await asyncio.sleep(wait)
-        self.waiting.discard(key)
-        await self._send(layer, key)
-
-    async def _send(self, layer, key: tuple[str, int]) -> None:
+    async def _send(self, layer, key: tuple[str, int], wait: float) -> None:
+        if wait:
+            await asyncio.sleep(wait)
+        self.due.discard(key)  # answers noted from now on wait for the next read
         now = time.monotonic()
-        self.sent_at[key] = now
-        if len(self.sent_at) > 256:  # forget the questions of a minute ago
-            for old in [k for k, at in self.sent_at.items() if now - at > 60 and k not in self.waiting]:
-                del self.sent_at[old]
+        self.read_at[key] = now
+        if len(self.read_at) > 256:  # forget the questions of a minute ago
+            for old in [k for k, at in self.read_at.items() if now - at > 60 and k not in self.due]:
+                del self.read_at[old]
         group, question = key
-        # Lower counts may follow (threads finish out of order): the projector keeps the highest.
-        await layer.group_send(group, count_event(question, self.latest.pop(key)))
+        answered = await in_thread_pool(sessions.answered_count)(question)
+        # Reads end out of order (threads, two processes): the projector keeps the highest.
+        await layer.group_send(group, count_event(question, answered))
 
 
 _counts = _Counts()
@@ -141,9 +161,11 @@ class _LiveConsumer(AsyncJsonWebsocketConsumer):
 
     def _render(self, error: str) -> dict:
         with translation.override(self.language):
-            context = self._context(self.session)  # the screens read the session again
-            context["error"] = error
-            html = render_to_string(self.template, context)
+            return self._payload(self._context(self.session), error)  # the screens read the session
+
+    def _payload(self, context: dict, error: str) -> dict:
+        context["error"] = error
+        html = render_to_string(self.template, context)
         shared = context["stage"]
         return {
             "version": shared.session.version,
@@ -208,8 +230,8 @@ class PlayConsumer(_LiveConsumer):
         )
         return None if player is None else (session, player)
 
-    def _context(self, session: LiveSession) -> dict:
-        context = screens.phone_context(session, self.player)  # reads the player's removal again
+    def _context(self, session: LiveSession, board: screens.Board | None = None) -> dict:
+        context = screens.phone_context(session, self.player, board=board)  # refreshes the player
         if context["stage"].question is not None:
             self.seen_questions.add(context["stage"].question.pk)
         return context
@@ -226,13 +248,22 @@ class PlayConsumer(_LiveConsumer):
         await self.send_state(version=event.get("version"))
 
     def _render_state(self, error: str, version: int | None) -> dict:
-        """While a question is open, every phone that has not answered shows the same page, and
-        every phone that has the same "answer received": each process renders each of them once
-        per version of the session (`broadcast.open_pages`), and a phone costs one query, its own
-        answer. Anything else (an error, a reveal, a removed player, a reconnect) is rendered in
-        full."""
+        """A phone told of a change. While a question is open, every phone that has not answered
+        shows the same page, and every phone that has the same "answer received": each process
+        renders each of them once per version of the session (`broadcast.open_pages`), and a
+        phone costs one query, its own answer. At any other point (a reveal, a pause, the podium)
+        each phone renders its own page from its process's board of everyone's standing
+        (`broadcast.board`), without a query of its own. An error, a removed player or a
+        (re)connect reads the player's own standing."""
         if error or version is None:
             return self._render(error)
+        shared = broadcast.open_pages(self.session_pk, version, self.language)
+        if shared is None:
+            board = broadcast.board(self.session_pk, version)
+            if board is None:  # the session moved on: the next message brings its version
+                return self._render(error)
+            with translation.override(self.language):
+                return self._payload(self._context(self.session, board=board), error)
         answered = (
             Player.objects.filter(pk=self.player.pk, removed=False)
             .annotate(
@@ -246,9 +277,6 @@ class PlayConsumer(_LiveConsumer):
             .first()
         )
         if answered is None:  # removed
-            return self._render(error)
-        shared = broadcast.open_pages(self.session_pk, version, self.language)
-        if shared is None:
             return self._render(error)
         self.seen_questions.add(shared["question"])
         return _stamped(shared["answered" if answered else "asking"])
@@ -283,7 +311,7 @@ class PlayConsumer(_LiveConsumer):
         else:
             await self.send_state()
         if recorded.created:
-            await _counts.note(self.channel_layer, self.session.screen_group, question_id, recorded.answered)
+            _counts.note(self.channel_layer, self.session.screen_group, question_id)
 
 
 class ScreenConsumer(_LiveConsumer):

@@ -216,39 +216,113 @@ def results(session: LiveSession) -> list[dict]:
     ]
 
 
-def phone_context(session: LiveSession, player: Player | None) -> dict:
+IN_GAME = (LiveSession.Phase.OPEN, LiveSession.Phase.REVEAL)  # a question is on
+RANKED = (LiveSession.Phase.REVEAL, LiveSession.Phase.PODIUM, LiveSession.Phase.ENDED)
+FINAL = (LiveSession.Phase.PODIUM, LiveSession.Phase.ENDED)
+REFRESHED = ("points", "streak", "removed", "attempt_id")  # what a phone shows of its player
+
+
+@dataclass
+class Standing:
+    """What is a player's own at one point of the session: their answer to the question on, their
+    rank among the players in the game, and at the end the questions they missed."""
+
+    player: Player
+    mine: LiveAnswer | None = None
+    rank: int | None = None
+    player_count: int | None = None
+    missed: list[SessionQuestion] | None = None
+
+
+def standing(shared: Stage, player: Player) -> Standing:
+    """One player's standing, read for them alone (a page, a phone connecting)."""
+    session, question = shared.session, shared.question
+    player = Player.objects.get(pk=player.pk)
+    result = Standing(player=player)
+    if question is not None and session.phase in IN_GAME:
+        result.mine = LiveAnswer.objects.filter(session_question=question, player=player).first()
+    if session.phase in RANKED:
+        result.rank = rank_of(session, player)
+        result.player_count = session.players.filter(removed=False).count()
+    if session.phase in FINAL:
+        result.missed = missed_questions(session, player)
+    return result
+
+
+class Board:
+    """Every player's standing at one point of the session, in four queries whatever the number
+    of players (the stage's two, the players in rank order, the answers: the current question's,
+    or at the end the right ones). After a reveal, on the podium and at the end, every phone
+    shows its own page at once: each socket renders it from its process's board
+    (`live.broadcast.board`) without a query of its own."""
+
+    def __init__(self, shared: Stage) -> None:
+        self.stage = shared
+        session, question = shared.session, shared.question
+        players = list(session.players.order_by("-points", "joined_at", "pk"))
+        in_game = [p for p in players if not p.removed]
+        answers = {}
+        if question is not None and session.phase in IN_GAME:
+            answers = {a.player_id: a for a in question.answers.all()}
+        played, right = [], set()
+        if session.phase in FINAL:
+            played = list(
+                session.questions.filter(revealed_at__isnull=False, skipped=False)
+                .select_related("question__section")
+                .order_by("position")
+            )
+            right = set(
+                LiveAnswer.objects.filter(session_question__session=session, correct=True).values_list(
+                    "player_id", "session_question_id"
+                )
+            )
+        self.standings = {p.pk: Standing(player=p, mine=answers.get(p.pk)) for p in players}
+        ahead, tied = 0, None
+        for index, player in enumerate(in_game):
+            if (player.points, player.joined_at) != tied:  # rank_of's rule: ties share a rank
+                ahead, tied = index, (player.points, player.joined_at)
+            own = self.standings[player.pk]
+            if session.phase in RANKED:
+                own.rank, own.player_count = ahead + 1, len(in_game)
+            if session.phase in FINAL:
+                own.missed = [q for q in played if (player.pk, q.pk) not in right]
+
+    def standing(self, player_pk: int) -> Standing | None:
+        """None for a player who joined after the board was read."""
+        return self.standings.get(player_pk)
+
+
+def phone_context(session: LiveSession, player: Player | None, *, board: Board | None = None) -> dict:
     """A player's phone: the shared stage and what is theirs (their answer, verdict, points,
-    rank; at the end what went to their review)."""
-    shared = stage(session)
+    rank; at the end what went to their review), read for them alone or taken from `board`.
+    `player` is refreshed in place. Without a player: the page every player who has not answered
+    sees (the consumers' shared render)."""
+    shared = board.stage if board is not None else stage(session)
     session = shared.session
-    if player is None:  # the page every player who has not answered sees (consumers' shared render)
-        return {
-            "stage": shared,
-            "session": session,
-            "player": None,
-            "server_now_ms": _epoch_ms(timezone.now()),
-        }
-    player.refresh_from_db(fields=["points", "streak", "removed", "attempt"])
     context: dict[str, Any] = {
         "stage": shared,
         "session": session,
         "player": player,
         "server_now_ms": _epoch_ms(timezone.now()),
     }
+    if player is None:
+        return context
+    own = board.standing(player.pk) if board is not None else None
+    if own is None:  # no board, or the player joined after it was read
+        own = standing(shared, player)
+    for name in REFRESHED:
+        setattr(player, name, getattr(own.player, name))
     question = shared.question
-    if question is not None and session.phase in (LiveSession.Phase.OPEN, LiveSession.Phase.REVEAL):
-        mine = LiveAnswer.objects.filter(session_question=question, player=player).first()
-        context["mine"] = mine
+    if question is not None and session.phase in IN_GAME:
+        context["mine"] = own.mine
         if session.phase == LiveSession.Phase.REVEAL:
-            kind = kinds.get(question.question.kind)
-            response = mine.response if mine else {}
-            context["solution"] = kind.reveal(question.revision.spec, response)
+            response = own.mine.response if own.mine else {}
+            context["solution"] = kinds.get(question.question.kind).reveal(question.revision.spec, response)
             context["response"] = response
-    if session.phase in (LiveSession.Phase.REVEAL, LiveSession.Phase.PODIUM, LiveSession.Phase.ENDED):
-        context["rank"] = rank_of(session, player)
-        context["player_count"] = session.players.filter(removed=False).count()
-    if session.phase in (LiveSession.Phase.PODIUM, LiveSession.Phase.ENDED):
-        context["missed"] = missed_questions(session, player)
+    if session.phase in RANKED:
+        context["rank"], context["player_count"] = own.rank, own.player_count
+    if session.phase in FINAL:
+        context["missed"] = own.missed
     return context
 
 

@@ -349,7 +349,6 @@ class Recorded:
     answer: LiveAnswer
     created: bool  # False for a second tap, a resent form, a reconnect: the first answer stands
     version: int  # the session's version when the answer was read or kept
-    answered: int | None = None  # the question's answers counted just after this one was kept
 
 
 def speed_points(*, score: float, seconds: float, elapsed: float) -> int:
@@ -366,10 +365,11 @@ def answer_record(*, player: Player, session_question_id: int, form: Mapping[str
     same question returns the first. Refused when the question is not the open one, the clock is
     paused, or the server's time for it is up (`Late`).
 
-    Three round trips to the database for a new answer: the session with its open question, the
-    player's removal and any answer already given, in one query; the answer, kept; then the
-    question's count, read after the commit (a count read inside the transaction could miss an
-    answer that commits at the same moment, and the projector would stay one short)."""
+    Two statements for a new answer: the session with its open question, the player's removal
+    and any answer already given, in one query; then the answer, kept. The projector's count is
+    read by the caller after the commit (`answered_count`): a count read inside the transaction
+    could miss an answer that commits at the same moment, and the projector would stay one
+    short."""
     now = timezone.now()
     given = LiveAnswer.objects.filter(session_question_id=session_question_id, player_id=player.pk)
     session = (
@@ -416,10 +416,11 @@ def answer_record(*, player: Player, session_question_id: int, form: Mapping[str
     except IntegrityError:  # the same player's other tap got there first
         first = LiveAnswer.objects.get(session_question=question, player=player)
         return Recorded(first, created=False, version=session.version)
-    return Recorded(answer, created=True, version=session.version, answered=answered_count(question.pk))
+    return Recorded(answer, created=True, version=session.version)
 
 
 def answered_count(question_id: int) -> int:
+    """The answers the projector counts for a question: those of the players still in the game."""
     return LiveAnswer.objects.filter(session_question_id=question_id, player__removed=False).count()
 
 

@@ -197,5 +197,5 @@ def answer(request: HttpRequest, pin: str) -> HttpResponse:
         messages.error(request, error.message)
     else:
         if recorded.created:
-            broadcast.counted(session, recorded.answer.session_question_id, recorded.answered)
+            broadcast.counted(session, recorded.answer.session_question_id)
     return redirect("live:play", pin=session.pin)

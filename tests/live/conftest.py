@@ -15,12 +15,13 @@ from quizzes.models import Question, Quiz, QuizItem
 
 @pytest.fixture(autouse=True)
 def _fresh_process_memory():
-    """The consumers' per-process memory (shared pages by session pk and version, count
-    messages by question pk) trusts that a pk is never used again, as in PostgreSQL; the test
+    """The consumers' per-process memory (shared pages and boards by session pk and version,
+    count reads by question pk) trusts that a pk is never used again, as in PostgreSQL; the test
     database hands the same pks out again after each test's flush."""
     from live import broadcast, consumers
 
-    broadcast._OPEN_PAGES.clear()
+    broadcast._open_pages.entries.clear()
+    broadcast._boards.entries.clear()
     consumers._counts.__init__()
     yield
 

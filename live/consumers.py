@@ -14,6 +14,7 @@ import functools
 import threading
 import time
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import AnonymousUser
@@ -56,18 +57,20 @@ def _housekeeping_due() -> bool:
 
 
 def in_thread_pool(function):
-    """`database_sync_to_async` in the thread pool rather than the one thread Channels shares:
-    each phone's reads and its answer are independent (the database serialises what must be, a
-    unique constraint counts an answer once), and with hundreds of phones per process a single
-    thread queued them all behind each other's round trips to the database.
+    """Channels' `database_sync_to_async`, but in the thread pool rather than the one thread
+    Channels shares, and with its own connection housekeeping.
 
-    Connections are looked after here, in the worker thread (Channels means to close obsolete
-    ones around each call, but off its shared thread it did not: seen on PostgreSQL, connections
-    left open past CONN_MAX_AGE). A socket's message is not a request, though: housekeeping
-    before each of hundreds of messages a second made every one pay CONN_HEALTH_CHECKS' extra
-    query. So a thread does it at most once a second with persistent connections, and at once
-    after a database error; without them (CONN_MAX_AGE 0) the connection is closed after each
-    call, as after a request."""
+    The pool: each phone's reads and its answer are independent (the database serialises what
+    must be, a unique constraint counts an answer once), and with hundreds of phones per process
+    a single thread queued them all behind each other's round trips to the database.
+
+    The housekeeping: Channels closes old connections before and after each call, like a request.
+    A socket's message is not a request, though: with CONN_HEALTH_CHECKS, each of hundreds of
+    messages a second then paid an extra query (the check runs at the first query after each
+    housekeeping). Here a worker thread does it at most once a second with persistent
+    connections, and at once after a database error; without them (CONN_MAX_AGE 0) the
+    connection is closed after each call, as after a request (seen on PostgreSQL: connections
+    otherwise left open in the pool's threads)."""
 
     @functools.wraps(function)
     def housekept(*args, **kwargs):
@@ -82,7 +85,7 @@ def in_thread_pool(function):
             if not connection.settings_dict["CONN_MAX_AGE"]:
                 close_old_connections()
 
-    return database_sync_to_async(housekept, thread_sensitive=False)
+    return sync_to_async(housekept, thread_sensitive=False)
 
 
 def _epoch_ms_now() -> int:

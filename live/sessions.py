@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Subquery
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -365,58 +365,66 @@ def answer_record(*, player: Player, session_question_id: int, form: Mapping[str
     same question returns the first. Refused when the question is not the open one, the clock is
     paused, or the server's time for it is up (`Late`).
 
-    Two statements for a new answer: the session with its open question, the player's removal
-    and any answer already given, in one query; then the answer, kept. The projector's count is
-    read by the caller after the commit (`answered_count`): a count read inside the transaction
-    could miss an answer that commits at the same moment, and the projector would stay one
-    short."""
+    Two statements for a new answer: the player's removal with the session's phase, version and
+    clock and the open question's kind, content and time, in one query; then the answer, kept (a
+    unique constraint keeps the first of two taps). A refused answer looks for one given before, which
+    stands. The projector's count is read by the caller after the commit (`answered_count`): a
+    count read inside the transaction could miss an answer that commits at the same moment, and
+    the projector would stay one short."""
     now = timezone.now()
-    given = LiveAnswer.objects.filter(session_question_id=session_question_id, player_id=player.pk)
-    session = (
-        LiveSession.objects.select_related("current__revision", "current__question")
-        .annotate(
-            player_removed=Subquery(Player.objects.filter(pk=player.pk).values("removed")[:1]),
-            given=Subquery(given.values("pk")[:1]),
+    removed, phase, current_id, paused_remaining, version, closes_at, seconds, kind_name, spec = (
+        Player.objects.filter(pk=player.pk)
+        .values_list(
+            "removed",
+            "session__phase",
+            "session__current_id",
+            "session__paused_remaining",
+            "session__version",
+            "session__current__closes_at",
+            "session__current__seconds",
+            "session__current__question__kind",
+            "session__current__revision__spec",
         )
-        .get(pk=player.session_id)
+        .get()
     )
-    if session.given is not None:
-        return Recorded(LiveAnswer.objects.get(pk=session.given), created=False, version=session.version)
-    question = session.current
-    if session.player_removed:
-        raise LiveError(REMOVED)
-    if question is None or question.pk != session_question_id or session.phase != LiveSession.Phase.OPEN:
-        if question is not None and question.pk == session_question_id:
-            raise Late(TOO_LATE)
-        raise LiveError(NOT_OPEN)
-    if session.paused:
-        raise LiveError(PAUSED)
-    if now >= question.closes_at:
-        raise Late(TOO_LATE)
-    kind = kinds.get(question.question.kind)
-    spec = question.revision.spec
     try:
-        response = kind.parse_response(spec, form)
-    except kinds.InvalidResponse as error:
-        raise LiveError(error.args[0] if error.args else kinds.EMPTY_RESPONSE) from None
+        if removed:
+            raise LiveError(REMOVED)
+        if current_id != session_question_id or phase != LiveSession.Phase.OPEN:
+            raise Late(TOO_LATE) if current_id == session_question_id else LiveError(NOT_OPEN)
+        if paused_remaining is not None:
+            raise LiveError(PAUSED)
+        if now >= closes_at:
+            raise Late(TOO_LATE)
+        kind = kinds.get(kind_name)
+        try:
+            response = kind.parse_response(spec, form)
+        except kinds.InvalidResponse as error:
+            raise LiveError(error.args[0] if error.args else kinds.EMPTY_RESPONSE) from None
+    except LiveError:
+        given = LiveAnswer.objects.filter(session_question_id=session_question_id, player_id=player.pk)
+        first = given.first()
+        if first is None:
+            raise
+        return Recorded(first, created=False, version=version)  # a second tap: the first stands
     verdict = kind.grade(spec=spec, response=response)
-    elapsed = question.seconds - (question.closes_at - now).total_seconds()
+    elapsed = seconds - (closes_at - now).total_seconds()
     try:
         with transaction.atomic():
             answer = LiveAnswer.objects.create(
-                session_question=question,
+                session_question_id=session_question_id,
                 player=player,
                 response=response,
                 correct=verdict.correct,
                 score=verdict.score,
                 feedback=list(verdict.feedback),
-                points=speed_points(score=verdict.score, seconds=question.seconds, elapsed=elapsed),
+                points=speed_points(score=verdict.score, seconds=seconds, elapsed=elapsed),
                 elapsed_ms=max(int(elapsed * 1000), 0),
             )
-    except IntegrityError:  # the same player's other tap got there first
-        first = LiveAnswer.objects.get(session_question=question, player=player)
-        return Recorded(first, created=False, version=session.version)
-    return Recorded(answer, created=True, version=session.version)
+    except IntegrityError:  # this player's earlier tap
+        first = LiveAnswer.objects.get(session_question_id=session_question_id, player=player)
+        return Recorded(first, created=False, version=version)
+    return Recorded(answer, created=True, version=version)
 
 
 def answered_count(question_id: int) -> int:

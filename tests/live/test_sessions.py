@@ -92,14 +92,35 @@ def test_an_answer_is_kept_in_two_statements_and_brings_back_the_sessions_versio
     live_session = sessions.question_next(session=live_session)
     form = right_form(live_session)
     sessions.answer_record(player=ada, session_question_id=live_session.current_id, form=form)
-    # The phone's hot path: the session with the player's removal and any answer in one query,
-    # then the answer kept (a savepoint around it). The count is the caller's, after the commit.
+    # The phone's hot path: the player's removal with the session and its open question in one
+    # query, then the answer kept (a savepoint around it). The count is the caller's, after the
+    # commit.
     with django_assert_max_num_queries(4):
         recorded = sessions.answer_record(player=bob, session_question_id=live_session.current_id, form=form)
     assert recorded.created and recorded.version == live_session.version
     assert sessions.answered_count(live_session.current_id) == 2
     again = sessions.answer_record(player=bob, session_question_id=live_session.current_id, form=form)
     assert not again.created and again.answer == recorded.answer
+
+
+def test_a_second_tap_refused_on_its_own_still_brings_back_the_first_answer(live_session):
+    player = sessions.player_join(session=live_session, nickname="Ada")
+    live_session = sessions.question_next(session=live_session)
+    question_id = live_session.current_id
+    first = sessions.answer_record(
+        player=player, session_question_id=question_id, form=right_form(live_session)
+    )
+    unreadable = sessions.answer_record(player=player, session_question_id=question_id, form={})
+    time_up(live_session)
+    late = sessions.answer_record(
+        player=player, session_question_id=question_id, form=wrong_form(live_session)
+    )
+    assert not unreadable.created and not late.created
+    assert unreadable.answer == late.answer == first.answer and late.answer.correct
+    # Without a first answer, the same taps are refused.
+    other = sessions.player_join(session=live_session, nickname="Bob")
+    with pytest.raises(sessions.Late):
+        sessions.answer_record(player=other, session_question_id=question_id, form=right_form(live_session))
 
 
 def test_a_removed_players_answer_is_refused_even_from_a_stale_player(live_session):

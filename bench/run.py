@@ -343,6 +343,40 @@ def _best(run: dict) -> dict | None:
     return next((s for s in load.get("capacity", []) if s["label"] == load.get("at_target")), None)
 
 
+def _live_summary(path: Path = ROOT / "bench" / "results-live.json") -> list[str]:
+    """The live class's figures, from the last `make bench-live` (bench/results-live.json)."""
+    from bench.live import TARGET_MS
+
+    if not path.exists():
+        return []
+    live = json.loads(path.read_text())
+    lines = [
+        "## Live sessions ([R14])",
+        "",
+        "From the last `make bench-live` (bench/results-live.md has the run's machine, each question "
+        "and any repeated runs): question shown -> player has it, and answer sent -> counted on the "
+        f"projector, p95 against < {TARGET_MS} ms; answers lost or double-counted against 0.",
+        "",
+    ]
+    scenarios = [(f"1 session × {live['players']}", live.get("one_session", {}))]
+    scenarios += [
+        (f"3 sessions at once, #{n} × {live['players'] // 3}", figures)
+        for n, figures in enumerate(live.get("three_sessions", []), start=1)
+    ]
+    for name, figures in scenarios:
+        if "shown_p95_ms" not in figures:
+            lines.append(f"- {name}: failed ({figures.get('error', 'no figures')})")
+            continue
+        met = max(figures["shown_p95_ms"], figures["counted_p95_ms"]) < TARGET_MS and not (
+            figures["lost"] or figures["double_counted"]
+        )
+        lines.append(
+            f"- {name}: shown {figures['shown_p95_ms']} ms, counted {figures['counted_p95_ms']} ms, "
+            f"{figures['lost']} lost, {figures['double_counted']} double: **{'met' if met else 'missed'}**"
+        )
+    return [*lines, ""]
+
+
 def _summary(runs: list[dict]) -> list[str]:
     """One line per target of the issues, per database, at scale 1 (and the load test at every scale)."""
     lines = ["## Against the targets", ""]
@@ -452,6 +486,7 @@ def markdown(results: dict) -> str:
             "",
         ]
     lines += _summary(runs)
+    lines += _live_summary()
     lines += [
         "## Seeding",
         "",

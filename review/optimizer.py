@@ -36,7 +36,7 @@ from importlib import metadata
 
 import fsrs_rs_python as rs
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
 
 from review import scheduling
@@ -60,10 +60,13 @@ def parameters_for(student) -> ParameterSet | None:
     then) gets the latest course default, if that predicted better than the defaults. One query
     (it runs on every rating): the set whose id is the first of the two that exists."""
     chosen = ParameterChoice.objects.filter(student=student).values("parameter_set")[:1]
+    # The latest course set, then its id only if it beats the defaults (NULL otherwise): an older
+    # set that did is not the course default any more.
     course = (
-        ParameterSet.objects.filter(scope=ParameterSet.Scope.COURSE, log_loss_after__lt=F("log_loss_before"))
+        ParameterSet.objects.filter(scope=ParameterSet.Scope.COURSE)
         .order_by("-created_at", "-pk")
-        .values("pk")[:1]
+        .annotate(usable=Case(When(log_loss_after__lt=F("log_loss_before"), then=F("pk"))))
+        .values("usable")[:1]
     )
     return ParameterSet.objects.filter(pk=Coalesce(Subquery(chosen), Subquery(course))).first()
 

@@ -116,6 +116,15 @@ def test_the_set_a_student_gets_is_their_choice_else_a_course_default_that_predi
     assert optimizer.parameters_for(student) == own
 
 
+def test_a_student_without_a_choice_gets_the_latest_course_default_only_if_it_predicts_better(student):
+    course = make_set(before=0.6, after=0.5)
+    assert optimizer.parameters_for(student) == course
+    make_set(before=0.5, after=0.6)  # the latest run's course set predicts worse: the defaults
+    assert optimizer.parameters_for(student) is None
+    latest = make_set(before=0.6, after=0.4)
+    assert optimizer.parameters_for(student) == latest
+
+
 def test_a_set_that_scheduled_reviews_is_kept_but_its_student_can_be_deleted(loaded_banks, student):
     own = make_set(scope="student", student=student)
     ParameterChoice.objects.create(student=student, parameter_set=own)

@@ -120,6 +120,27 @@ def settings_for(student) -> ReviewSettings:
     return ReviewSettings.objects.filter(student=student).first() or ReviewSettings(student=student)
 
 
+def settings_save(prefs: ReviewSettings) -> ReviewSettings:
+    """Save a student's settings (from `settings_for`, changed). The first save inserts their
+    row; should another request have inserted it since `settings_for` read none (the same form
+    posted twice at once), this one's values update that row rather than fail on the one row a
+    student may have. Returns `prefs`, saved."""
+    if prefs.pk is None:
+        try:
+            with transaction.atomic():  # a savepoint: the caller's transaction goes on
+                prefs.save(force_insert=True)
+            return prefs
+        except IntegrityError:
+            existing = (
+                ReviewSettings.objects.filter(student=prefs.student_id).values_list("pk", flat=True).first()
+            )
+            if existing is None:
+                raise
+            prefs.pk = existing
+    prefs.save()
+    return prefs
+
+
 def options_of(student, prefs: ReviewSettings) -> scheduling.SchedulerOptions:
     """The scheduler options of a student: their settings and the FSRS parameters the optimizer
     chose for them (`optimizer.parameters_for`, one query). Every rating, preview and reschedule

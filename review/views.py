@@ -357,7 +357,7 @@ def settings_view(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             with transaction.atomic():
-                prefs = form.save()
+                prefs = cards.settings_save(form.save(commit=False))
                 moved = (
                     cards.cards_reschedule(student=request.user, prefs=prefs)
                     if form.cleaned_data["reschedule"]

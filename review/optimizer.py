@@ -76,6 +76,11 @@ def weights_of(parameter_set: ParameterSet | None) -> tuple[float, ...] | None:
     return tuple(parameter_set.weights) if parameter_set is not None else None
 
 
+def weights_for(student) -> tuple[float, ...] | None:
+    """The weights that schedule a student's reviews (None: the library's defaults): one query."""
+    return weights_of(parameters_for(student))
+
+
 # --- reading the log ---------------------------------------------------------------------------
 
 

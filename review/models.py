@@ -169,16 +169,23 @@ class ReviewDayQuerySet(models.QuerySet):
         )
 
 
-def validate_steps(value: str) -> None:
-    """Learning or relearning steps as `scheduling.parse_steps` reads them."""
+def normalised_steps(value: str) -> str:
+    """Learning or relearning steps as `scheduling.parse_steps` reads them, written back in one
+    form ("1m 10m 1h 1d") whatever spacing or unit was typed; ValidationError if they do not."""
     try:
-        scheduling.parse_steps(value)
+        return scheduling.format_steps(scheduling.parse_steps(value))
     except scheduling.StepsError as error:
         raise ValidationError(error.message, code="steps") from None
 
 
+def validate_steps(value: str) -> None:
+    """Learning or relearning steps as `scheduling.parse_steps` reads them."""
+    normalised_steps(value)
+
+
 class ReviewSettings(models.Model):
-    """A student's spaced-repetition preferences (created with defaults on first use)."""
+    """A student's spaced-repetition preferences. No row until they first save theirs: until
+    then `review.cards.settings_for` gives the defaults, unsaved."""
 
     class ReviewKinds(models.TextChoices):
         BOTH = "both", _("Flashcards and graded questions")
@@ -312,8 +319,9 @@ class ParameterSet(models.Model):
     """FSRS weights trained from the review log by `review.optimizer` (fsrs-rs-python), for one
     student, one class or the whole course, with how well they predict recall.
 
-    Append-only, as the log they come from: each optimisation run adds sets, and the reviews
-    point at the set they were scheduled with. `ParameterChoice` says which set schedules whom.
+    Each optimisation run adds sets, and the reviews point at the set they were scheduled with
+    (which keeps it: see `Review.parameter_set`). `ParameterChoice` says which set schedules whom;
+    `optimizer.prune` deletes the sets of earlier runs that schedule no one and scheduled nothing.
     """
 
     class Scope(models.TextChoices):

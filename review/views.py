@@ -27,7 +27,7 @@ from quizzes.models import Question, Quiz
 from quizzes.views import HtmxHttpRequest
 from review import cards, optimizer, scheduling
 from review.charts import bar_chart
-from review.models import Card, ReviewSettings
+from review.models import Card, ReviewSettings, normalised_steps
 from review.progress import figures as progress_figures
 
 SESSION_KEY = "review_session_start"
@@ -327,18 +327,11 @@ class SettingsForm(forms.ModelForm):
     def parts(self) -> list[tuple[str, list]]:
         return [(title, [self[name] for name in names]) for title, names in self.PARTS]
 
-    def _clean_steps(self, name: str) -> str:
-        """Steps written back in one form ("1m 10m 1h 1d"), whatever spacing or unit was typed."""
-        try:
-            return scheduling.format_steps(scheduling.parse_steps(self.cleaned_data[name]))
-        except scheduling.StepsError as error:
-            raise forms.ValidationError(error.message, code="steps") from None
-
     def clean_learning_steps(self) -> str:
-        return self._clean_steps("learning_steps")
+        return normalised_steps(self.cleaned_data["learning_steps"])
 
     def clean_relearning_steps(self) -> str:
-        return self._clean_steps("relearning_steps")
+        return normalised_steps(self.cleaned_data["relearning_steps"])
 
     def clean_time_zone(self) -> str:
         from zoneinfo import available_timezones

@@ -84,9 +84,7 @@ def weights_for(student) -> tuple[float, ...] | None:
 # --- reading the log ---------------------------------------------------------------------------
 
 
-def read_histories(
-    student_ids: Iterable[int] | None = None, *, chunk_size: int = CHUNK_SIZE
-) -> dict[int, list[History]]:
+def read_histories() -> dict[int, list[History]]:
     """Each student's card histories from the review log, streamed (never the whole log in
     memory as rows): {student id: [history of one card, ...]}."""
     from review.cards import review_zones  # (review.cards imports this module)
@@ -95,14 +93,12 @@ def read_histories(
     rows = Review.objects.order_by("student_id", "card_id", "reviewed_at", "pk").values_list(
         "student_id", "card_id", "reviewed_at", "rating"
     )
-    if student_ids is not None:
-        rows = rows.filter(student_id__in=list(student_ids))
     out: dict[int, list[History]] = {}
     card = None
     history = array("l")
     zone = default
     review_day = scheduling.review_day
-    for student_id, card_id, at, rating in rows.iterator(chunk_size=chunk_size):
+    for student_id, card_id, at, rating in rows.iterator(chunk_size=CHUNK_SIZE):
         if card_id != card:
             card, history = card_id, array("l")
             out.setdefault(student_id, []).append(history)
@@ -131,7 +127,7 @@ def _cases(history: History, *, after_day: int | None = None, before_day: int | 
         previous = day
         reviews.append(rs.FSRSReview(rating + 1, delta))
         kept = (after_day is None or day >= after_day) and (before_day is None or day < before_day)
-        if len(reviews) > 1 and delta > 0 and kept:
+        if delta > 0 and kept:
             yield reviews[:], rating + 1, delta
 
 

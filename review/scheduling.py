@@ -199,11 +199,6 @@ def scheduler(options: SchedulerOptions = DEFAULT_OPTIONS) -> fsrs.Scheduler:
     )
 
 
-def scheduler_for(prefs, *, parameters: Sequence[float] | None = None) -> fsrs.Scheduler:
-    """The library's scheduler for a student's settings (see `options_for`)."""
-    return scheduler(options_for(prefs, parameters=parameters))
-
-
 # --- reviewing a card --------------------------------------------------------------------------
 
 
@@ -388,16 +383,9 @@ def forgetting_curve(parameters: Sequence[float] | None = None) -> tuple[float, 
     return decay, 0.9 ** (1 / decay) - 1
 
 
-def retrievability(
-    *,
-    state: CardState,
-    now: dt.datetime,
-    parameters: Sequence[float] | None = None,
-    card_id: int | None = None,
-) -> float:
+def retrievability(*, state: CardState, now: dt.datetime, parameters: Sequence[float] | None = None) -> float:
     """Predicted probability of recall at `now` (0 for a card never reviewed), counting the
-    fractional days since the last review: it falls continuously, hour by hour. (`card_id` is
-    not needed by the formula; callers may still pass it.)"""
+    fractional days since the last review: it falls continuously, hour by hour."""
     if state.last_review is None or state.stability is None:
         return 0.0
     decay, factor = forgetting_curve(parameters)

@@ -268,7 +268,6 @@ def test_forecast_days_bounds_and_inactive_questions(loaded_banks, student, othe
     assert figures.states == {"new": 1, "learning": 0, "review": 4, "relearning": 0, "total": 5}
     studied = Counter(card.question.section_id for card in deck[1:5])
     recall = scheduling.retrievability(
-        card_id=deck[1].pk,
         now=MONDAY,
         state=scheduling.CardState(
             state=Card.State.REVIEW, stability=5.0, due=MONDAY, last_review=MONDAY - dt.timedelta(days=3)

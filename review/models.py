@@ -197,7 +197,7 @@ class ReviewSettings(models.Model):
     )
     desired_retention = models.FloatField(
         _("desired retention"),
-        default=0.9,
+        default=scheduling.DEFAULT_RETENTION,
         validators=[MinValueValidator(0.70), MaxValueValidator(0.97)],
         help_text=_("Higher retention means you forget less but review more often; 0.90 is a good balance."),
     )
@@ -249,7 +249,7 @@ class ReviewSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(scheduling.MAXIMUM_INTERVAL)],
         help_text=_("A card is never scheduled further than this many days ahead (1 to 36500)."),
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    time_zone = models.CharField(_("time zone"), max_length=64, default=scheduling.DEFAULT_TIME_ZONE)
     review_kinds = models.CharField(
         _("cards to review"),
         max_length=16,

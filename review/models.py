@@ -60,26 +60,20 @@ class CardQuerySet(models.QuerySet):
         """With what a review page shows of a card: its question, section and current revision."""
         return self.select_related("question__section", "question__current_revision").defer(*UNSHOWN)
 
+    def _due_for_review_page(self, student, due: Q) -> CardQuerySet:
+        """A student's `due` cards as the review page shows them, the longest due first."""
+        return self.of_active_questions(student).filter(due).for_review_page().order_by("due", "pk")
+
     def learning_steps_due(self, *, student, now: dt.datetime) -> CardQuerySet:
         """The learning and relearning cards whose step is due now, the longest due first. The
         review page shows them before any review, so that a step comes back on time rather than
         behind the day's overdue reviews."""
-        return (
-            self.of_active_questions(student)
-            .filter(learning_due(now))
-            .for_review_page()
-            .order_by("due", "pk")
-        )
+        return self._due_for_review_page(student, learning_due(now))
 
     def reviews_due(self, *, student, day_end: dt.datetime) -> CardQuerySet:
         """The review cards due before the review day ends, the longest due first (read in that
         order from the (student, due) index)."""
-        return (
-            self.of_active_questions(student)
-            .filter(review_due(day_end))
-            .for_review_page()
-            .order_by("due", "pk")
-        )
+        return self._due_for_review_page(student, review_due(day_end))
 
     def new_for_review(self, *, student) -> CardQuerySet:
         """The new cards in the order the review page introduces them, once no card is due:

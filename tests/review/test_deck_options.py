@@ -4,7 +4,6 @@ rescheduling; and the predicted recall students and trainers see, moving hour by
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -12,16 +11,10 @@ from django.utils import translation
 
 from review import cards, progress, scheduling
 from review.models import Card, ReviewDay, ReviewSettings
-from tests.review.test_cards import MONDAY, add_all, rate
+from tests.review.helpers import MONDAY, PARIS, add_all, rate
 
 pytestmark = pytest.mark.django_db
-PARIS = ZoneInfo("Europe/Paris")
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def _no_fuzz(settings):
-    settings.REVIEW_FUZZ = False
 
 
 def settings_form(**changes) -> dict:

@@ -13,7 +13,7 @@ from course.models import Section
 from quizzes.models import Question
 from review import cards, progress, scheduling
 from review.models import Card, Review, ReviewSettings
-from tests.review.test_cards import MONDAY, add_all, rate
+from tests.review.helpers import MONDAY, add_all, rate
 
 pytestmark = pytest.mark.django_db
 STATE_NAMES = {
@@ -21,11 +21,6 @@ STATE_NAMES = {
     Card.State.REVIEW: "review",
     Card.State.RELEARNING: "relearning",
 }
-
-
-@pytest.fixture(autouse=True)
-def _no_fuzz(settings):
-    settings.REVIEW_FUZZ = False
 
 
 def worked_out(student, now: dt.datetime, *, log_tz: str | None = None) -> tuple:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from quizzes import kinds
 from quizzes.models import Question
 from review import optimizer, scheduling
-from review.models import Card, Review, ReviewDay, ReviewSettings
+from review.models import Card, ParameterSet, Review, ReviewDay, ReviewSettings
 from review.scheduling import CardState
 
 TOKEN_SALT = "rappel.review"
@@ -120,11 +120,41 @@ def settings_for(student) -> ReviewSettings:
     return ReviewSettings.objects.filter(student=student).first() or ReviewSettings(student=student)
 
 
-def options_of(student, prefs: ReviewSettings) -> scheduling.SchedulerOptions:
+def settings_save(prefs: ReviewSettings) -> ReviewSettings:
+    """Save a student's settings (from `settings_for`, changed). The first save inserts their
+    row; should another request have inserted it since `settings_for` read none (the same form
+    posted twice at once), this one's values update that row rather than fail on the one row a
+    student may have. Returns `prefs`, saved."""
+    if prefs.pk is None:
+        try:
+            with transaction.atomic():  # a savepoint: the caller's transaction goes on
+                prefs.save(force_insert=True)
+            return prefs
+        except IntegrityError:
+            existing = (
+                ReviewSettings.objects.filter(student=prefs.student_id).values_list("pk", flat=True).first()
+            )
+            if existing is None:
+                raise
+            prefs.pk = existing
+    prefs.save()
+    return prefs
+
+
+_UNREAD = object()
+
+
+def options_of(
+    student, prefs: ReviewSettings, *, parameter_set: ParameterSet | None | object = _UNREAD
+) -> scheduling.SchedulerOptions:
     """The scheduler options of a student: their settings and the FSRS parameters the optimizer
-    chose for them (`optimizer.parameters_for`, one query). Every rating, preview and reschedule
-    of the student goes through them, so the buttons show what a rating stores."""
-    return scheduling.options_for(prefs, parameters=optimizer.weights_of(optimizer.parameters_for(student)))
+    chose for them (`optimizer.parameters_for`, one query, unless `parameter_set` gives what it
+    returned: None for the defaults). Every rating, preview and reschedule of the student goes
+    through them, so the buttons show what a rating stores."""
+    weights = (
+        optimizer.weights_for(student) if parameter_set is _UNREAD else optimizer.weights_of(parameter_set)
+    )
+    return scheduling.options_for(prefs, parameters=weights)
 
 
 def daily_rooms(prefs: ReviewSettings, *, done: dict[str, int], reviews_due: int) -> tuple[int, int]:
@@ -274,7 +304,7 @@ def review_record(
             state=before,
             rating=rating,
             now=now,
-            options=scheduling.options_for(prefs, parameters=optimizer.weights_of(parameter_set)),
+            options=options_of(student, prefs, parameter_set=parameter_set),
             fuzz=fuzz_enabled(),
             reps=card.version,  # the fuzz the form's buttons showed: same card, same version
         )

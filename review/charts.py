@@ -70,10 +70,6 @@ class BarChart:
     show_values: bool
     bars: list[Bar]
 
-    @property
-    def labelled(self) -> list[Bar]:
-        return [bar for bar in self.bars if bar.labelled]
-
 
 def label_step(*, labels: Sequence[str], slot: float, steps: Sequence[int] = DEFAULT_STEPS) -> int:
     """The smallest step in `steps` such that labels `step` slots apart do not touch."""

@@ -60,26 +60,20 @@ class CardQuerySet(models.QuerySet):
         """With what a review page shows of a card: its question, section and current revision."""
         return self.select_related("question__section", "question__current_revision").defer(*UNSHOWN)
 
+    def _due_for_review_page(self, student, due: Q) -> CardQuerySet:
+        """A student's `due` cards as the review page shows them, the longest due first."""
+        return self.of_active_questions(student).filter(due).for_review_page().order_by("due", "pk")
+
     def learning_steps_due(self, *, student, now: dt.datetime) -> CardQuerySet:
         """The learning and relearning cards whose step is due now, the longest due first. The
         review page shows them before any review, so that a step comes back on time rather than
         behind the day's overdue reviews."""
-        return (
-            self.of_active_questions(student)
-            .filter(learning_due(now))
-            .for_review_page()
-            .order_by("due", "pk")
-        )
+        return self._due_for_review_page(student, learning_due(now))
 
     def reviews_due(self, *, student, day_end: dt.datetime) -> CardQuerySet:
         """The review cards due before the review day ends, the longest due first (read in that
         order from the (student, due) index)."""
-        return (
-            self.of_active_questions(student)
-            .filter(review_due(day_end))
-            .for_review_page()
-            .order_by("due", "pk")
-        )
+        return self._due_for_review_page(student, review_due(day_end))
 
     def new_for_review(self, *, student) -> CardQuerySet:
         """The new cards in the order the review page introduces them, once no card is due:
@@ -169,16 +163,23 @@ class ReviewDayQuerySet(models.QuerySet):
         )
 
 
-def validate_steps(value: str) -> None:
-    """Learning or relearning steps as `scheduling.parse_steps` reads them."""
+def normalised_steps(value: str) -> str:
+    """Learning or relearning steps as `scheduling.parse_steps` reads them, written back in one
+    form ("1m 10m 1h 1d") whatever spacing or unit was typed; ValidationError if they do not."""
     try:
-        scheduling.parse_steps(value)
+        return scheduling.format_steps(scheduling.parse_steps(value))
     except scheduling.StepsError as error:
         raise ValidationError(error.message, code="steps") from None
 
 
+def validate_steps(value: str) -> None:
+    """Learning or relearning steps as `scheduling.parse_steps` reads them."""
+    normalised_steps(value)
+
+
 class ReviewSettings(models.Model):
-    """A student's spaced-repetition preferences (created with defaults on first use)."""
+    """A student's spaced-repetition preferences. No row until they first save theirs: until
+    then `review.cards.settings_for` gives the defaults, unsaved."""
 
     class ReviewKinds(models.TextChoices):
         BOTH = "both", _("Flashcards and graded questions")
@@ -190,7 +191,7 @@ class ReviewSettings(models.Model):
     )
     desired_retention = models.FloatField(
         _("desired retention"),
-        default=0.9,
+        default=scheduling.DEFAULT_RETENTION,
         validators=[MinValueValidator(0.70), MaxValueValidator(0.97)],
         help_text=_("Higher retention means you forget less but review more often; 0.90 is a good balance."),
     )
@@ -242,7 +243,7 @@ class ReviewSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(scheduling.MAXIMUM_INTERVAL)],
         help_text=_("A card is never scheduled further than this many days ahead (1 to 36500)."),
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    time_zone = models.CharField(_("time zone"), max_length=64, default=scheduling.DEFAULT_TIME_ZONE)
     review_kinds = models.CharField(
         _("cards to review"),
         max_length=16,
@@ -312,8 +313,9 @@ class ParameterSet(models.Model):
     """FSRS weights trained from the review log by `review.optimizer` (fsrs-rs-python), for one
     student, one class or the whole course, with how well they predict recall.
 
-    Append-only, as the log they come from: each optimisation run adds sets, and the reviews
-    point at the set they were scheduled with. `ParameterChoice` says which set schedules whom.
+    Each optimisation run adds sets, and the reviews point at the set they were scheduled with
+    (which keeps it: see `Review.parameter_set`). `ParameterChoice` says which set schedules whom;
+    `optimizer.prune` deletes the sets of earlier runs that schedule no one and scheduled nothing.
     """
 
     class Scope(models.TextChoices):

@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 
 import fsrs_rs_python as rs
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
 
 from review import scheduling
@@ -60,10 +60,13 @@ def parameters_for(student) -> ParameterSet | None:
     then) gets the latest course default, if that predicted better than the defaults. One query
     (it runs on every rating): the set whose id is the first of the two that exists."""
     chosen = ParameterChoice.objects.filter(student=student).values("parameter_set")[:1]
+    # The latest course set, then its id only if it beats the defaults (NULL otherwise): an older
+    # set that did is not the course default any more.
     course = (
-        ParameterSet.objects.filter(scope=ParameterSet.Scope.COURSE, log_loss_after__lt=F("log_loss_before"))
+        ParameterSet.objects.filter(scope=ParameterSet.Scope.COURSE)
         .order_by("-created_at", "-pk")
-        .values("pk")[:1]
+        .annotate(usable=Case(When(log_loss_after__lt=F("log_loss_before"), then=F("pk"))))
+        .values("usable")[:1]
     )
     return ParameterSet.objects.filter(pk=Coalesce(Subquery(chosen), Subquery(course))).first()
 
@@ -73,12 +76,15 @@ def weights_of(parameter_set: ParameterSet | None) -> tuple[float, ...] | None:
     return tuple(parameter_set.weights) if parameter_set is not None else None
 
 
+def weights_for(student) -> tuple[float, ...] | None:
+    """The weights that schedule a student's reviews (None: the library's defaults): one query."""
+    return weights_of(parameters_for(student))
+
+
 # --- reading the log ---------------------------------------------------------------------------
 
 
-def read_histories(
-    student_ids: Iterable[int] | None = None, *, chunk_size: int = CHUNK_SIZE
-) -> dict[int, list[History]]:
+def read_histories() -> dict[int, list[History]]:
     """Each student's card histories from the review log, streamed (never the whole log in
     memory as rows): {student id: [history of one card, ...]}."""
     from review.cards import review_zones  # (review.cards imports this module)
@@ -87,14 +93,12 @@ def read_histories(
     rows = Review.objects.order_by("student_id", "card_id", "reviewed_at", "pk").values_list(
         "student_id", "card_id", "reviewed_at", "rating"
     )
-    if student_ids is not None:
-        rows = rows.filter(student_id__in=list(student_ids))
     out: dict[int, list[History]] = {}
     card = None
     history = array("l")
     zone = default
     review_day = scheduling.review_day
-    for student_id, card_id, at, rating in rows.iterator(chunk_size=chunk_size):
+    for student_id, card_id, at, rating in rows.iterator(chunk_size=CHUNK_SIZE):
         if card_id != card:
             card, history = card_id, array("l")
             out.setdefault(student_id, []).append(history)
@@ -110,21 +114,29 @@ def review_count(histories: Iterable[History]) -> int:
 # --- FSRS items --------------------------------------------------------------------------------
 
 
-def _cases(history: History, *, after_day: int | None = None, before_day: int | None = None):
-    """The predictions one card's history holds: for each review after the first that came at
-    least a review day after the one before (FSRS predicts recall across days; same-day steps
-    only shape the state), kept if its day is in [after_day, before_day): (the reviews up to
-    and including it as FSRSReview objects, its rating, days since the review before)."""
-    reviews = []
+def _reviews(history: History) -> Iterator[tuple[int, int, int, bool]]:
+    """Each review of one card's history, in order: (its review day, its rating, review days
+    since the review before (0 for the first), whether FSRS predicts it). FSRS predicts recall
+    across days: a review is predicted if it came at least a review day after the one before;
+    the first review and same-day steps only shape the state."""
     previous = None
     for code in history:
         day, rating = divmod(code, 4)
         delta = 0 if previous is None else day - previous
         previous = day
-        reviews.append(rs.FSRSReview(rating + 1, delta))
+        yield day, rating + 1, delta, delta > 0
+
+
+def _cases(history: History, *, after_day: int | None = None, before_day: int | None = None):
+    """The predictions one card's history holds: for each predicted review (`_reviews`) whose
+    day is in [after_day, before_day): (the reviews up to and including it as FSRSReview
+    objects, its rating, days since the review before)."""
+    reviews = []
+    for day, rating, delta, predicted in _reviews(history):
+        reviews.append(rs.FSRSReview(rating, delta))
         kept = (after_day is None or day >= after_day) and (before_day is None or day < before_day)
-        if len(reviews) > 1 and delta > 0 and kept:
-            yield reviews[:], rating + 1, delta
+        if predicted and kept:
+            yield reviews[:], rating, delta
 
 
 def _items(history: History, **days) -> list:
@@ -135,17 +147,11 @@ def _items(history: History, **days) -> list:
 def cutoff_day(histories: list[History], share: float = HELD_OUT_SHARE) -> int | None:
     """The first review day of a student's latest `share` of predictable reviews (None if too
     few to split)."""
-    days = []
-    for history in histories:
-        previous = None
-        for code in history:
-            day = code // 4
-            if previous is not None and day > previous:
-                days.append(day)
-            previous = day
+    days = sorted(
+        day for history in histories for day, _rating, _delta, predicted in _reviews(history) if predicted
+    )
     if len(days) < 2:
         return None
-    days.sort()
     return days[min(len(days) - 1, int(len(days) * (1 - share)))]
 
 
@@ -191,8 +197,7 @@ def log_loss(weights: Iterable[float], histories: Iterable[History], **days) -> 
     before each predicted review: a check on `evaluate`. `days`: as `_cases`."""
     weights = list(weights)
     model = rs.FSRS(weights)
-    decay = -weights[20]
-    factor = 0.9 ** (1 / decay) - 1
+    decay, factor = scheduling.forgetting_curve(weights)
     total, count = 0.0, 0
     for history in histories:
         for reviews, rating, delta in _cases(history, **days):
@@ -247,7 +252,7 @@ def fit(
         return None
     trained = Trained(
         weights=train(items.everything),
-        reviews=sum(review_count(h) for h in students.values()),
+        reviews=review_count_all(students),
         held_out=len(items.test),
         before=None,
         after=None,
@@ -297,13 +302,14 @@ def optimize(
     set per student with enough reviews; choose each student's set. See the module's doc."""
     say = progress or (lambda message: None)
     histories = read_histories()
-    say(f"read {review_count_all(histories)} reviews of {len(histories)} students")
+    reviews = review_count_all(histories)
+    say(f"read {reviews} reviews of {len(histories)} students")
     sets: list[ParameterSet] = []
     # student -> the sets that predict their reviews better, most specific first, with the
     # weights each learnt from the earlier reviews (a more specific set must beat them)
     usable: dict[int, list[tuple[ParameterSet, list[float]]]] = {}
 
-    course = fit(histories, share=share) if review_count_all(histories) >= min_group else None
+    course = fit(histories, share=share) if reviews >= min_group else None
     course_usable = None
     if course is not None:
         course_set = _record(course, scope=ParameterSet.Scope.COURSE, students=len(histories))

@@ -128,7 +128,7 @@ def figures(*, student, now: dt.datetime, prefs: ReviewSettings) -> Progress:
             student=student,
             now=now,
             tz=tz,
-            parameters=optimizer.weights_of(optimizer.parameters_for(student)),
+            parameters=optimizer.weights_for(student),
         ),
         days=day_figures(student=student, now=now, tz=tz),
     )

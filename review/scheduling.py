@@ -93,8 +93,10 @@ def to_utc(moment: dt.datetime) -> dt.datetime:
 
 # --- a student's deck options ----------------------------------------------------------------
 
+DEFAULT_RETENTION = 0.9
 DEFAULT_LEARNING_STEPS = "1m 10m"
 DEFAULT_RELEARNING_STEPS = "10m"
+DEFAULT_TIME_ZONE = "Europe/Paris"
 MAXIMUM_INTERVAL = 36500  # days: the library's default and Anki's largest
 MAX_STEPS = 10
 SHORTEST_STEP = dt.timedelta(minutes=1)
@@ -151,11 +153,11 @@ class SchedulerOptions:
     their time zone (review days start at 04:00 there) and the FSRS parameters (the library's
     defaults unless given). Hashable: schedulers are cached by it."""
 
-    desired_retention: float = 0.9
-    learning_steps: tuple[dt.timedelta, ...] = (dt.timedelta(minutes=1), dt.timedelta(minutes=10))
-    relearning_steps: tuple[dt.timedelta, ...] = (dt.timedelta(minutes=10),)
+    desired_retention: float = DEFAULT_RETENTION
+    learning_steps: tuple[dt.timedelta, ...] = parse_steps(DEFAULT_LEARNING_STEPS)
+    relearning_steps: tuple[dt.timedelta, ...] = parse_steps(DEFAULT_RELEARNING_STEPS)
     maximum_interval: int = MAXIMUM_INTERVAL
-    time_zone: str = "Europe/Paris"
+    time_zone: str = DEFAULT_TIME_ZONE
     parameters: tuple[float, ...] | None = None  # None: the library's default parameters
 
 
@@ -197,11 +199,6 @@ def scheduler(options: SchedulerOptions = DEFAULT_OPTIONS) -> fsrs.Scheduler:
         enable_fuzzing=False,
         **extra,
     )
-
-
-def scheduler_for(prefs, *, parameters: Sequence[float] | None = None) -> fsrs.Scheduler:
-    """The library's scheduler for a student's settings (see `options_for`)."""
-    return scheduler(options_for(prefs, parameters=parameters))
 
 
 # --- reviewing a card --------------------------------------------------------------------------
@@ -388,16 +385,9 @@ def forgetting_curve(parameters: Sequence[float] | None = None) -> tuple[float, 
     return decay, 0.9 ** (1 / decay) - 1
 
 
-def retrievability(
-    *,
-    state: CardState,
-    now: dt.datetime,
-    parameters: Sequence[float] | None = None,
-    card_id: int | None = None,
-) -> float:
+def retrievability(*, state: CardState, now: dt.datetime, parameters: Sequence[float] | None = None) -> float:
     """Predicted probability of recall at `now` (0 for a card never reviewed), counting the
-    fractional days since the last review: it falls continuously, hour by hour. (`card_id` is
-    not needed by the formula; callers may still pass it.)"""
+    fractional days since the last review: it falls continuously, hour by hour."""
     if state.last_review is None or state.stability is None:
         return 0.0
     decay, factor = forgetting_curve(parameters)
@@ -426,14 +416,14 @@ def suggest_rating(*, correct: bool | None, score: float | None, seconds: float 
 
 def review_day(moment: dt.datetime, tz: str | dt.tzinfo) -> dt.date:
     """The review day a moment belongs to: days start at 04:00 local time."""
-    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    zone = _zone(tz)
     local = moment.astimezone(zone)
     return (local - dt.timedelta(hours=DAY_STARTS_AT.hour, minutes=DAY_STARTS_AT.minute)).date()
 
 
 def day_bounds(day: dt.date, tz: str | dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) of a review day, as aware datetimes."""
-    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    zone = _zone(tz)
     start = dt.datetime.combine(day, DAY_STARTS_AT, tzinfo=zone)
     end = dt.datetime.combine(day + dt.timedelta(days=1), DAY_STARTS_AT, tzinfo=zone)
     return start, end

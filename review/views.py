@@ -27,7 +27,7 @@ from quizzes.models import Question, Quiz
 from quizzes.views import HtmxHttpRequest
 from review import cards, optimizer, scheduling
 from review.charts import bar_chart
-from review.models import Card, ReviewSettings
+from review.models import Card, ReviewSettings, normalised_steps
 from review.progress import figures as progress_figures
 
 SESSION_KEY = "review_session_start"
@@ -134,8 +134,20 @@ def _render_queue(
     context = {"queue": queue, "summary": summary, "notice": notice, "prefs": prefs}
     if queue.card is not None:
         context.update(_card_context(queue.card, prefs=prefs, now=now, stage="front"))
-    template = "review/session.html#card" if request.htmx else "review/session.html"
-    return render(request, template, context, status=status)
+    return render(request, _template(request), context, status=status)
+
+
+def _render_card(request: HtmxHttpRequest, card: Card, *, status: int = 200, **shown) -> HttpResponse:
+    """One card without the queue and the session summary: its back once revealed or answered,
+    or its front again with an error (`shown`: the arguments of `_card_context`)."""
+    context = _card_context(card, **shown)
+    context.update(queue=None, summary=None)
+    return render(request, _template(request), context, status=status)
+
+
+def _template(request: HtmxHttpRequest) -> str:
+    """The review page, or for htmx only its card part, swapped in place."""
+    return "review/session.html#card" if request.htmx else "review/session.html"
 
 
 @require_GET
@@ -161,10 +173,7 @@ def card_reveal(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except cards.ReviewError as error:
         return _render_queue(request, notice=error.message, status=400)
     prefs = cards.settings_for(request.user)
-    context = _card_context(card, prefs=prefs, now=timezone.now(), stage="back")
-    context.update(queue=None, summary=None)
-    template = "review/session.html#card" if request.htmx else "review/session.html"
-    return render(request, template, context)
+    return _render_card(request, card, prefs=prefs, now=timezone.now(), stage="back")
 
 
 @require_POST
@@ -178,25 +187,20 @@ def card_answer(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except cards.ReviewError as error:
         return _render_queue(request, notice=error.message, status=400)
     prefs = cards.settings_for(request.user)
-    template = "review/session.html#card" if request.htmx else "review/session.html"
     if data.get("v") != card.version:
-        return _render_queue(request, notice=cards.STALE_FORM, status=409)
+        return _render_queue(request, notice=cards.STALE_FORM, status=409, prefs=prefs)
     if data.get("rev") != card.question.current_revision_id:
         # Shown before the question was corrected: grading against the new key would judge an
         # answer to a question the student never saw. The card again, as it reads now.
-        context = _card_context(card, prefs=prefs, now=now, stage="front", error=str(STALE_REVISION))
-        context.update(queue=None, summary=None)
-        return render(request, template, context, status=422)
+        return _render_card(
+            request, card, prefs=prefs, now=now, stage="front", error=str(STALE_REVISION), status=422
+        )
     try:
         graded = cards.answer_grade(card=card, form=dict(request.POST.lists()))
     except kinds.InvalidResponse as error:
-        context = _card_context(card, prefs=prefs, now=now, stage="front", error=str(error))
-        context.update(queue=None, summary=None)
-        return render(request, template, context, status=422)
+        return _render_card(request, card, prefs=prefs, now=now, stage="front", error=str(error), status=422)
     graded["seconds"] = round(now.timestamp() - data["t"], 1)
-    context = _card_context(card, prefs=prefs, now=now, stage="back", graded=graded)
-    context.update(queue=None, summary=None)
-    return render(request, template, context)
+    return _render_card(request, card, prefs=prefs, now=now, stage="back", graded=graded)
 
 
 @require_POST
@@ -327,18 +331,11 @@ class SettingsForm(forms.ModelForm):
     def parts(self) -> list[tuple[str, list]]:
         return [(title, [self[name] for name in names]) for title, names in self.PARTS]
 
-    def _clean_steps(self, name: str) -> str:
-        """Steps written back in one form ("1m 10m 1h 1d"), whatever spacing or unit was typed."""
-        try:
-            return scheduling.format_steps(scheduling.parse_steps(self.cleaned_data[name]))
-        except scheduling.StepsError as error:
-            raise forms.ValidationError(error.message, code="steps") from None
-
     def clean_learning_steps(self) -> str:
-        return self._clean_steps("learning_steps")
+        return normalised_steps(self.cleaned_data["learning_steps"])
 
     def clean_relearning_steps(self) -> str:
-        return self._clean_steps("relearning_steps")
+        return normalised_steps(self.cleaned_data["relearning_steps"])
 
     def clean_time_zone(self) -> str:
         from zoneinfo import available_timezones
@@ -354,32 +351,29 @@ class SettingsForm(forms.ModelForm):
 def settings_view(request: HtmxHttpRequest) -> HttpResponse:
     prefs = cards.settings_for(request.user)
     form = SettingsForm(request.POST or None, instance=prefs)
-    if request.method == "POST":
-        if form.is_valid():
-            with transaction.atomic():
-                prefs = form.save()
-                moved = (
-                    cards.cards_reschedule(student=request.user, prefs=prefs)
-                    if form.cleaned_data["reschedule"]
-                    else None
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            prefs = cards.settings_save(form.save(commit=False))
+            moved = (
+                cards.cards_reschedule(student=request.user, prefs=prefs)
+                if form.cleaned_data["reschedule"]
+                else None
+            )
+        if moved is None:
+            messages.success(request, _("Settings saved."))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Settings saved; %(n)d card rescheduled.",
+                    "Settings saved; %(n)d cards rescheduled.",
+                    moved,
                 )
-            if moved is None:
-                messages.success(request, _("Settings saved."))
-            else:
-                messages.success(
-                    request,
-                    ngettext(
-                        "Settings saved; %(n)d card rescheduled.",
-                        "Settings saved; %(n)d cards rescheduled.",
-                        moved,
-                    )
-                    % {"n": moved},
-                )
-            return redirect("review:settings")
-        return render(
-            request, "review/settings.html", {"form": form, **_parameters(request.user)}, status=400
-        )
-    return render(request, "review/settings.html", {"form": form, **_parameters(request.user)})
+                % {"n": moved},
+            )
+        return redirect("review:settings")
+    context = {"form": form, **_parameters(request.user)}
+    return render(request, "review/settings.html", context, status=400 if request.method == "POST" else 200)
 
 
 def _parameters(student) -> dict:

@@ -123,12 +123,10 @@ def test_heatmap_shares_and_recall_now_and_tomorrow(classroom, trainer_client):
     assert (cell.answers, cell.correct) == (6, 4)  # 1+0+0 and 1+1+1
     from review.scheduling import retrievability
 
-    assert cell.recall == pytest.approx(
-        retrievability(card_id=card.pk, state=review.card_state(card), now=NOW), rel=1e-9
-    )
+    assert cell.recall == pytest.approx(retrievability(state=review.card_state(card), now=NOW), rel=1e-9)
     tomorrow = reports.tomorrow_morning(NOW)
     _s, _sec, later = reports.heatmap(cohort, at=tomorrow)
-    expected = retrievability(card_id=card.pk, state=review.card_state(card), now=tomorrow)
+    expected = retrievability(state=review.card_state(card), now=tomorrow)
     assert later[(ann.pk, alpha_section.pk)].recall == pytest.approx(expected, rel=1e-9)
     _s, _sec, next_week = reports.heatmap(cohort, at=NOW + dt.timedelta(days=7))
     assert next_week[(ann.pk, alpha_section.pk)].recall < cell.recall

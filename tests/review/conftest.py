@@ -1,4 +1,5 @@
-"""Fixtures of the review tests: a bank of many flashcards, for counts that must not grow with it."""
+"""Fixtures of the review tests: no fuzz unless a test asks for it, and a bank of many
+flashcards, for counts that must not grow with it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,13 @@ import pytest
 
 from quizzes.banks import bank_load
 from quizzes.models import Question
+
+
+@pytest.fixture(autouse=True)
+def _no_fuzz(settings):
+    """Ratings schedule without fuzz, so that tests can work out the due dates (a test that
+    checks the fuzz sets `settings.REVIEW_FUZZ = True`)."""
+    settings.REVIEW_FUZZ = False
 
 
 @pytest.fixture

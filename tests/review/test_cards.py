@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import F
@@ -14,27 +13,10 @@ from quizzes.models import Question
 from review import cards, scheduling
 from review.models import Card, Review, ReviewDay, ReviewSettings
 from tests.quizzes.helpers import answer_form
+from tests.review.helpers import MONDAY, PARIS, add_all, rate
 
 pytestmark = pytest.mark.django_db
-PARIS = ZoneInfo("Europe/Paris")
-MONDAY = dt.datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _no_fuzz(settings):
-    settings.REVIEW_FUZZ = False
-
-
-def add_all(student, now=MONDAY, source=Card.Source.ADDED) -> int:
-    return cards.cards_add(
-        student=student, questions=cards.reviewable(Question.objects.all()), now=now, source=source
-    )
-
-
-def rate(student, card: Card, rating: int, now: dt.datetime):
-    token = cards.card_token(card, shown_at=now - dt.timedelta(seconds=12))
-    return cards.review_record(student=student, card_id=card.pk, rating=rating, token=token, now=now)
 
 
 def test_adding_cards_is_idempotent_and_missed_ones_come_first(loaded_banks, student):

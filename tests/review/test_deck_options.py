@@ -4,7 +4,6 @@ rescheduling; and the predicted recall students and trainers see, moving hour by
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -12,16 +11,10 @@ from django.utils import translation
 
 from review import cards, progress, scheduling
 from review.models import Card, ReviewDay, ReviewSettings
-from tests.review.test_cards import MONDAY, add_all, rate
+from tests.review.helpers import MONDAY, PARIS, add_all, rate
 
 pytestmark = pytest.mark.django_db
-PARIS = ZoneInfo("Europe/Paris")
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def _no_fuzz(settings):
-    settings.REVIEW_FUZZ = False
 
 
 def settings_form(**changes) -> dict:
@@ -258,6 +251,25 @@ def test_good_settings_are_saved_with_the_steps_written_back(student_client, stu
     assert prefs.maximum_interval == 365 and prefs.new_ignores_review_limit
     options = scheduling.options_for(prefs)
     assert options.relearning_steps == () and options.learning_steps[-1] == DAY
+
+
+def test_a_first_save_posted_twice_at_once_updates_the_row_rather_than_failing(
+    student_client, student, monkeypatch
+):
+    """Two first posts of the settings both read no row: the later insert meets the row the
+    other one inserted since, and updates it with its own values."""
+    monkeypatch.setattr(cards, "settings_for", lambda student: ReviewSettings(student=student))  # read: none
+    ReviewSettings.objects.create(student=student, new_per_day=5)  # the other post's, inserted since
+    response = student_client.post(reverse("review:settings"), settings_form(new_per_day=7, reschedule="on"))
+    assert response.status_code == 302
+    assert list(ReviewSettings.objects.filter(student=student).values_list("new_per_day", flat=True)) == [7]
+
+
+def test_saving_unsaved_settings_twice_keeps_one_row_with_the_last_values(student):
+    cards.settings_save(ReviewSettings(student=student, new_per_day=5))
+    saved = cards.settings_save(ReviewSettings(student=student, new_per_day=7))
+    assert saved.pk == ReviewSettings.objects.get(student=student).pk
+    assert ReviewSettings.objects.get(student=student).new_per_day == 7
 
 
 @pytest.mark.parametrize("reschedule", [False, True])

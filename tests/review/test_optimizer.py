@@ -4,39 +4,25 @@ what each review records, and the settings page's memory-model box."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import fsrs_rs_python as rs
 import pytest
 from django.db.models import ProtectedError, RestrictedError
 from django.urls import reverse
 
-from quizzes.models import Question
 from review import cards, optimizer, scheduling
 from review.models import Card, ParameterChoice, ParameterSet, Review
+from tests.review.helpers import MONDAY, PARIS, add_all, rate
 
 pytestmark = pytest.mark.django_db
-PARIS = ZoneInfo("Europe/Paris")
-MONDAY = dt.datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
 # The defaults with first stabilities three times longer and stability growing faster after a
 # recall (w8): intervals visibly longer than the defaults'.
 SLOW_FORGETTER = [w * 3 if i < 4 else w + 0.5 if i == 8 else w for i, w in enumerate(rs.DEFAULT_PARAMETERS)]
 
 
-@pytest.fixture(autouse=True)
-def _no_fuzz(settings):
-    settings.REVIEW_FUZZ = False
-
-
 def first_card(student) -> Card:
-    cards.cards_add(student=student, questions=cards.reviewable(Question.objects.all()), now=MONDAY)
+    add_all(student)
     return Card.objects.filter(student=student).order_by("pk").first()
-
-
-def rate(student, card_id: int, rating: int, now: dt.datetime) -> Review:
-    card = Card.objects.get(pk=card_id)
-    token = cards.card_token(card, shown_at=now - dt.timedelta(seconds=12))
-    return cards.review_record(student=student, card_id=card_id, rating=rating, token=token, now=now).review
 
 
 def make_set(*, scope="course", weights=SLOW_FORGETTER, before=0.6, after=0.5, **source) -> ParameterSet:
@@ -80,14 +66,14 @@ def test_each_review_records_the_parameters_and_retention_it_was_scheduled_with(
     prefs.save()
     card = first_card(student)
     start = MONDAY
-    plain = rate(student, card.pk, 3, start)
+    plain = rate(student, card.pk, 3, start).review
     assert plain.parameter_set is None and plain.desired_retention == 0.85
     own = make_set(scope="student", student=student)
     ParameterChoice.objects.create(student=student, parameter_set=own)
     card.refresh_from_db()
     before = cards.card_state(card)
     later = start + dt.timedelta(days=1)
-    recorded = rate(student, card.pk, 3, later)
+    recorded = rate(student, card.pk, 3, later).review
     assert recorded.parameter_set == own and recorded.desired_retention == 0.85
     expected = scheduling.review(
         card_id=card.pk,
@@ -114,6 +100,15 @@ def test_the_set_a_student_gets_is_their_choice_else_a_course_default_that_predi
     own = make_set(scope="student", student=student)
     ParameterChoice.objects.create(student=student, parameter_set=own)
     assert optimizer.parameters_for(student) == own
+
+
+def test_a_student_without_a_choice_gets_the_latest_course_default_only_if_it_predicts_better(student):
+    course = make_set(before=0.6, after=0.5)
+    assert optimizer.parameters_for(student) == course
+    make_set(before=0.5, after=0.6)  # the latest run's course set predicts worse: the defaults
+    assert optimizer.parameters_for(student) is None
+    latest = make_set(before=0.6, after=0.4)
+    assert optimizer.parameters_for(student) == latest
 
 
 def test_a_set_that_scheduled_reviews_is_kept_but_its_student_can_be_deleted(loaded_banks, student):

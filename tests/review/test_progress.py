@@ -13,7 +13,7 @@ from course.models import Section
 from quizzes.models import Question
 from review import cards, progress, scheduling
 from review.models import Card, Review, ReviewSettings
-from tests.review.test_cards import MONDAY, add_all, rate
+from tests.review.helpers import MONDAY, add_all, rate
 
 pytestmark = pytest.mark.django_db
 STATE_NAMES = {
@@ -21,11 +21,6 @@ STATE_NAMES = {
     Card.State.REVIEW: "review",
     Card.State.RELEARNING: "relearning",
 }
-
-
-@pytest.fixture(autouse=True)
-def _no_fuzz(settings):
-    settings.REVIEW_FUZZ = False
 
 
 def worked_out(student, now: dt.datetime, *, log_tz: str | None = None) -> tuple:
@@ -268,7 +263,6 @@ def test_forecast_days_bounds_and_inactive_questions(loaded_banks, student, othe
     assert figures.states == {"new": 1, "learning": 0, "review": 4, "relearning": 0, "total": 5}
     studied = Counter(card.question.section_id for card in deck[1:5])
     recall = scheduling.retrievability(
-        card_id=deck[1].pk,
         now=MONDAY,
         state=scheduling.CardState(
             state=Card.State.REVIEW, stability=5.0, due=MONDAY, last_review=MONDAY - dt.timedelta(days=3)

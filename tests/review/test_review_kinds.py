@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -12,10 +11,9 @@ from quizzes import kinds
 from quizzes.models import Question
 from review import cards
 from review.models import Card, ReviewSettings
+from tests.review.helpers import MONDAY, rate
 
 pytestmark = pytest.mark.django_db
-PARIS = ZoneInfo("Europe/Paris")
-MONDAY = dt.datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
 BOTH, FLASHCARDS, GRADED = (
     ReviewSettings.ReviewKinds.BOTH,
     ReviewSettings.ReviewKinds.FLASHCARDS,
@@ -29,11 +27,6 @@ REVIEWED = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _no_fuzz(settings):
-    settings.REVIEW_FUZZ = False
-
-
 @pytest.fixture
 def mixed(loaded_banks, flashcards, student) -> dict[str, int]:
     """The student's cards: the six graded questions of the test banks (missed in a quiz, so first
@@ -44,11 +37,6 @@ def mixed(loaded_banks, flashcards, student) -> dict[str, int]:
     graded = Card.objects.exclude(question__kind__in=kinds.UNGRADED_KINDS).count()
     assert graded == 6 and Card.objects.count() == 9
     return {BOTH: 9, FLASHCARDS: 3, GRADED: 6}
-
-
-def rate(student, card: Card, rating: int, now: dt.datetime) -> None:
-    token = cards.card_token(card, shown_at=now - dt.timedelta(seconds=12))
-    cards.review_record(student=student, card_id=card.pk, rating=rating, token=token, now=now)
 
 
 def set_kinds(student, review_kinds: str) -> None:

@@ -400,6 +400,10 @@ class Figure:
     def help_text(self) -> str:
         return str(self.help) % GUIDANCE
 
+    def heading(self) -> str:
+        """Its name with its unit, as the CSV's other columns say theirs ("facility index %")."""
+        return f"{self.label} {self.unit}" if self.unit else str(self.label)
+
 
 #: Moodle's guidance ("Quiz statistics calculations", "Quiz report statistics"), quoted by the help.
 GUIDANCE = {
@@ -539,9 +543,9 @@ def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             ]
             for row in items
         ]
-        # The quiz-level figures follow, under their own heading, in the units the page shows.
-        rows += [[], ["quiz", "value"]]
-        rows += [[figure.code, value] for figure, value in _test_rows(test)]
+        # The quiz-level figures follow, under the page's own headings, in the units it shows.
+        rows += [[], [_("Statistic"), _("Value")]]
+        rows += [[figure.heading(), value] for figure, value in _test_rows(test)]
         return csv_response(request, f"items-{cohort.pk}-{quiz.slug}-{which}.csv", header, rows)
     # The most telling first: a negative discrimination (a wrong key, often) before a low one,
     # before a question that is only too easy or too hard.

@@ -46,8 +46,13 @@ def cohort_join(*, student, code: str) -> tuple[Cohort, bool]:
     cohort = Cohort.objects.filter(join_code=normalise_code(code)).first()
     if cohort is None:
         raise CohortError(UNKNOWN_CODE)
+    return cohort, enrolment_add(cohort=cohort, student=student)
+
+
+def enrolment_add(*, cohort: Cohort, student) -> bool:
+    """Enrol a student in a class. Returns whether they joined now (False: already in it)."""
     _enrolment, created = Enrolment.objects.get_or_create(cohort=cohort, student=student)
-    return cohort, created
+    return created
 
 
 def enrolment_remove(*, cohort: Cohort, student_id: int) -> bool:

@@ -12,7 +12,23 @@ from classes.models import Cohort
 from course import dates
 
 
-class SignupForm(UserCreationForm):
+class JoinCodeMixin:
+    """A form that reads a class code, tried within the address's limit (`join_code_check`):
+    `cohort` is the class the code names once the form is valid, None when no code was given."""
+
+    def __init__(self, *args, address: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.address = address
+        self.cohort: Cohort | None = None
+
+    def _join_code_clean(self, value: str) -> str:
+        code = normalise_code(value)
+        if code:
+            self.cohort = join_code_check(code, address=self.address)
+        return code
+
+
+class SignupForm(JoinCodeMixin, UserCreationForm):
     email = forms.EmailField(label=_("Email (optional)"), required=False)
     join_code = forms.CharField(
         label=_("Class code (optional)"),
@@ -25,28 +41,15 @@ class SignupForm(UserCreationForm):
         model = User
         fields = ("username", "email")
 
-    def __init__(self, *args, address: str = "", **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.address = address
-
     def clean_join_code(self) -> str:
-        code = normalise_code(self.cleaned_data.get("join_code") or "")
-        if code:
-            join_code_check(code, address=self.address)
-        return code
+        return self._join_code_clean(self.cleaned_data.get("join_code") or "")
 
 
-class JoinForm(forms.Form):
+class JoinForm(JoinCodeMixin, forms.Form):
     code = forms.CharField(label=_("Class code"), max_length=20)
 
-    def __init__(self, *args, address: str = "", **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.address = address
-
     def clean_code(self) -> str:
-        code = normalise_code(self.cleaned_data["code"])
-        join_code_check(code, address=self.address)
-        return code
+        return self._join_code_clean(self.cleaned_data["code"])
 
 
 class CohortForm(forms.ModelForm):
@@ -140,12 +143,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         return data
 
 
-def join_code_check(code: str, *, address: str) -> None:
-    """Refuse a class code tried past the address's limit, or that no class has (that try
-    stays counted: guessing codes costs tries)."""
+def join_code_check(code: str, *, address: str) -> Cohort:
+    """The class this code names; refuse a code tried past the address's limit, or that no
+    class has (that try stays counted: guessing codes costs tries)."""
     keys = throttle.join_keys(address=address)
     if not throttle.reserve(keys):
         raise forms.ValidationError(TOO_MANY_CODES, code="throttled")
-    if not Cohort.objects.filter(join_code=code).exists():
+    cohort = Cohort.objects.filter(join_code=code).first()
+    if cohort is None:
         raise forms.ValidationError(UNKNOWN_CODE, code="unknown")
     throttle.release(keys)
+    return cohort

@@ -60,11 +60,8 @@ class CohortForm(forms.ModelForm):
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("starts_on", "ends_on"):  # the model's validators hold the range
-            self.fields[name].help_text = dates.range_help()
+        # The model's validators hold the range.
+        help_texts = dict.fromkeys(("starts_on", "ends_on"), dates.RANGE_HELP_TEXT)
 
     def clean(self):
         data = super().clean()
@@ -78,8 +75,14 @@ LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 DUE_AFTER_DAYS, DUE_HOUR = 7, 18
 
 
-def _local_datetime_input() -> forms.DateTimeInput:
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT_FORMAT)
+def _local_datetime_field(label) -> forms.DateTimeField:
+    """A date and time typed in local time, to the minute, within the range people may type."""
+    return forms.DateTimeField(
+        label=label,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT_FORMAT),
+        validators=[dates.validate_typed_date],
+        help_text=dates.RANGE_HELP_TEXT,
+    )
 
 
 def assignment_defaults(now: dt.datetime) -> dict[str, dt.datetime]:
@@ -93,24 +96,14 @@ def assignment_defaults(now: dt.datetime) -> dict[str, dt.datetime]:
 
 class AssignmentForm(forms.Form):
     quiz = forms.ModelChoiceField(queryset=None, label=_("Quiz"))
-    opens_at = forms.DateTimeField(label=_("Opens at"), widget=_local_datetime_input())
-    due_at = forms.DateTimeField(label=_("Due at"), widget=_local_datetime_input())
+    opens_at = _local_datetime_field(_("Opens at"))
+    due_at = _local_datetime_field(_("Due at"))
 
     def __init__(self, *args, quizzes, now: dt.datetime | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["quiz"].queryset = quizzes
-        for name in ("opens_at", "due_at"):
-            self.fields[name].help_text = dates.range_help()
         if not self.is_bound:
             self.initial = {**assignment_defaults(now or timezone.now()), **self.initial}
-
-    def clean_opens_at(self):
-        dates.validate_typed_date(self.cleaned_data["opens_at"])
-        return self.cleaned_data["opens_at"]
-
-    def clean_due_at(self):
-        dates.validate_typed_date(self.cleaned_data["due_at"])
-        return self.cleaned_data["due_at"]
 
     def clean(self):
         data = super().clean()

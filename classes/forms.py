@@ -88,9 +88,9 @@ def _local_datetime_field(label) -> forms.DateTimeField:
 def assignment_defaults(now: dt.datetime) -> dict[str, dt.datetime]:
     """Opens now (to the minute), due in 7 days at 18:00, both in the current time zone."""
     local = timezone.localtime(now).replace(second=0, microsecond=0)
+    # Adding days to a zoneinfo time keeps the wall clock, and its offset is that of the new date:
+    # a change to summer time within the week still gives 18:00.
     due = (local + dt.timedelta(days=DUE_AFTER_DAYS)).replace(hour=DUE_HOUR, minute=0)
-    # Rebuild the due time in its own offset: a change to summer time may fall within the week.
-    due = timezone.make_aware(due.replace(tzinfo=None), timezone.get_current_timezone())
     return {"opens_at": local, "due_at": due}
 
 

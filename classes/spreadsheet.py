@@ -56,10 +56,6 @@ def dialect_for(request: HttpRequest) -> Dialect:
     return PLAIN
 
 
-def separator(request: HttpRequest) -> str:
-    return dialect_for(request).delimiter
-
-
 def wants_csv(request: HttpRequest) -> bool:
     return request.GET.get("format") == "csv"
 

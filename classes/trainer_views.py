@@ -569,7 +569,6 @@ def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "item_help": {name: str(text) % GUIDANCE for name, text in ITEM_HELP.items()},
             "min_attempts": stats.MIN_ATTEMPTS_TO_JUDGE,
             "which": which,
-            "choices": reports.ATTEMPT_CHOICES,
             "can_edit": request.user.has_perm("quizzes.change_question"),
         },
     )

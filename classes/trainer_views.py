@@ -96,7 +96,6 @@ def _detail_context(request: HttpRequest, cohort, form) -> dict:
         "join_url": request.build_absolute_uri(reverse("join-code", args=[cohort.join_code])),
         "form": form,
         "now": timezone.now(),
-        "time_zone": timezone.get_current_timezone_name(),
     }
 
 
@@ -531,7 +530,7 @@ def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         header = [
             _("uid"),
             _("question"),
-            *[ITEM_COLUMN_LABELS.get(c, c) for c in stats.ITEM_COLUMNS],
+            *[ITEM_COLUMN_LABELS[c] for c in stats.ITEM_COLUMNS],
             _("flags"),
         ]
         rows = [

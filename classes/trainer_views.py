@@ -397,7 +397,7 @@ class Figure:
         return None if value is None else value * self.scale
 
     def help_text(self) -> str:
-        return str(self.help) % GUIDANCE
+        return _guided(self.help)
 
     def heading(self) -> str:
         """Its name with its unit, as the CSV's other columns say theirs ("facility index %")."""
@@ -414,6 +414,12 @@ GUIDANCE = {
     "discrimination_weak": stats.LOW_DISCRIMINATION_BELOW,
     "efficiency_low": stats.LOW_EFFICIENCY_BELOW,
 }
+
+
+def _guided(text) -> str:
+    """A help msgid (its `%` doubled) translated, then given the figures of Moodle's guidance."""
+    return str(text) % GUIDANCE
+
 
 TEST_FIGURES = (
     Figure(
@@ -538,7 +544,7 @@ def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
                 row.question.uid,
                 row.question.current_revision.prompt,
                 *[getattr(row.stats, column) for column in stats.ITEM_COLUMNS],
-                _too_few(row.stats.attempts) if row.too_few else " | ".join(row.reasons),
+                row.too_few_text or " | ".join(row.reasons),
             ]
             for row in items
         ]
@@ -565,13 +571,9 @@ def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "figures": _test_rows(test),
             "items": items,
             "flagged": flagged,
-            "item_help": {name: str(text) % GUIDANCE for name, text in ITEM_HELP.items()},
+            "item_help": {name: _guided(text) for name, text in ITEM_HELP.items()},
             "min_attempts": stats.MIN_ATTEMPTS_TO_JUDGE,
             "which": which,
             "can_edit": request.user.has_perm("quizzes.change_question"),
         },
     )
-
-
-def _too_few(attempts: int) -> str:
-    return _("n = %(n)s: too few attempts to judge") % {"n": attempts}

@@ -5,6 +5,7 @@ attempts said rather than flagged, an empty quiz said plainly), with its query b
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 
 import pytest
@@ -195,6 +196,11 @@ def test_the_csv_ends_with_the_quiz_figures(miskeyed, trainer_client):
     alpha = "Coefficient of internal consistency (Cronbach's alpha) %"
     assert float(figures[alpha]) == pytest.approx(100 * test.cronbach_alpha, abs=1e-3)
     assert float(figures["Mean score %"]) == pytest.approx(test.mean, abs=1e-3)
+
+
+def test_every_quiz_level_statistic_is_shown_once():
+    codes = [figure.code for figure in trainer_views.TEST_FIGURES]
+    assert sorted(codes) == sorted(f.name for f in dataclasses.fields(stats.TestStats))
 
 
 def test_the_csv_s_quiz_figures_are_in_the_reader_s_language(miskeyed, trainer_client):

@@ -257,7 +257,7 @@ def report_heatmap(request: HttpRequest, pk: int) -> HttpResponse:
             request, f"heatmap-{cohort.pk}{'-tomorrow' if tomorrow else ''}.csv", header, rows
         )
     table = [(st, [cells[(st.pk, s.pk)] for s in sections]) for st in students]
-    class_row = [reports.class_cell([cells[(st.pk, s.pk)] for st in students]) for s in sections]
+    class_row = [reports.class_cell([row[i] for _st, row in table]) for i in range(len(sections))]
     weakest = reports.class_weakest(list(zip(sections, class_row, strict=True)))
     return render(
         request,

@@ -48,19 +48,22 @@ class Route:
         return "/" + path.replace("^", "").replace("$", "")
 
 
+def url_patterns(patterns, *, prefix: str = "", namespace: str = "") -> Iterator[tuple[Route, URLPattern]]:
+    """Every URL pattern below these, walking resolvers (Django's public API): its Route (full
+    route, name with namespaces; "namespace:" alone when it has no name) and the pattern."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+            inner_prefix = prefix + str(pattern.pattern)
+            yield from url_patterns(pattern.url_patterns, prefix=inner_prefix, namespace=inner)
+        elif isinstance(pattern, URLPattern):
+            yield Route(prefix + str(pattern.pattern), namespace + (pattern.name or "")), pattern
+
+
 def routes() -> list[Route]:
-    """Every URL pattern of the URL conf, walking resolvers (Django's public API)."""
-
-    def walk(patterns, prefix: str, namespace: str) -> Iterator[Route]:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
-                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
-            elif isinstance(pattern, URLPattern):
-                yield Route(prefix + str(pattern.pattern), namespace + (pattern.name or ""))
-
+    """Every URL pattern of the URL conf, once per route."""
     seen: dict[str, Route] = {}
-    for route in walk(get_resolver().url_patterns, "", ""):
+    for route, _pattern in url_patterns(get_resolver().url_patterns):
         seen.setdefault(route.route, route)
     return list(seen.values())
 

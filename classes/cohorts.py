@@ -46,8 +46,13 @@ def cohort_join(*, student, code: str) -> tuple[Cohort, bool]:
     cohort = Cohort.objects.filter(join_code=normalise_code(code)).first()
     if cohort is None:
         raise CohortError(UNKNOWN_CODE)
+    return cohort, enrolment_add(cohort=cohort, student=student)
+
+
+def enrolment_add(*, cohort: Cohort, student) -> bool:
+    """Enrol a student in a class. Returns whether they joined now (False: already in it)."""
     _enrolment, created = Enrolment.objects.get_or_create(cohort=cohort, student=student)
-    return cohort, created
+    return created
 
 
 def enrolment_remove(*, cohort: Cohort, student_id: int) -> bool:
@@ -56,10 +61,11 @@ def enrolment_remove(*, cohort: Cohort, student_id: int) -> bool:
 
 
 def assignment_release_key(*, cohort: Cohort, assignment_id: int, released: bool) -> Assignment:
-    """Let the class download the answer key of an assigned quiz before finishing it, or not."""
-    assignment = get_object_or_404(Assignment, cohort=cohort, pk=assignment_id)
-    Assignment.objects.filter(pk=assignment.pk).update(answer_key_released=released)
+    """Let the class download the answer key of an assigned quiz before finishing it, or not.
+    The assignment comes with its quiz, which the caller names."""
+    assignment = get_object_or_404(Assignment.objects.select_related("quiz"), cohort=cohort, pk=assignment_id)
     assignment.answer_key_released = released
+    assignment.save(update_fields=["answer_key_released"])
     return assignment
 
 

@@ -109,16 +109,18 @@ def demo_done(cohort: Cohort) -> bool:
     return Attempt.objects.filter(student__username=BEHIND[0], student__enrolments__cohort=cohort).exists()
 
 
-def demo_quiz() -> Quiz:
+def demo_quiz() -> tuple[Quiz, str]:
     """The demo quiz: choice questions of three sections, and the demo-only copy of one of them
     whose key names a wrong choice. The copy is left inactive, so no section quiz, review or
-    new attempt takes it; its past answers stay in the demo quiz's item analysis."""
+    new attempt takes it; its past answers stay in the demo quiz's item analysis.
+
+    Returns the quiz and the text of the choice really right in the copy: its source's key. The
+    source is the first single-choice question of those sections (the copy, inactive, is not
+    one of them); for a quiz made before, the same one as long as the banks are unchanged."""
     quiz, _created = Quiz.objects.get_or_create(
         slug=DEMO_QUIZ,
         defaults={"title": DEMO_QUIZ_TITLE, "kind": Quiz.Kind.ASSESSMENT, "position": 2000},
     )
-    if quiz.items.exists():
-        return quiz
     picked = list(
         Question.objects.filter(
             section__slug__in=DEMO_QUIZ_SECTIONS, active=True, kind__in=("single", "multiple", "truefalse")
@@ -127,11 +129,15 @@ def demo_quiz() -> Quiz:
         .order_by("section__position", "position")
     )
     source = next(q for q in picked if q.kind == "single")
-    chosen = picked[: DEMO_QUIZ_SIZE - 1]
-    copy = _miskeyed_copy(source)
-    items = [*chosen[:6], copy, *chosen[6:]]
-    QuizItem.objects.bulk_create(QuizItem(quiz=quiz, question=q, position=i) for i, q in enumerate(items, 1))
-    return quiz
+    true_choice = next(c["text"] for c in source.current_revision.spec["choices"] if c["correct"])
+    if not quiz.items.exists():
+        chosen = picked[: DEMO_QUIZ_SIZE - 1]
+        copy = _miskeyed_copy(source)
+        items = [*chosen[:6], copy, *chosen[6:]]
+        QuizItem.objects.bulk_create(
+            QuizItem(quiz=quiz, question=q, position=i) for i, q in enumerate(items, 1)
+        )
+    return quiz, true_choice
 
 
 def _miskeyed_copy(source: Question) -> Question:
@@ -331,7 +337,7 @@ def demo_seed(
     start = dt.datetime.combine(today - dt.timedelta(days=14), dt.time(8, 0), tzinfo=ZONE)
     last_day = 12  # the open quiz is taken the day before yesterday, at the latest
     with transaction.atomic():
-        quiz = demo_quiz()
+        quiz, true_choice = demo_quiz()
         assigned = [*quizzes, quiz]
         due, share = {}, {}
         for q in assigned:
@@ -349,12 +355,7 @@ def demo_seed(
             .select_related("current_revision", "section")
             .distinct()
         }
-        copy = Question.objects.get(uid=MISKEY_UID)
-        questions[copy.pk].true_choice = next(
-            c["text"]
-            for c in Question.objects.get(pk=_source_of(copy)).current_revision.spec["choices"]
-            if c["correct"]
-        )
+        next(q for q in questions.values() if q.uid == MISKEY_UID).true_choice = true_choice
         flashcards = Question.objects.filter(kind="flashcard", active=True)
         attempts = reviews = 0
         people = [(name, skill, False) for name, skill in STUDENTS] + [(*BEHIND, True)]
@@ -437,13 +438,3 @@ def _student(username: str) -> User:
         user.set_unusable_password()  # people of the demo's data, not accounts to log in with
         user.save(update_fields=["password"])
     return user
-
-
-def _source_of(copy: Question) -> int:
-    """The real question the miskeyed copy was made from: the one with the same prompt."""
-    return (
-        Question.objects.filter(current_revision__prompt=copy.current_revision.prompt)
-        .exclude(pk=copy.pk)
-        .values_list("pk", flat=True)
-        .first()
-    )

@@ -12,7 +12,23 @@ from classes.models import Cohort
 from course import dates
 
 
-class SignupForm(UserCreationForm):
+class JoinCodeMixin:
+    """A form that reads a class code, tried within the address's limit (`join_code_check`):
+    `cohort` is the class the code names once the form is valid, None when no code was given."""
+
+    def __init__(self, *args, address: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.address = address
+        self.cohort: Cohort | None = None
+
+    def _join_code_clean(self, value: str) -> str:
+        code = normalise_code(value)
+        if code:
+            self.cohort = join_code_check(code, address=self.address)
+        return code
+
+
+class SignupForm(JoinCodeMixin, UserCreationForm):
     email = forms.EmailField(label=_("Email (optional)"), required=False)
     join_code = forms.CharField(
         label=_("Class code (optional)"),
@@ -25,28 +41,15 @@ class SignupForm(UserCreationForm):
         model = User
         fields = ("username", "email")
 
-    def __init__(self, *args, address: str = "", **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.address = address
-
     def clean_join_code(self) -> str:
-        code = normalise_code(self.cleaned_data.get("join_code") or "")
-        if code:
-            join_code_check(code, address=self.address)
-        return code
+        return self._join_code_clean(self.cleaned_data.get("join_code") or "")
 
 
-class JoinForm(forms.Form):
+class JoinForm(JoinCodeMixin, forms.Form):
     code = forms.CharField(label=_("Class code"), max_length=20)
 
-    def __init__(self, *args, address: str = "", **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.address = address
-
     def clean_code(self) -> str:
-        code = normalise_code(self.cleaned_data["code"])
-        join_code_check(code, address=self.address)
-        return code
+        return self._join_code_clean(self.cleaned_data["code"])
 
 
 class CohortForm(forms.ModelForm):
@@ -57,11 +60,8 @@ class CohortForm(forms.ModelForm):
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("starts_on", "ends_on"):  # the model's validators hold the range
-            self.fields[name].help_text = dates.range_help()
+        # The model's validators hold the range.
+        help_texts = dict.fromkeys(("starts_on", "ends_on"), dates.RANGE_HELP_TEXT)
 
     def clean(self):
         data = super().clean()
@@ -75,39 +75,35 @@ LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 DUE_AFTER_DAYS, DUE_HOUR = 7, 18
 
 
-def _local_datetime_input() -> forms.DateTimeInput:
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT_FORMAT)
+def _local_datetime_field(label) -> forms.DateTimeField:
+    """A date and time typed in local time, to the minute, within the range people may type."""
+    return forms.DateTimeField(
+        label=label,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT_FORMAT),
+        validators=[dates.validate_typed_date],
+        help_text=dates.RANGE_HELP_TEXT,
+    )
 
 
 def assignment_defaults(now: dt.datetime) -> dict[str, dt.datetime]:
     """Opens now (to the minute), due in 7 days at 18:00, both in the current time zone."""
     local = timezone.localtime(now).replace(second=0, microsecond=0)
+    # Adding days to a zoneinfo time keeps the wall clock, and its offset is that of the new date:
+    # a change to summer time within the week still gives 18:00.
     due = (local + dt.timedelta(days=DUE_AFTER_DAYS)).replace(hour=DUE_HOUR, minute=0)
-    # Rebuild the due time in its own offset: a change to summer time may fall within the week.
-    due = timezone.make_aware(due.replace(tzinfo=None), timezone.get_current_timezone())
     return {"opens_at": local, "due_at": due}
 
 
 class AssignmentForm(forms.Form):
     quiz = forms.ModelChoiceField(queryset=None, label=_("Quiz"))
-    opens_at = forms.DateTimeField(label=_("Opens at"), widget=_local_datetime_input())
-    due_at = forms.DateTimeField(label=_("Due at"), widget=_local_datetime_input())
+    opens_at = _local_datetime_field(_("Opens at"))
+    due_at = _local_datetime_field(_("Due at"))
 
     def __init__(self, *args, quizzes, now: dt.datetime | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["quiz"].queryset = quizzes
-        for name in ("opens_at", "due_at"):
-            self.fields[name].help_text = dates.range_help()
         if not self.is_bound:
             self.initial = {**assignment_defaults(now or timezone.now()), **self.initial}
-
-    def clean_opens_at(self):
-        dates.validate_typed_date(self.cleaned_data["opens_at"])
-        return self.cleaned_data["opens_at"]
-
-    def clean_due_at(self):
-        dates.validate_typed_date(self.cleaned_data["due_at"])
-        return self.cleaned_data["due_at"]
 
     def clean(self):
         data = super().clean()
@@ -140,12 +136,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         return data
 
 
-def join_code_check(code: str, *, address: str) -> None:
-    """Refuse a class code tried past the address's limit, or that no class has (that try
-    stays counted: guessing codes costs tries)."""
+def join_code_check(code: str, *, address: str) -> Cohort:
+    """The class this code names; refuse a code tried past the address's limit, or that no
+    class has (that try stays counted: guessing codes costs tries)."""
     keys = throttle.join_keys(address=address)
     if not throttle.reserve(keys):
         raise forms.ValidationError(TOO_MANY_CODES, code="throttled")
-    if not Cohort.objects.filter(join_code=code).exists():
+    cohort = Cohort.objects.filter(join_code=code).first()
+    if cohort is None:
         raise forms.ValidationError(UNKNOWN_CODE, code="unknown")
     throttle.release(keys)
+    return cohort

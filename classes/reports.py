@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import statistics
 from dataclasses import dataclass, field
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
@@ -301,6 +302,13 @@ class ItemRow:
     def too_few(self) -> bool:
         """Too few attempts to judge the question: the page says so instead of raising flags."""
         return 0 < self.stats.attempts < stats.MIN_ATTEMPTS_TO_JUDGE
+
+    @cached_property
+    def too_few_text(self) -> str:
+        """What the page and the CSV say instead of flags when there are too few attempts; "" else."""
+        if not self.too_few:
+            return ""
+        return gettext("n = %(n)s: too few attempts to judge") % {"n": self.stats.attempts}
 
     @property
     def reasons(self) -> list[str]:

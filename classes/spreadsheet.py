@@ -56,10 +56,6 @@ def dialect_for(request: HttpRequest) -> Dialect:
     return PLAIN
 
 
-def separator(request: HttpRequest) -> str:
-    return dialect_for(request).delimiter
-
-
 def wants_csv(request: HttpRequest) -> bool:
     return request.GET.get("format") == "csv"
 
@@ -94,7 +90,7 @@ def cell(value, dialect: Dialect = PLAIN) -> str:
         return str(value)
     if isinstance(value, float):
         text = f"{value:.4f}".rstrip("0").rstrip(".")
-        return "0" if text in {"-0", ""} else text.replace(".", dialect.decimal)
+        return "0" if text == "-0" else text.replace(".", dialect.decimal)
     if isinstance(value, dt.datetime):
         local = timezone.localtime(value) if timezone.is_aware(value) else value
         if dialect.datetime_format is None:

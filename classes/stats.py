@@ -142,19 +142,6 @@ ITEM_COLUMNS = (
     "discriminative_efficiency",
 )
 
-#: The test-level figures, in the order a report shows them; each is an attribute of ``TestStats``.
-TEST_COLUMNS = (
-    "attempts",
-    "mean",
-    "median",
-    "standard_deviation",
-    "skewness",
-    "kurtosis",
-    "cronbach_alpha",
-    "error_ratio",
-    "standard_error",
-)
-
 
 @dataclass(frozen=True)
 class ItemStats:

@@ -45,7 +45,7 @@ def client_address(request: HttpRequest) -> str:
 
 
 def _key(kind: str, *parts: str) -> str:
-    digest = hashlib.sha256("\n".join(part.casefold() for part in parts).encode()).hexdigest()[:64]
+    digest = hashlib.sha256("\n".join(part.casefold() for part in parts).encode()).hexdigest()
     return f"{kind}:{digest}"
 
 

@@ -96,7 +96,6 @@ def _detail_context(request: HttpRequest, cohort, form) -> dict:
         "join_url": request.build_absolute_uri(reverse("join-code", args=[cohort.join_code])),
         "form": form,
         "now": timezone.now(),
-        "time_zone": timezone.get_current_timezone_name(),
     }
 
 
@@ -258,7 +257,7 @@ def report_heatmap(request: HttpRequest, pk: int) -> HttpResponse:
             request, f"heatmap-{cohort.pk}{'-tomorrow' if tomorrow else ''}.csv", header, rows
         )
     table = [(st, [cells[(st.pk, s.pk)] for s in sections]) for st in students]
-    class_row = [reports.class_cell([cells[(st.pk, s.pk)] for st in students]) for s in sections]
+    class_row = [reports.class_cell([row[i] for _st, row in table]) for i in range(len(sections))]
     weakest = reports.class_weakest(list(zip(sections, class_row, strict=True)))
     return render(
         request,
@@ -398,7 +397,11 @@ class Figure:
         return None if value is None else value * self.scale
 
     def help_text(self) -> str:
-        return str(self.help) % GUIDANCE
+        return _guided(self.help)
+
+    def heading(self) -> str:
+        """Its name with its unit, as the CSV's other columns say theirs ("facility index %")."""
+        return f"{self.label} {self.unit}" if self.unit else str(self.label)
 
 
 #: Moodle's guidance ("Quiz statistics calculations", "Quiz report statistics"), quoted by the help.
@@ -411,6 +414,12 @@ GUIDANCE = {
     "discrimination_weak": stats.LOW_DISCRIMINATION_BELOW,
     "efficiency_low": stats.LOW_EFFICIENCY_BELOW,
 }
+
+
+def _guided(text) -> str:
+    """A help msgid (its `%` doubled) translated, then given the figures of Moodle's guidance."""
+    return str(text) % GUIDANCE
+
 
 TEST_FIGURES = (
     Figure(
@@ -527,7 +536,7 @@ def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         header = [
             _("uid"),
             _("question"),
-            *[ITEM_COLUMN_LABELS.get(c, c) for c in stats.ITEM_COLUMNS],
+            *[ITEM_COLUMN_LABELS[c] for c in stats.ITEM_COLUMNS],
             _("flags"),
         ]
         rows = [
@@ -535,13 +544,13 @@ def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
                 row.question.uid,
                 row.question.current_revision.prompt,
                 *[getattr(row.stats, column) for column in stats.ITEM_COLUMNS],
-                _too_few(row.stats.attempts) if row.too_few else " | ".join(row.reasons),
+                row.too_few_text or " | ".join(row.reasons),
             ]
             for row in items
         ]
-        # The quiz-level figures follow, under their own heading, in the units the page shows.
-        rows += [[], ["quiz", "value"]]
-        rows += [[figure.code, value] for figure, value in _test_rows(test)]
+        # The quiz-level figures follow, under the page's own headings, in the units it shows.
+        rows += [[], [_("Statistic"), _("Value")]]
+        rows += [[figure.heading(), value] for figure, value in _test_rows(test)]
         return csv_response(request, f"items-{cohort.pk}-{quiz.slug}-{which}.csv", header, rows)
     # The most telling first: a negative discrimination (a wrong key, often) before a low one,
     # before a question that is only too easy or too hard.
@@ -562,14 +571,9 @@ def report_items(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "figures": _test_rows(test),
             "items": items,
             "flagged": flagged,
-            "item_help": {name: str(text) % GUIDANCE for name, text in ITEM_HELP.items()},
+            "item_help": {name: _guided(text) for name, text in ITEM_HELP.items()},
             "min_attempts": stats.MIN_ATTEMPTS_TO_JUDGE,
             "which": which,
-            "choices": reports.ATTEMPT_CHOICES,
             "can_edit": request.user.has_perm("quizzes.change_question"),
         },
     )
-
-
-def _too_few(attempts: int) -> str:
-    return _("n = %(n)s: too few attempts to judge") % {"n": attempts}

@@ -34,9 +34,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 user = form.save()
-                if form.cleaned_data["join_code"]:
-                    cohort, _joined = cohorts.cohort_join(student=user, code=form.cleaned_data["join_code"])
-                    messages.success(request, _("Welcome to %(name)s!") % {"name": cohort.name})
+                if form.cohort is not None:
+                    cohorts.enrolment_add(cohort=form.cohort, student=user)
+                    messages.success(request, _("Welcome to %(name)s!") % {"name": form.cohort.name})
         except IntegrityError:
             # Another signup took this username between the form's check and the insert.
             form.add_error("username", form.instance.unique_error_message(User, ["username"]))
@@ -55,14 +55,10 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
         )
     form = JoinForm(request.POST or None, initial={"code": code}, address=throttle.client_address(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            cohort, joined = cohorts.cohort_join(student=request.user, code=form.cleaned_data["code"])
-        except cohorts.CohortError as error:
-            form.add_error("code", error.message)
-        else:
-            message = _("You joined %(name)s.") if joined else _("You are already in %(name)s.")
-            messages.success(request, message % {"name": cohort.name})
-            return redirect("home")
+        joined = cohorts.enrolment_add(cohort=form.cohort, student=request.user)
+        message = _("You joined %(name)s.") if joined else _("You are already in %(name)s.")
+        messages.success(request, message % {"name": form.cohort.name})
+        return redirect("home")
     return render(request, "classes/join.html", {"form": form}, status=400 if form.errors else 200)
 
 

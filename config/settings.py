@@ -87,13 +87,15 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Control characters and endless numbers get a 400 before anything reads them.
-    "config.middleware.InputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Control characters and endless numbers get a 400 before anything reads them. Last, so its
+    # page knows the signed-in user and gets every header; it still refuses before any view and
+    # any process_view (CSRF's reads the form) runs: each middleware's __call__ comes first.
+    "config.middleware.InputGuardMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -14,6 +14,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 EARLIEST = dt.date(2000, 1, 1)
@@ -33,6 +34,10 @@ def _bounds() -> dict[str, str]:
 def range_help() -> str:
     """The help text that says the range, in the active language and format."""
     return str(RANGE_HELP % _bounds())
+
+
+#: `range_help()` said when it is shown, in the language then active: a form field's help_text.
+RANGE_HELP_TEXT = lazy(range_help, str)()
 
 
 def in_range(value: dt.date | dt.datetime) -> bool:

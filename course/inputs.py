@@ -1,5 +1,5 @@
 """Reading what people send, strictly: ids and numbers in ASCII digits of bounded length, text
-without control characters, nesting of bounded depth.
+without control characters.
 
 Python's `str.isdigit()` accepts "²" and "١٢", `int()` accepts them too (and refuses more than
 4,300 digits with a ValueError), SQLite cannot bind an integer of 2**63 or more, and PostgreSQL
@@ -16,15 +16,12 @@ from collections.abc import Iterable
 # (SQLite) holds.
 MAX_ID_DIGITS = 18
 ID_PATTERN = rf"[0-9]{{1,{MAX_ID_DIGITS}}}"
-_ID = re.compile(ID_PATTERN)
 _SIGNED = re.compile(rf"-?[0-9]{{1,{MAX_ID_DIGITS}}}")
 # C0 controls and DEL, but tab, line feed and carriage return, which text areas send.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # More digits in a row than any number a form may carry; int() refuses 4,301 and more.
 LONGEST_NUMBER = 4000
 _LONG_NUMBER = re.compile(rf"[0-9]{{{LONGEST_NUMBER + 1}}}")
-# How deep a document a person sends (a bank file, a YAML answer) may nest.
-MAX_DEPTH = 100
 
 
 def strict_int(value: object, *, low: int | None = None, high: int | None = None) -> int | None:

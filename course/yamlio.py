@@ -6,8 +6,9 @@ PyYAML would silently overwrite, are reported as problems.
 
 Every YAML text a person sends (bank files, the admin's YAML fields, students' answers) is read
 under one set of bounds, checked on the composed node tree before any Python object is built:
-nesting at most `MAX_DEPTH` deep, and anchors and aliases (``&a``/``*a``) that expand to at most
-`MAX_EXPANDED` nodes and scalar characters. A 590-byte "billion laughs" file once grew a web
+nesting at most `MAX_DEPTH` deep, and anchors and aliases (``&a``/``*a``) that add at most
+`MAX_ALIAS_EXPANSION` nodes and scalar characters once expanded, beyond what the text measures
+as written (its own size is not bounded here). A 590-byte "billion laughs" file once grew a web
 worker to 3 GB, and a 10,000-level nested file raised RecursionError: both are now refused
 with their line and column. `check_node` is the bound; `SafeLoader` applies it while composing.
 """

@@ -48,19 +48,22 @@ class Route:
         return "/" + path.replace("^", "").replace("$", "")
 
 
+def url_patterns(patterns, *, prefix: str = "", namespace: str = "") -> Iterator[tuple[Route, URLPattern]]:
+    """Every URL pattern below these, walking resolvers (Django's public API): its Route (full
+    route, name with namespaces; "namespace:" alone when it has no name) and the pattern."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+            inner_prefix = prefix + str(pattern.pattern)
+            yield from url_patterns(pattern.url_patterns, prefix=inner_prefix, namespace=inner)
+        elif isinstance(pattern, URLPattern):
+            yield Route(prefix + str(pattern.pattern), namespace + (pattern.name or "")), pattern
+
+
 def routes() -> list[Route]:
-    """Every URL pattern of the URL conf, walking resolvers (Django's public API)."""
-
-    def walk(patterns, prefix: str, namespace: str) -> Iterator[Route]:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
-                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
-            elif isinstance(pattern, URLPattern):
-                yield Route(prefix + str(pattern.pattern), namespace + (pattern.name or ""))
-
+    """Every URL pattern of the URL conf, once per route."""
     seen: dict[str, Route] = {}
-    for route in walk(get_resolver().url_patterns, "", ""):
+    for route, _pattern in url_patterns(get_resolver().url_patterns):
         seen.setdefault(route.route, route)
     return list(seen.values())
 
@@ -84,7 +87,8 @@ def world_build(*, sections) -> World:
     and review cards; an editor and an admin. Built through the app's own functions."""
     import datetime as dt
 
-    from classes.models import Cohort
+    from classes.models import Assignment, Cohort
+    from live import sessions as live_sessions
     from quizzes import attempts as attempt_services
     from quizzes.banks import bank_load
     from quizzes.models import Question, Quiz
@@ -93,6 +97,7 @@ def world_build(*, sections) -> World:
 
     data = ROOT / "banks" / "data"
     bank_load([data / "alpha.yaml", data / "beta.yaml", data / "quizzes.yaml"])
+    assessment = Quiz.objects.get(slug="assessment")
 
     def user(name: str, *groups: str, **extra) -> User:
         made = User.objects.create_user(username=name, password="pass-word-123", **extra)
@@ -117,7 +122,7 @@ def world_build(*, sections) -> World:
     theirs.enrolments.create(student=other)
     ids: dict[str, object] = {"cohort": mine.pk, "other_cohort": theirs.pk, "code": mine.join_code}
     for student, prefix in ((owner, ""), (other, "other_")):
-        finished = attempt_services.attempt_start(student=student, quiz=Quiz.objects.get(slug="assessment"))
+        finished = attempt_services.attempt_start(student=student, quiz=assessment)
         for position, question_id in enumerate(finished.question_ids):
             revision = Question.objects.get(pk=question_id).current_revision
             attempt_services.answer_submit(
@@ -128,7 +133,7 @@ def world_build(*, sections) -> World:
                 form={k: v if isinstance(v, list) else [str(v)] for k, v in answer_form(revision).items()},
             )
         attempt_services.attempt_finish(attempt=finished)
-        quiz = Quiz.objects.exclude(slug="assessment").order_by("pk").first()
+        quiz = Quiz.objects.exclude(pk=assessment.pk).order_by("pk").first()
         open_attempt = attempt_services.attempt_start(student=student, quiz=quiz)
         cards.cards_add(student=student, questions=Question.objects.all())
         ids[prefix + "attempt"] = open_attempt.pk
@@ -137,15 +142,11 @@ def world_build(*, sections) -> World:
         ids[prefix + "student"] = student.pk
         ids[prefix + "quiz"] = quiz.slug
     ids["section"] = sections[0].slug
-    from live import sessions as live_sessions
-
-    live = live_sessions.session_start(trainer=trainer, quiz=Quiz.objects.get(slug="assessment"), cohort=mine)
+    live = live_sessions.session_start(trainer=trainer, quiz=assessment, cohort=mine)
     ids["live"], ids["pin"] = live.pk, live.pin
-    from classes.models import Assignment
-
     now = dt.datetime.now(dt.UTC)
     ids["assignment"] = Assignment.objects.create(
-        cohort=mine, quiz=Quiz.objects.get(slug="assessment"), opens_at=now, due_at=now + dt.timedelta(days=7)
+        cohort=mine, quiz=assessment, opens_at=now, due_at=now + dt.timedelta(days=7)
     ).pk
     users = {
         "anonymous": None,

@@ -20,14 +20,16 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 
 from classes.models import Assignment
 from quizzes.models import Question, Quiz
+from tests import hostile
 from tests.quizzes.helpers import take_quiz
 
 pytestmark = pytest.mark.django_db
@@ -96,12 +98,10 @@ def english_in_html(html: str) -> list[str]:
 
 
 def routes(patterns, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
-            yield from routes(entry.url_patterns, namespace)
-        elif isinstance(entry, URLPattern) and entry.name:
-            yield f"{prefix}{entry.name}", entry
+    """The named patterns below these: (name with namespaces, pattern)."""
+    for route, pattern in hostile.url_patterns(patterns, namespace=prefix):
+        if pattern.name:
+            yield route.name, pattern
 
 
 ADMIN_APPS = ("quizzes", "classes", "course")
@@ -205,8 +205,8 @@ def test_admin_question_pages_are_french(school, name):
     params = sorted(pattern.pattern.converters) or re.findall(r"\(\?P<(\w+)>", str(pattern.pattern))
     kwargs = {}
     if params:
-        model_name = name.split("_")[1]
-        model = next(m for m in admin.site._registry if m._meta.model_name == model_name)
+        app_label, model_name = name.removeprefix("admin:").split("_")[:2]
+        model = apps.get_model(app_label, model_name)
         first = model.objects.order_by("pk").first()
         if first is None:
             pytest.skip(f"no {model_name} in the test data")

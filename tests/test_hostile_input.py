@@ -62,8 +62,13 @@ class Probe:
         self.slow: list[str] = []
         self.clients: dict[str, Client] = {}
 
+    @staticmethod
+    def _key(role: str, csrf: bool) -> str:
+        """A role's client, and its other client that enforces CSRF checks, are kept apart."""
+        return f"{role}-csrf" if csrf else role
+
     def client(self, role: str, *, csrf: bool = False) -> Client:
-        key = f"{role}-csrf" if csrf else role
+        key = self._key(role, csrf)
         if key not in self.clients:
             client = Client(enforce_csrf_checks=csrf)
             user = self.world.users[role]
@@ -82,7 +87,7 @@ class Probe:
             response = getattr(client, method)(path, data=data or {}, headers=headers or {})
         except Exception as error:  # the test client re-raises what the view raised
             self.tries += 1
-            self.clients.pop(f"{role}-csrf" if csrf else role, None)
+            self.clients.pop(self._key(role, csrf), None)
             frames = [f for f in traceback.extract_tb(error.__traceback__) if "/.venv/" not in f.filename]
             where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
             self.errors.append(f"{role} {method.upper()} {path[:120]} raised {error!r:.200}{where}")
@@ -90,7 +95,7 @@ class Probe:
         elapsed = time.perf_counter() - started
         self.tries += 1
         if "sessionid" in response.cookies:  # logged in, out, or a new password: start afresh
-            self.clients.pop(f"{role}-csrf" if csrf else role, None)
+            self.clients.pop(self._key(role, csrf), None)
         what = f"{role} {method.upper()} {path[:120]} {_short(data)}"
         if elapsed > SLOW:
             self.slow.append(f"{what} took {elapsed:.1f} s")
@@ -192,7 +197,8 @@ def test_hostile_input_never_breaks_a_page(route: hostile.Route, world, caplog):
                             probe.send(role, "post", real, data={**baseline, name: value})
             seen_forms = seen_forms or bool(forms)
             if not forms and role in probing:  # a POST-only URL, or none of its forms shown
-                probe.send(role, "post", real, data=dict.fromkeys(GENERIC_FIELDS, values[role_index(role)]))
+                value = values[role_index(role, len(values))]
+                probe.send(role, "post", real, data=dict.fromkeys(GENERIC_FIELDS, value))
         # Hostile paths, headers and methods as one role the page is for (or a student).
         role = "admin" if admin else (reached[0] if reached else "student")
         probe.send(role, "get", real, headers=JUNK_HTMX)
@@ -208,8 +214,9 @@ def test_hostile_input_never_breaks_a_page(route: hostile.Route, world, caplog):
 GENERIC_FIELDS = ("revision", "token", "rating", "text", "choice", "answer", "code", "scope", "slug", "next")
 
 
-def role_index(role: str) -> int:
-    return hostile.ROLES.index(role) * 2 % 14
+def role_index(role: str, count: int) -> int:
+    """Which of `count` hostile values a role's generic post gets: each role its own."""
+    return hostile.ROLES.index(role) * 2 % count
 
 
 # --- who sees what -------------------------------------------------------------------------------
@@ -232,8 +239,9 @@ OWN = _rule({DENIED}, anonymous={LOGIN}, student={OK})
 TRAINERS = _rule({DENIED}, anonymous={LOGIN}, trainer={OK}, other_trainer={OK}, admin={OK})
 # Something of one class (its id in the URL): its trainer and the admin.
 CLASS = _rule({DENIED}, anonymous={LOGIN}, trainer={OK}, admin={OK})
-# A live session (its id in the URL): the trainer who runs it, and the admin.
-LIVE_SESSION = _rule({DENIED}, anonymous={LOGIN}, trainer={OK}, admin={OK})
+# A live session (its id in the URL): the trainer who runs it, and the admin; the same rule as a
+# class's pages (the test world's session is run by the class's trainer).
+LIVE_SESSION = CLASS
 # The admin site: staff only; an editor's rights (and even a superuser's: revisions are
 # immutable) depend on the model.
 STAFF = _rule({ADMIN_LOGIN}, editor={OK, DENIED}, admin={OK, DENIED})

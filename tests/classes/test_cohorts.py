@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
@@ -132,3 +133,26 @@ def test_a_class_can_have_several_trainers(trainer_client, trainer, user_factory
     assert set(cohort.trainers.all()) == {trainer, colleague}
     client.force_login(colleague)
     assert client.get(reverse("trainer:report-overview", args=[cohort.pk])).status_code == 200
+
+
+def test_releasing_an_answer_key_reads_the_assignment_and_its_quiz_at_once(
+    trainer_client, trainer, cohort_factory, loaded_banks, django_assert_num_queries
+):
+    cohort, other = cohort_factory(trainer=trainer), cohort_factory(trainer=trainer)
+    now = timezone.now()
+    quiz = Quiz.objects.get(slug="alpha")
+    assignment = Assignment.objects.create(
+        cohort=cohort, quiz=quiz, opens_at=now, due_at=now + dt.timedelta(days=1)
+    )
+    url = reverse("trainer:assignment-answer-key", args=[cohort.pk, assignment.pk])
+    # session, user, the trainer's group, the cohort, the assignment with its quiz, the update
+    with django_assert_num_queries(6):
+        response = trainer_client.post(url, {"released": "1"})
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.answer_key_released
+    assert quiz.title in str(next(iter(get_messages(response.wsgi_request))))
+    elsewhere = reverse("trainer:assignment-answer-key", args=[other.pk, assignment.pk])
+    assert trainer_client.post(elsewhere, {"released": "0"}).status_code == 404
+    assignment.refresh_from_db()
+    assert assignment.answer_key_released

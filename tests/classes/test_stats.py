@@ -481,9 +481,7 @@ def test_item_columns_are_the_csv_columns_and_attributes_of_the_result():
         "discriminative_efficiency",
     )
     item_fields = {f.name for f in dataclasses.fields(stats.ItemStats)}
-    test_fields = {f.name for f in dataclasses.fields(stats.TestStats)}
     assert set(stats.ITEM_COLUMNS) <= item_fields
-    assert set(stats.TEST_COLUMNS) == test_fields
 
 
 def test_keys_and_random_guess_scores_are_carried_per_column():

@@ -5,6 +5,7 @@ attempts said rather than flagged, an empty quiz said plainly), with its query b
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 
 import pytest
@@ -13,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from classes import reports, stats
+from classes import reports, stats, trainer_views
 from quizzes.models import Question, Quiz
 from tests.quizzes.helpers import set_key, take_quiz
 
@@ -173,20 +174,41 @@ def test_a_quiz_nobody_finished_says_no_attempt_yet(loaded_banks, trainer, train
     assert "<table" not in html
 
 
+def item_csv(client, cohort, language: str) -> list[list[str]]:
+    response = client.get(
+        reverse("trainer:report-items", args=[cohort.pk, "alpha"]),
+        {"format": "csv"},
+        headers={"Accept-Language": language},
+    )
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
 def test_the_csv_ends_with_the_quiz_figures(miskeyed, trainer_client):
     cohort, _question = miskeyed
     test, items = reports.item_analysis(cohort, Quiz.objects.get(slug="alpha"), which="first")
-    response = trainer_client.get(
-        reverse("trainer:report-items", args=[cohort.pk, "alpha"]), {"format": "csv"}
-    )
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert len(rows) == 1 + len(items) + 2 + len(stats.TEST_COLUMNS)
-    assert rows[len(items) + 1] == [] and rows[len(items) + 2] == ["quiz", "value"]
+    rows = item_csv(trainer_client, cohort, "en")
+    assert len(rows) == 1 + len(items) + 2 + len(trainer_views.TEST_FIGURES)
+    assert rows[len(items) + 1] == [] and rows[len(items) + 2] == ["Statistic", "Value"]
     figures = dict(row for row in rows[len(items) + 3 :])
-    assert list(figures) == list(stats.TEST_COLUMNS)
-    assert float(figures["attempts"]) == test.attempts == 12
-    assert float(figures["cronbach_alpha"]) == pytest.approx(100 * test.cronbach_alpha, abs=1e-3)
-    assert float(figures["mean"]) == pytest.approx(test.mean, abs=1e-3)
+    with translation.override("en"):
+        assert list(figures) == [figure.heading() for figure in trainer_views.TEST_FIGURES]
+    assert float(figures["Attempts analysed"]) == test.attempts == 12
+    alpha = "Coefficient of internal consistency (Cronbach's alpha) %"
+    assert float(figures[alpha]) == pytest.approx(100 * test.cronbach_alpha, abs=1e-3)
+    assert float(figures["Mean score %"]) == pytest.approx(test.mean, abs=1e-3)
+
+
+def test_every_quiz_level_statistic_is_shown_once():
+    codes = [figure.code for figure in trainer_views.TEST_FIGURES]
+    assert sorted(codes) == sorted(f.name for f in dataclasses.fields(stats.TestStats))
+
+
+def test_the_csv_s_quiz_figures_are_in_the_reader_s_language(miskeyed, trainer_client):
+    cohort, _question = miskeyed
+    rows = item_csv(trainer_client, cohort, "fr")
+    start = rows.index([])
+    assert rows[start + 1] == ["Statistique", "Valeur"]
+    assert [row[0] for row in rows[start + 2 : start + 4]] == ["Tentatives analysées", "Note moyenne %"]
 
 
 @pytest.mark.parametrize("size", [1, 12])

@@ -101,3 +101,14 @@ def test_an_ordering_position_must_be_ascii_digits_in_range():
     for bad in ("²", "١", "9" * 5000, "0", "3", "-1", " "):
         with pytest.raises(InvalidResponse):
             ordering.parse_response(spec, {prefix + "a": [bad], prefix + "b": ["1"]})
+
+
+def test_the_refusal_page_knows_who_is_signed_in_and_is_not_framed(student_client, student):
+    """The guard runs after the session, the user and the other middlewares: its 400 page shows
+    the signed-in header (not "Log in") and gets every response header the site sets."""
+    response = student_client.get("/quizzes/", {"q": "a\x00b"})
+    assert refused(response)
+    page = response.content.decode()
+    assert student.get_username() in page and reverse("logout") in page
+    assert reverse("login") not in page
+    assert response["X-Frame-Options"] == "DENY"

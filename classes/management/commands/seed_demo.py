@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from classes import demo
-from classes.models import Assignment, Cohort, Enrolment
+from classes.models import Cohort, Enrolment
 from course.models import Course
 from quizzes.models import Quiz
 
@@ -56,14 +56,9 @@ class Command(BaseCommand):
         cohort.trainers.add(users["formateur"])
         Enrolment.objects.get_or_create(cohort=cohort, student=users["etudiant"])
         now = timezone.now()
+        # demo_seed assigns these quizzes, and the demo quiz, on the demo's schedule (demo.SCHEDULE).
         quizzes = Quiz.objects.filter(slug__in=DEMO_QUIZZES).order_by("position")
         demo.demo_seed(
             cohort=cohort, account=users["etudiant"], now=now, quizzes=quizzes, log=self.stdout.write
         )
-        for offset, quiz in enumerate(Quiz.objects.filter(slug__in=DEMO_QUIZZES).order_by("position")):
-            Assignment.objects.get_or_create(
-                cohort=cohort,
-                quiz=quiz,
-                defaults={"opens_at": now, "due_at": now + dt.timedelta(days=1 + offset)},
-            )
         self.stdout.write(f"Demo class “{cohort.name}”: join code {cohort.join_code}")

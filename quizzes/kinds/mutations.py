@@ -553,33 +553,22 @@ _OTHER_TYPES = ("pods", "services", "deployments")
 _OTHER_OUTPUTS = {"yaml": "json", "json": "yaml"}
 
 
-def _command_items(answer: str) -> tuple[list[_Item], command.Node]:
-    """The items of an accepted answer and the node of its command."""
+def _command_items(answer: str) -> tuple[list[_Item], command.Parsed]:
+    """The items of an accepted answer, and the answer parsed (its ``node`` is set)."""
     words = command.split_command(answer)
     parsed = command.parse_words(words)
     if parsed.problems or parsed.node is None:
         raise ValueError(f"{answer!r} does not parse")
     node = parsed.node
-    program, rest, _problem = command._program(words)
-    root = command.PROGRAMS[program]
-    items: list[_Item] = [("program", tuple(words[: len(words) - len(rest)]), None, None)]
-    if program == "kubectl":
-        verb_indexes = command._find_kubectl_verb(rest, root)[1]
-    else:
-        verb_indexes, index = set(), 0
-        while index < len(rest) and rest[index].startswith("-"):
-            index += 1
-        probe = root
-        while index < len(rest) and rest[index] in probe.children:
-            probe = probe.children[rest[index]]
-            verb_indexes.add(index)
-            index += 1
-    last_verb = max(verb_indexes, default=-1)
+    root = command.PROGRAMS[parsed.program]
+    end = parsed.program_span[1]
+    items: list[_Item] = [("program", tuple(words[:end]), None, None)]
+    last_verb = max(parsed.verb_indexes, default=-1)
     flags_end = False
-    index = 0
-    while index < len(rest):
-        word = rest[index]
-        if index in verb_indexes:
+    index = end
+    while index < len(words):
+        word = words[index]
+        if index in parsed.verb_indexes:
             items.append(("verb", (word,), None, None))
             index += 1
             continue
@@ -591,8 +580,8 @@ def _command_items(answer: str) -> tuple[list[_Item], command.Node]:
             flags_end = flags_end or (index > last_verb and not node.interspersed)
             index += 1
             continue
-        index = _read_flag(rest, index, table, items)
-    return items, node
+        index = _read_flag(words, index, table, items)
+    return items, parsed
 
 
 def _read_flag(words: Sequence[str], index: int, table: command.FlagTable, items: list[_Item]) -> int:
@@ -809,7 +798,8 @@ def command_rewrites(spec: Mapping[str, Any]) -> list[Variant]:
 
 def _answer_rewrites(answer: str) -> list[Variant]:
     out: list[Variant] = []
-    items, node = _command_items(answer)
+    items, parsed = _command_items(answer)
+    node = parsed.node
     seen = {answer}
 
     def add(category: str, what: str, new: Sequence[_Item]) -> None:
@@ -818,7 +808,7 @@ def _answer_rewrites(answer: str) -> list[Variant]:
             seen.add(text)
             out.append(Variant(category, f"{answer}: {what}", text))
 
-    program = node.program
+    program = parsed.program
     add("flag", "each flag in its own word (bundled short flags apart)", items)
     for index, (role, words, flag, value) in enumerate(items):
         if role != "flag" or flag is None:
@@ -855,28 +845,31 @@ def _answer_rewrites(answer: str) -> list[Variant]:
             at = verbs[0]
             new = [*new[:at], *(("verb", (w,), None, None) for w in path), *new[at + 1 :]]
             add("verb", f"{' '.join(written)} written {' '.join(path)}", new)
-    binary = items[0][1][-1]
+    variables, binary = items[0][1][: parsed.program_span[0]], items[0][1][-1]
     for other in [f"/usr/local/bin/{binary}"] + (["k"] if program == "kubectl" else []):
-        add("program", f"{binary} written {other}", [("program", (other,), None, None), *items[1:]])
+        new = [("program", (*variables, other), None, None), *items[1:]]
+        add("program", f"{binary} written {other}", new)
     return out
 
 
 def command_mutations(spec: Mapping[str, Any]) -> list[Variant]:
     """Mutations of each accepted answer of a ``command`` question, each another command: word by
-    word, each word after the program left out (``drop``), then changed (``value``: ``x``
-    appended); then, flag by flag, each flag left out with its value (``flag-drop``) and given
-    another value of the same kind (``flag-value``: another image, number, output format...);
-    the resource type swapped for another (``resource-type``); the namespace changed, or ``-A``
-    written ``-n default`` (``namespace``). The value of a flag the question leaves free
-    (``any_value``) is left alone. Each should fail, unless what remains is another spelling of
-    the same command, which the caller knows."""
+    word, each word after the program's name and each variable set before it left out (``drop``),
+    then changed (``value``: ``x`` appended); then, flag by flag, each flag left out with its
+    value (``flag-drop``) and given another value of the same kind (``flag-value``: another
+    image, number, output format...); the resource type swapped for another (``resource-type``);
+    the namespace changed, or ``-A`` written ``-n default`` (``namespace``). The value of a flag
+    the question leaves free (``any_value``) is left alone. Each should fail, unless what remains
+    is another spelling of the same command, which the caller knows."""
     free = set(spec.get("any_value", []))
     out = []
     for answer in spec["answers"]:
         words = command.split_command(answer)
-        for index in range(1, len(words)):
+        start, end = command.parse_words(words).program_span
+        variables = [index for index in range(start) if "=" in words[index]]  # not ``env``
+        for index in [*variables, *range(end, len(words))]:
             word = words[index]
-            if words[index - 1] in free or ("=" in word and word.split("=", 1)[0] in free):
+            if (index and words[index - 1] in free) or ("=" in word and word.split("=", 1)[0] in free):
                 continue
             for category, new, description in (
                 ("drop", [], f"{answer}: without {word}"),
@@ -908,7 +901,8 @@ def _other_flag_value(flag: command.Flag, value: str) -> str:
 
 
 def _structured_mutations(answer: str, free: set[str]) -> Iterator[Variant]:
-    items, node = _command_items(answer)
+    items, parsed = _command_items(answer)
+    node = parsed.node
     for index, (role, words, flag, value) in enumerate(items):
         if role != "flag" or flag is None:
             continue
@@ -1124,7 +1118,7 @@ def _drops_a_verb_word(spec: Mapping[str, Any], variant: Variant) -> bool:
     for answer in spec["answers"]:
         if variant.description.startswith(f"{answer}: without "):
             word = variant.description.removeprefix(f"{answer}: without ")
-            items, _node = _command_items(answer)
+            items, _parsed = _command_items(answer)
             return any(role == "verb" and words == (word,) for role, words, _f, _v in items)
     return False
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -312,6 +313,11 @@ def _read_quizzes(data: LineDict, *, path: str, out: BankRead) -> None:
         out.quizzes.append(BankQuiz(slug=slug, title=title, uids=list(uids), path=path, line=line))
 
 
+def _grouped(number: int) -> str:
+    """A number with the active language's thousands separator (500,000; 500 000 in French)."""
+    return number_format(number, force_grouping=True)
+
+
 def bank_read(paths: Iterable[Path | str], *, sections: set[str]) -> BankRead:
     """Read and validate bank files. Pure: touches no database."""
     out = BankRead()
@@ -324,7 +330,12 @@ def bank_read(paths: Iterable[Path | str], *, sections: set[str]) -> BankRead:
             too_large = False  # load_file names the problem
         if too_large:
             out.problems.append(
-                Problem(name, 1, f"the file is larger than {MAX_BANK_BYTES:,} bytes: split it by section")
+                Problem(
+                    name,
+                    1,
+                    _("the file is larger than %(limit)s bytes: split it by section")
+                    % {"limit": _grouped(MAX_BANK_BYTES)},
+                )
             )
             continue
         data, problems = load_file(path)
@@ -363,7 +374,8 @@ def bank_read(paths: Iterable[Path | str], *, sections: set[str]) -> BankRead:
                 Problem(
                     name,
                     data.line_of("questions"),
-                    f"{len(items):,} questions: a bank file holds at most {MAX_BANK_QUESTIONS:,}, split it",
+                    _("%(count)s questions: a bank file holds at most %(limit)s, split it")
+                    % {"count": _grouped(len(items)), "limit": _grouped(MAX_BANK_QUESTIONS)},
                 )
             )
             continue

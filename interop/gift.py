@@ -762,11 +762,11 @@ def looks_like_gift(text: str) -> bool:
     return False
 
 
-def needs_section(text: str, sections: Collection[str]) -> bool:
-    """Whether some question of this GIFT text is in none of these sections: it comes before any
-    $CATEGORY, or under a category that names no section (Moodle's "Default for …")."""
-    read = gift_read(text, path="", known_sections=sections)
-    return any(problem.message == str(NO_SECTION) for problem in read.problems)
+def needs_section(problems: Iterable[Problem]) -> bool:
+    """Whether a read without a section (`upload_read`) found a question in none of the course's
+    sections: it comes before any $CATEGORY, or under a category that names no section (Moodle's
+    "Default for …")."""
+    return any(problem.message == str(NO_SECTION) for problem in problems)
 
 
 def upload_read(

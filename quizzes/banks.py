@@ -53,13 +53,13 @@ class UploadFormat:
     Moodle GIFT export is often named `.txt`). `detect(text)` says whether the text is in this
     format; `read(text, name, section, sections)` returns the questions as a YAML bank holds them
     and the problems found, `section` (a slug or None) placing the questions that the file puts in
-    none of `sections` (the course's slugs); `needs_section(text, sections)` says whether there
-    is any such question."""
+    none of `sections` (the course's slugs); `needs_section(problems)` says whether the problems
+    of a read without `section` tell of any such question."""
 
     label: str
     detect: Callable[[str], bool]
     read: Callable[[str, str, str | None, Collection[str]], tuple[list[dict[str, Any]], list[Problem]]]
-    needs_section: Callable[[str, Collection[str]], bool]
+    needs_section: Callable[[Sequence[Problem]], bool]
 
 
 #: The other upload formats. Apps above quizzes register theirs when they are ready (interop:

@@ -11,9 +11,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, Permission, User
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from classes import reports
@@ -350,3 +354,33 @@ def test_restore_check_only_verifies_and_changes_nothing(loaded_banks, tmp_path,
         stream.writelines(lines[:-1])  # the trailer lost
     with pytest.raises(CommandError, match="no trailer"):
         call_command("restore", str(path), "--check")
+
+
+def test_a_backup_and_the_digest_take_no_query_per_permission_group_or_log_entry(user_factory, tmp_path):
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as written:
+            backups.write(tmp_path / "rappel.json.gz")
+        with CaptureQueriesContext(connection) as digested:
+            backups.content_digest()
+        return len(written), len(digested)
+
+    permissions = list(Permission.objects.all()[:12])
+    group = Group.objects.create(name="probe")
+    type_of_user = ContentType.objects.get_for_model(User)
+
+    def add(n: int) -> None:
+        """n more users, each in the group with a permission of their own and a log entry, and n
+        more permissions."""
+        for _ in range(n):
+            user = user_factory(groups=("probe",))
+            Permission.objects.create(codename=f"probe_{user.pk}", name="probe", content_type=type_of_user)
+            user.user_permissions.add(permissions[user.pk % len(permissions)])
+            group.permissions.add(permissions[user.pk % len(permissions)])
+            LogEntry.objects.create(
+                user=user, content_type=type_of_user, object_id=str(user.pk), object_repr="u", action_flag=1
+            )
+
+    add(1)
+    few = queries()
+    add(5)
+    assert queries() == few

@@ -290,11 +290,14 @@ def _counts() -> dict[str, int]:
     return {label: count for label, count in counts.items() if count}
 
 
-def restore(path: Path) -> dict[str, int]:
+def restore(path: Path, *, expected: dict[str, int] | None = None) -> dict[str, int]:
     """Replace all data with the backup at `path`, in one transaction; returns the rows per model.
-    Raises BackupError (nothing changed) when the file fails its check or does not load."""
+    Raises BackupError (nothing changed) when the file fails its check or does not load.
+    `expected`: the counts `verify(path)` returned, when the caller has just checked the file
+    (then it is read once less); without them it is checked here first."""
     path = Path(path)
-    expected = verify(path)
+    if expected is None:
+        expected = verify(path)
     connection = connections[DEFAULT_DB_ALIAS]
     question_model = apps.get_model("quizzes.question")
     try:

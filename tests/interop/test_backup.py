@@ -384,3 +384,17 @@ def test_a_backup_and_the_digest_take_no_query_per_permission_group_or_log_entry
     few = queries()
     add(5)
     assert queries() == few
+
+
+def test_restore_checks_the_file_once_and_again_after_a_person_answered(loaded_banks, tmp_path, monkeypatch):
+    path = tmp_path / "b.jsonl.gz"
+    call_command("backup", str(path))
+    checks = []
+    verify = backups.verify
+    monkeypatch.setattr(backups, "verify", lambda path: checks.append(path) or verify(path))
+    call_command("restore", str(path), "--yes")
+    assert len(checks) == 1
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "yes")
+    call_command("restore", str(path))
+    assert len(checks) == 3  # the file may have changed while the question waited

@@ -54,9 +54,8 @@ def answer_key_open_to(student) -> Q:
         .exclude(quiz__in=finished)
         .exclude(quiz__in=released.values("quiz"))
     )
-    ungraded = [name for name in kinds.REGISTRY if not kinds.is_graded(name)]
     teaches = Group.objects.filter(name=TRAINERS, user=student.pk)
-    return Q(kind__in=ungraded) | ~Q(Exists(withheld)) | Q(Exists(teaches))
+    return Q(kind__in=kinds.UNGRADED_KINDS) | ~Q(Exists(withheld)) | Q(Exists(teaches))
 
 
 def exportable_questions(

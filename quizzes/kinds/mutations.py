@@ -960,7 +960,7 @@ class BlankVariant:
 
 
 def cloze_response(spec: Mapping[str, Any], variant: BlankVariant) -> dict:
-    values = [blank["answers"][0] for blank in spec["blanks"]]
+    values = cloze.first_answers(spec)
     values[variant.blank] = variant.value
     return {"blanks": values}
 
@@ -1019,7 +1019,7 @@ def _quoted(spec: Mapping[str, Any], index: int, answer: str) -> Iterator[tuple[
         return
     if language not in ("yaml", "json"):
         return
-    values = [blank["answers"][0] for blank in spec["blanks"]]
+    values = cloze.first_answers(spec)
     values[index] = answer
     expected = _reads(language, cloze.filled(spec, values))
     for quote in ('"', "'") if language == "yaml" else ('"',):

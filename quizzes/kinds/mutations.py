@@ -210,6 +210,15 @@ def _split_image(text: str) -> tuple[str, str]:
     return (name, tag) if colon and "/" not in tag else (text, "")
 
 
+def _other_image(text: str) -> str:
+    """Another image, in the same registry and namespace with the same tag: ``httpd`` for
+    ``nginx``, ``nginx`` for any other name (``docker.io/library/nginx:1.27`` ->
+    ``docker.io/library/httpd:1.27``)."""
+    name, tag = _split_image(text)
+    prefix, slash, last = name.rpartition("/")
+    return f"{prefix}{slash}{'nginx' if last == 'httpd' else 'httpd'}" + (f":{tag}" if tag else "")
+
+
 # --- writing YAML -------------------------------------------------------------------------------
 
 
@@ -252,10 +261,8 @@ def _other_values(path: Path, value: Any) -> list[tuple[str, Any]]:
         return []
     if _key_of(path) == "image" and yamldoc.image_reference(value) and "@" not in value:
         name, tag = _split_image(value)
-        prefix, slash, last = name.rpartition("/")
-        other = "nginx" if last == "httpd" else "httpd"
         return [
-            ("image", f"{prefix}{slash}{other}" + (f":{tag}" if tag else "")),
+            ("image", _other_image(value)),
             ("image", f"{name}:{'alpine' if (tag or 'latest') == 'latest' else 'latest'}"),
         ]
     out: list[tuple[str, Any]] = [("value", f"{value}{SUFFIX}")]
@@ -887,8 +894,7 @@ def _is_free(flag: command.Flag, free: set[str]) -> bool:
 
 def _other_flag_value(flag: command.Flag, value: str) -> str:
     if flag.image:
-        name, tag = _split_image(value)
-        return f"{'nginx' if name.rsplit('/', 1)[-1] == 'httpd' else 'httpd'}" + (f":{tag}" if tag else "")
+        return _other_image(value)
     if flag.long == "namespace":
         return "kube-system" if value == "default" else "default"
     if flag.long == "output":
@@ -975,8 +981,7 @@ def _blank_changes(answer: str) -> Iterator[tuple[str, str]]:
     if re.fullmatch(r"-?\d+", answer):
         yield "value", str(int(answer) + 1)
     elif re.fullmatch(r"[a-z0-9][a-z0-9./_-]*:[\w.-]+", answer) and yamldoc.image_reference(answer):
-        name, tag = _split_image(answer)
-        yield "value", f"{'nginx' if name.rsplit('/', 1)[-1] == 'httpd' else 'httpd'}:{tag}"
+        yield "value", _other_image(answer)
     elif any(char.isalnum() for char in answer):
         yield "value", f"{answer}x"
         if answer.isalpha():

@@ -122,6 +122,10 @@ def test_rewrites_include_the_usual_spellings(answer, expected):
         ("kubectl get ns default -o yaml", "kubectl get ns default --output=json"),
         ("kubectl get deployments -n x", "kubectl get pods -n x"),
         ("kubectl run web --image nginx:latest", "kubectl run web --image=httpd:latest"),
+        (
+            "kubectl run web --image reg.example.com/t/nginx:1",
+            "kubectl run web --image=reg.example.com/t/httpd:1",
+        ),
         ("kubectl scale deploy web --replicas 3", "kubectl scale deploy web --replicas=4"),
         ("kubectl version --client", "kubectl version --client=false"),
         ("kubectl explain pod.spec", "kubectl explain services.spec"),

@@ -1421,26 +1421,15 @@ def _check_command(text: str, label: str, problems: list[tuple[str, str]], key: 
     """Parse an accepted command of the spec; a problem (in the active language) if it is wrong."""
     try:
         parsed = _accepted(text)
-    except InvalidResponse as error:
-        problems.append(
-            (
-                key,
-                gettext("%(label)s %(text)s: %(error)s")
-                % {"label": label, "text": repr(text), "error": error.args[0]},
-            )
-        )
-        return None
-    if parsed.problems:
-        notes = "; ".join(note.text() for note in parsed.problems)
-        problems.append(
-            (
-                key,
-                gettext("%(label)s %(text)s: %(error)s")
-                % {"label": label, "text": repr(text), "error": notes},
-            )
-        )
-        return None
-    return parsed
+        error = "; ".join(note.text() for note in parsed.problems) or None
+    except InvalidResponse as refused:  # it cannot be read at all
+        error = refused.args[0]
+    if error is None:
+        return parsed
+    problems.append(
+        (key, gettext("%(label)s %(text)s: %(error)s") % {"label": label, "text": repr(text), "error": error})
+    )
+    return None
 
 
 def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:

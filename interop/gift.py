@@ -44,7 +44,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from course.markdown import MarkdownRefused
+from course.markdown import MAX_NESTING, MarkdownRefused
 from course.yamlio import Problem
 from quizzes import kinds
 from quizzes.banks import MAX_UID_LENGTH, UID_PATTERN, UploadFormat
@@ -131,10 +131,9 @@ SKIP_ARROW = _(
 )
 SKIP_INVALID = _("invalid question: %(reason)s")
 SKIP_PRIVATE = _("the question contains private-use characters (U+E000 to U+E0FF)")
+# Deeper lists or quotes are refused at Markdown's own bound (course.markdown.MAX_NESTING): each
+# level indents every line below it (a file of 10,000 nested lists grew to gigabytes of Markdown).
 TOO_DEEP = _("the text nests lists or quotes more than %(limit)s levels deep: flatten it")
-# Deeper lists or quotes are refused: each level indents every line below it (a file of 10,000
-# nested lists grew to gigabytes of Markdown), and Markdown renders them recursively.
-MAX_NESTING = 20
 
 
 def _msg(message: Any, **params: Any) -> str:

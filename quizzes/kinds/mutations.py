@@ -69,11 +69,14 @@ SUFFIX = "-x"  # what a changed text ends with: `web` becomes `web-x`, still a v
 
 @dataclass(frozen=True)
 class Variant:
-    """One answer derived from the solution: its category, what was done, and its text."""
+    """One answer derived from the solution: its category, what was done, and its text;
+    ``drops_verb`` for a command left without one of the words that name its command (``image``
+    of ``docker image history``)."""
 
     category: str
     description: str
     text: str
+    drops_verb: bool = False
 
 
 @dataclass(frozen=True)
@@ -872,18 +875,20 @@ def command_mutations(spec: Mapping[str, Any]) -> list[Variant]:
     out = []
     for answer in spec["answers"]:
         words = command.split_command(answer)
-        start, end = command.parse_words(words).program_span
+        parsed = command.parse_words(words)
+        start, end = parsed.program_span
         variables = [index for index in range(start) if "=" in words[index]]  # not ``env``
         for index in [*variables, *range(end, len(words))]:
             word = words[index]
             if (index and words[index - 1] in free) or ("=" in word and word.split("=", 1)[0] in free):
                 continue
-            for category, new, description in (
-                ("drop", [], f"{answer}: without {word}"),
-                ("value", [f"{word}x"], f"{answer}: {word} → {word}x"),
+            verb = index in parsed.verb_indexes
+            for category, new, description, drops_verb in (
+                ("drop", [], f"{answer}: without {word}", verb),
+                ("value", [f"{word}x"], f"{answer}: {word} → {word}x", False),
             ):
                 text = shlex.join([*words[:index], *new, *words[index + 1 :]])
-                out.append(Variant(category, description, text))
+                out.append(Variant(category, description, text, drops_verb))
         out.extend(_structured_mutations(answer, free))
     return out
 
@@ -1101,12 +1106,12 @@ def cloze_refused(spec: Mapping[str, Any]) -> list[BlankVariant]:
 def command_survivors(spec: Mapping[str, Any]) -> list[Variant]:
     """The command mutations that still earn the point, but for another spelling of the same
     command (a word left out that leaves it: ``docker image history`` -> ``docker history``)."""
-    spellings = {command._accepted(answer).key for answer in spec["answers"]}
+    spellings = {_parses_to(answer) for answer in spec["answers"]}
     return [
         v
         for v in command_mutations(spec)
         if command.grade(spec=spec, response={"command": v.text}).score > 0
-        and not (v.category == "drop" and _parses_to(v.text) in spellings and _drops_a_verb_word(spec, v))
+        and not (v.drops_verb and _parses_to(v.text) in spellings)
     ]
 
 
@@ -1116,16 +1121,6 @@ def _parses_to(text: str) -> tuple | None:
     except command.InvalidResponse:
         return None
     return parsed.key
-
-
-def _drops_a_verb_word(spec: Mapping[str, Any], variant: Variant) -> bool:
-    """Whether the dropped word named the command (``image`` of ``docker image history``)."""
-    for answer in spec["answers"]:
-        if variant.description.startswith(f"{answer}: without "):
-            word = variant.description.removeprefix(f"{answer}: without ")
-            items, _parsed = _command_items(answer)
-            return any(role == "verb" and words == (word,) for role, words, _f, _v in items)
-    return False
 
 
 def command_refused(spec: Mapping[str, Any]) -> list[Variant]:

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from course.markdown import MarkdownRefused
 from course.markdown import refusal as markdown_refusal
@@ -132,18 +132,17 @@ class LoadSummary:
 
     def __str__(self) -> str:
         """The counts in the reader's language, each with its plural form."""
-        counts = [
-            ngettext("%(n)d created", "%(n)d created", len(self.created)),
-            ngettext("%(n)d revised", "%(n)d revised", len(self.revised)),
-            ngettext("%(n)d updated", "%(n)d updated", len(self.updated)),
-            ngettext("%(n)d unchanged", "%(n)d unchanged", len(self.unchanged)),
-            ngettext("%(n)d deactivated", "%(n)d deactivated", len(self.deactivated)),
+        # Each row's plural form is chosen by the "n" it is formatted with.
+        rows = [
+            (ngettext_lazy("%(n)d created", "%(n)d created", "n"), self.created),
+            (ngettext_lazy("%(n)d revised", "%(n)d revised", "n"), self.revised),
+            (ngettext_lazy("%(n)d updated", "%(n)d updated", "n"), self.updated),
+            (ngettext_lazy("%(n)d unchanged", "%(n)d unchanged", "n"), self.unchanged),
+            (ngettext_lazy("%(n)d deactivated", "%(n)d deactivated", "n"), self.deactivated),
         ]
-        lengths = [len(self.created), len(self.revised), len(self.updated), len(self.unchanged)]
-        lengths.append(len(self.deactivated))
-        parts = [text % {"n": n} for text, n in zip(counts, lengths, strict=True)]
+        counts = ", ".join(text % {"n": len(items)} for text, items in rows)
         quizzes = ngettext("%(n)d quiz", "%(n)d quizzes", len(self.quizzes)) % {"n": len(self.quizzes)}
-        return _("%(counts)s; %(quizzes)s") % {"counts": ", ".join(parts), "quizzes": quizzes}
+        return _("%(counts)s; %(quizzes)s") % {"counts": counts, "quizzes": quizzes}
 
 
 def default_paths() -> list[Path]:

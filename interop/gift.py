@@ -777,9 +777,7 @@ def upload_read(
     return read.questions, read.problems
 
 
-UPLOAD_FORMAT = UploadFormat(
-    label="Moodle GIFT", detect=looks_like_gift, read=upload_read, needs_section=needs_section
-)
+UPLOAD_FORMAT = UploadFormat(detect=looks_like_gift, read=upload_read, needs_section=needs_section)
 
 
 def gift_read(

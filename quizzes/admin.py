@@ -375,8 +375,10 @@ class QuestionAdmin(admin.ModelAdmin):
         )
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        """Upload a YAML bank: a dry run lists new, changed (with a diff), unchanged and invalid
-        questions; nothing is written until the editor confirms, then the import is atomic."""
+        """Upload a YAML bank, or a file in another registered format (a Moodle GIFT export, often
+        `.txt`), converted to one: a dry run lists new, changed (with a diff), unchanged and
+        invalid questions; nothing is written until the editor confirms, then the import is
+        atomic."""
         if not self.has_change_permission(request):
             return HttpResponseBadRequest()
         context = {

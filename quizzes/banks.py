@@ -56,7 +56,6 @@ class UploadFormat:
     none of `sections` (the course's slugs); `needs_section(problems)` says whether the problems
     of a read without `section` tell of any such question."""
 
-    label: str
     detect: Callable[[str], bool]
     read: Callable[[str, str, str | None, Collection[str]], tuple[list[dict[str, Any]], list[Problem]]]
     needs_section: Callable[[Sequence[Problem]], bool]

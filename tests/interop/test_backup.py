@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import hashlib
 import json
 import subprocess
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -30,6 +28,7 @@ from review import cards as review
 from review import optimizer
 from review.models import Card, ParameterChoice, ParameterSet, Review, ReviewDay
 from tests.classes.test_trainer_reports import finished_attempt
+from tests.interop.backup_helpers import rewrite
 
 pytestmark = pytest.mark.django_db
 
@@ -139,25 +138,6 @@ def class_with_history(*, trainer, user_factory, cohort_factory, now):
 
 def rows_per_model() -> dict[str, int]:
     return {model._meta.label_lower: model._default_manager.count() for model in backups.all_tables()}
-
-
-def rewrite(path, change):
-    """Rewrite a backup's records through `change(records) -> records`, then seal it again as
-    `backup` would (an attacker who can write the file can also recompute its checksum)."""
-    with gzip.open(path, "rt", encoding="utf-8") as stream:
-        records = [json.loads(line) for line in stream if line.strip()]
-    body = [r for r in records if "trailer" not in r]
-    body = change(body)
-    lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in body]
-    counts = Counter(r["model"] for r in body)
-    trailer = {
-        "format": backups.FORMAT,
-        "version": backups.VERSION,
-        "counts": dict(counts),
-        "sha256": hashlib.sha256("".join(lines).encode()).hexdigest(),
-    }
-    with gzip.open(path, "wt", encoding="utf-8") as stream:
-        stream.writelines([*lines, json.dumps({"trailer": trailer}) + "\n"])
 
 
 def test_backup_damage_restore_drill_loses_nothing(

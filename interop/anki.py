@@ -42,7 +42,7 @@ from django.utils.translation import gettext_lazy as _
 
 from course.models import Section
 from interop.exports import FALSE, TRUE, yaml_check_text
-from quizzes.kinds import shuffled
+from quizzes.kinds import cloze, shuffled
 from quizzes.models import Question
 
 MODEL_ID = 1_607_392_319
@@ -217,8 +217,7 @@ def _matching_layout(
 def _cloze_pieces(spec: Mapping[str, Any]) -> list[tuple[str, str | None]]:
     """The cloze's code as (text, first accepted answer of the blank after it) pieces; the last
     text has no blank after it (``None``)."""
-    fills = [blank["answers"][0] for blank in spec["blanks"]]  # one fewer than parts
-    return list(itertools.zip_longest(spec["parts"], fills))
+    return list(itertools.zip_longest(spec["parts"], cloze.first_answers(spec)))
 
 
 def _front_context(kind: str, spec: Mapping[str, Any], uid: str) -> dict[str, Any]:

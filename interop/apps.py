@@ -10,5 +10,5 @@ class InteropConfig(AppConfig):
         from interop import gift
         from quizzes import banks
 
-        if not any(fmt.label == gift.UPLOAD_FORMAT.label for fmt in banks.UPLOAD_FORMATS):
+        if gift.UPLOAD_FORMAT not in banks.UPLOAD_FORMATS:  # ready() may run more than once
             banks.UPLOAD_FORMATS.append(gift.UPLOAD_FORMAT)

@@ -40,6 +40,7 @@ from django.core import serializers
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db.models import Prefetch, QuerySet
 
 from course.markdown import MarkdownRefused, render, sanitise
 from quizzes import kinds
@@ -121,6 +122,32 @@ def _snapshot(connection) -> None:
     # SQLite (WAL): a read transaction already sees one snapshot from its first read.
 
 
+def _totally_ordered(queryset: QuerySet) -> QuerySet:
+    """In the model's order then by key, as the serializer lists many-to-many values."""
+    return queryset.order_by(*queryset.model._meta.ordering, "pk")
+
+
+def _with_keys(queryset: QuerySet) -> QuerySet:
+    """The rows with those their foreign keys name, which a natural key reads (a permission's
+    content type; a log entry's user)."""
+    names = [field.name for field in queryset.model._meta.concrete_fields if field.is_relation]
+    return queryset.select_related(*names) if names else queryset
+
+
+def _rows(model, *, natural: bool) -> Iterator:
+    """The rows of `model` in key order, with what the serializer reads of them fetched per chunk
+    of rows rather than one query a row: each many-to-many field's rows (a user's groups) and,
+    where keys are written as natural keys, the rows they name with what those keys are made
+    of (a log entry's user and content type, a group's permissions with their content types)."""
+    queryset = model._default_manager.order_by("pk")
+    for field in model._meta.local_many_to_many:
+        related = _totally_ordered(field.related_model._default_manager.all())
+        queryset = queryset.prefetch_related(
+            Prefetch(field.name, _with_keys(related) if natural else related)
+        )
+    return (_with_keys(queryset) if natural else queryset).iterator(chunk_size=2000)
+
+
 def write(path: Path) -> dict[str, int]:
     """Write every row to `path` (atomically); returns the rows per model."""
     path = Path(path)
@@ -138,8 +165,8 @@ def write(path: Path) -> dict[str, int]:
                         _snapshot(connection)
                     for model in backup_models():
                         label = model._meta.label_lower
-                        rows = model._default_manager.order_by("pk").iterator(chunk_size=2000)
                         natural = label in NATURAL_KEYS
+                        rows = _rows(model, natural=natural)
                         for record in serializers.serialize("python", rows, use_natural_foreign_keys=natural):
                             line = _line(record)
                             digest.update(line)
@@ -263,11 +290,14 @@ def _counts() -> dict[str, int]:
     return {label: count for label, count in counts.items() if count}
 
 
-def restore(path: Path) -> dict[str, int]:
+def restore(path: Path, *, expected: dict[str, int] | None = None) -> dict[str, int]:
     """Replace all data with the backup at `path`, in one transaction; returns the rows per model.
-    Raises BackupError (nothing changed) when the file fails its check or does not load."""
+    Raises BackupError (nothing changed) when the file fails its check or does not load.
+    `expected`: the counts `verify(path)` returned, when the caller has just checked the file
+    (then it is read once less); without them it is checked here first."""
     path = Path(path)
-    expected = verify(path)
+    if expected is None:
+        expected = verify(path)
     connection = connections[DEFAULT_DB_ALIAS]
     question_model = apps.get_model("quizzes.question")
     try:
@@ -315,7 +345,8 @@ def content_digest() -> str:
         for field in fields:
             target = field.related_model
             if target is not None and target not in tables and target not in natural:
-                natural[target] = {obj.pk: obj.natural_key() for obj in target._default_manager.all()}
+                named = _with_keys(target._default_manager.all())
+                natural[target] = {obj.pk: obj.natural_key() for obj in named}
         rows = []
         for row in (
             model._default_manager.order_by("pk").values_list(*(f.attname for f in fields)).iterator(2000)

@@ -19,6 +19,7 @@ from classes.access import TRAINERS
 from classes.models import Assignment
 from course.models import Course, Section
 from quizzes import kinds
+from quizzes.kinds import cloze
 from quizzes.models import Attempt, Question, QuizItem
 
 CSV_HEADER = ("uid", "section", "kind", "difficulty", "tags", "prompt", "right_answer", "explanation")
@@ -54,9 +55,8 @@ def answer_key_open_to(student) -> Q:
         .exclude(quiz__in=finished)
         .exclude(quiz__in=released.values("quiz"))
     )
-    ungraded = [name for name in kinds.REGISTRY if not kinds.is_graded(name)]
     teaches = Group.objects.filter(name=TRAINERS, user=student.pk)
-    return Q(kind__in=ungraded) | ~Q(Exists(withheld)) | Q(Exists(teaches))
+    return Q(kind__in=kinds.UNGRADED_KINDS) | ~Q(Exists(withheld)) | Q(Exists(teaches))
 
 
 def exportable_questions(
@@ -74,15 +74,6 @@ def exportable_questions(
     return questions.select_related("section", "current_revision").order_by(
         "section__position", "position", "uid"
     )
-
-
-def cloze_filled(spec: Mapping[str, Any]) -> str:
-    """The cloze code with every blank filled with its first accepted answer."""
-    out: list[str] = []
-    for part, blank in zip(spec["parts"], spec["blanks"], strict=False):
-        out += [part, blank["answers"][0]]
-    out.append(spec["parts"][-1])
-    return "".join(out)
 
 
 def yaml_check_text(check: Mapping[str, Any]) -> str:
@@ -111,7 +102,7 @@ def right_answer_text(*, kind: str, spec: Mapping[str, Any]) -> str:
     if kind == "ordering":
         return " -> ".join(item["text"] for item in spec["items"])
     if kind == "cloze":
-        return cloze_filled(spec)
+        return cloze.filled(spec)
     if kind == "flashcard":
         return spec["answer"]
     if kind == "yaml":

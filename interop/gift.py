@@ -44,7 +44,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from course.markdown import MarkdownRefused
+from course.markdown import MAX_NESTING, MarkdownRefused
 from course.yamlio import Problem
 from quizzes import kinds
 from quizzes.banks import MAX_UID_LENGTH, UID_PATTERN, UploadFormat
@@ -131,10 +131,9 @@ SKIP_ARROW = _(
 )
 SKIP_INVALID = _("invalid question: %(reason)s")
 SKIP_PRIVATE = _("the question contains private-use characters (U+E000 to U+E0FF)")
+# Deeper lists or quotes are refused at Markdown's own bound (course.markdown.MAX_NESTING): each
+# level indents every line below it (a file of 10,000 nested lists grew to gigabytes of Markdown).
 TOO_DEEP = _("the text nests lists or quotes more than %(limit)s levels deep: flatten it")
-# Deeper lists or quotes are refused: each level indents every line below it (a file of 10,000
-# nested lists grew to gigabytes of Markdown), and Markdown renders them recursively.
-MAX_NESTING = 20
 
 
 def _msg(message: Any, **params: Any) -> str:
@@ -762,11 +761,11 @@ def looks_like_gift(text: str) -> bool:
     return False
 
 
-def needs_section(text: str, sections: Collection[str]) -> bool:
-    """Whether some question of this GIFT text is in none of these sections: it comes before any
-    $CATEGORY, or under a category that names no section (Moodle's "Default for …")."""
-    read = gift_read(text, path="", known_sections=sections)
-    return any(problem.message == str(NO_SECTION) for problem in read.problems)
+def needs_section(problems: Iterable[Problem]) -> bool:
+    """Whether a read without a section (`upload_read`) found a question in none of the course's
+    sections: it comes before any $CATEGORY, or under a category that names no section (Moodle's
+    "Default for …")."""
+    return any(problem.message == str(NO_SECTION) for problem in problems)
 
 
 def upload_read(
@@ -778,9 +777,7 @@ def upload_read(
     return read.questions, read.problems
 
 
-UPLOAD_FORMAT = UploadFormat(
-    label="Moodle GIFT", detect=looks_like_gift, read=upload_read, needs_section=needs_section
-)
+UPLOAD_FORMAT = UploadFormat(detect=looks_like_gift, read=upload_read, needs_section=needs_section)
 
 
 def gift_read(

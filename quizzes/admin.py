@@ -375,8 +375,10 @@ class QuestionAdmin(admin.ModelAdmin):
         )
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        """Upload a YAML bank: a dry run lists new, changed (with a diff), unchanged and invalid
-        questions; nothing is written until the editor confirms, then the import is atomic."""
+        """Upload a YAML bank, or a file in another registered format (a Moodle GIFT export, often
+        `.txt`), converted to one: a dry run lists new, changed (with a diff), unchanged and
+        invalid questions; nothing is written until the editor confirms, then the import is
+        atomic."""
         if not self.has_change_permission(request):
             return HttpResponseBadRequest()
         context = {
@@ -414,17 +416,17 @@ class QuestionAdmin(admin.ModelAdmin):
                     form.add_error("file", _("This file is not UTF-8 text."))
                 else:
                     upload_format = banks.upload_format(text)
-                    section = form.cleaned_data.get("section")
-                    slugs = set(Section.objects.values_list("slug", flat=True))
-                    if upload_format and section is None and upload_format.needs_section(text, slugs):
-                        form.add_error("section", NEEDS_SECTION)
-                        return TemplateResponse(
-                            request, "admin/quizzes/question/import.html", context, status=400
-                        )
                     if upload_format:  # another format (Moodle GIFT): converted, then the same dry run
+                        section = form.cleaned_data.get("section")
+                        slugs = set(Section.objects.values_list("slug", flat=True))
                         questions, problems = upload_format.read(
                             text, name, section.slug if section else None, slugs
                         )
+                        if section is None and upload_format.needs_section(problems):
+                            form.add_error("section", NEEDS_SECTION)
+                            return TemplateResponse(
+                                request, "admin/quizzes/question/import.html", context, status=400
+                            )
                         if problems:
                             context.update(problems=problems, new=[], changed=[], unchanged=[])
                             return TemplateResponse(

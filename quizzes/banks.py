@@ -18,8 +18,9 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from course.markdown import MarkdownRefused
 from course.markdown import refusal as markdown_refusal
@@ -52,13 +53,12 @@ class UploadFormat:
     Moodle GIFT export is often named `.txt`). `detect(text)` says whether the text is in this
     format; `read(text, name, section, sections)` returns the questions as a YAML bank holds them
     and the problems found, `section` (a slug or None) placing the questions that the file puts in
-    none of `sections` (the course's slugs); `needs_section(text, sections)` says whether there
-    is any such question."""
+    none of `sections` (the course's slugs); `needs_section(problems)` says whether the problems
+    of a read without `section` tell of any such question."""
 
-    label: str
     detect: Callable[[str], bool]
     read: Callable[[str, str, str | None, Collection[str]], tuple[list[dict[str, Any]], list[Problem]]]
-    needs_section: Callable[[str, Collection[str]], bool]
+    needs_section: Callable[[Sequence[Problem]], bool]
 
 
 #: The other upload formats. Apps above quizzes register theirs when they are ready (interop:
@@ -131,18 +131,17 @@ class LoadSummary:
 
     def __str__(self) -> str:
         """The counts in the reader's language, each with its plural form."""
-        counts = [
-            ngettext("%(n)d created", "%(n)d created", len(self.created)),
-            ngettext("%(n)d revised", "%(n)d revised", len(self.revised)),
-            ngettext("%(n)d updated", "%(n)d updated", len(self.updated)),
-            ngettext("%(n)d unchanged", "%(n)d unchanged", len(self.unchanged)),
-            ngettext("%(n)d deactivated", "%(n)d deactivated", len(self.deactivated)),
+        # Each row's plural form is chosen by the "n" it is formatted with.
+        rows = [
+            (ngettext_lazy("%(n)d created", "%(n)d created", "n"), self.created),
+            (ngettext_lazy("%(n)d revised", "%(n)d revised", "n"), self.revised),
+            (ngettext_lazy("%(n)d updated", "%(n)d updated", "n"), self.updated),
+            (ngettext_lazy("%(n)d unchanged", "%(n)d unchanged", "n"), self.unchanged),
+            (ngettext_lazy("%(n)d deactivated", "%(n)d deactivated", "n"), self.deactivated),
         ]
-        lengths = [len(self.created), len(self.revised), len(self.updated), len(self.unchanged)]
-        lengths.append(len(self.deactivated))
-        parts = [text % {"n": n} for text, n in zip(counts, lengths, strict=True)]
+        counts = ", ".join(text % {"n": len(items)} for text, items in rows)
         quizzes = ngettext("%(n)d quiz", "%(n)d quizzes", len(self.quizzes)) % {"n": len(self.quizzes)}
-        return _("%(counts)s; %(quizzes)s") % {"counts": ", ".join(parts), "quizzes": quizzes}
+        return _("%(counts)s; %(quizzes)s") % {"counts": counts, "quizzes": quizzes}
 
 
 def default_paths() -> list[Path]:
@@ -312,6 +311,11 @@ def _read_quizzes(data: LineDict, *, path: str, out: BankRead) -> None:
         out.quizzes.append(BankQuiz(slug=slug, title=title, uids=list(uids), path=path, line=line))
 
 
+def _grouped(number: int) -> str:
+    """A number with the active language's thousands separator (500,000; 500 000 in French)."""
+    return number_format(number, force_grouping=True)
+
+
 def bank_read(paths: Iterable[Path | str], *, sections: set[str]) -> BankRead:
     """Read and validate bank files. Pure: touches no database."""
     out = BankRead()
@@ -324,7 +328,12 @@ def bank_read(paths: Iterable[Path | str], *, sections: set[str]) -> BankRead:
             too_large = False  # load_file names the problem
         if too_large:
             out.problems.append(
-                Problem(name, 1, f"the file is larger than {MAX_BANK_BYTES:,} bytes: split it by section")
+                Problem(
+                    name,
+                    1,
+                    _("the file is larger than %(limit)s bytes: split it by section")
+                    % {"limit": _grouped(MAX_BANK_BYTES)},
+                )
             )
             continue
         data, problems = load_file(path)
@@ -363,7 +372,8 @@ def bank_read(paths: Iterable[Path | str], *, sections: set[str]) -> BankRead:
                 Problem(
                     name,
                     data.line_of("questions"),
-                    f"{len(items):,} questions: a bank file holds at most {MAX_BANK_QUESTIONS:,}, split it",
+                    _("%(count)s questions: a bank file holds at most %(limit)s, split it")
+                    % {"count": _grouped(len(items)), "limit": _grouped(MAX_BANK_QUESTIONS)},
                 )
             )
             continue

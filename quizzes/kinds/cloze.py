@@ -259,8 +259,15 @@ def is_instruction(spec: Mapping[str, Any], index: int) -> bool:
     )
 
 
-def filled(spec: Mapping[str, Any], values: Sequence[str]) -> str:
-    """The code with its blanks filled with ``values``."""
+def first_answers(spec: Mapping[str, Any]) -> list[str]:
+    """The first accepted answer of each blank, in order."""
+    return [blank["answers"][0] for blank in spec["blanks"]]
+
+
+def filled(spec: Mapping[str, Any], values: Sequence[str] | None = None) -> str:
+    """The code with its blanks filled with ``values``, by default with their first answers."""
+    if values is None:
+        values = first_answers(spec)
     pieces = [spec["parts"][0]]
     for value, part in zip(values, spec["parts"][1:], strict=True):
         pieces += [value, part]
@@ -294,7 +301,7 @@ def same_for_the_tool(spec: Mapping[str, Any], index: int, value: str) -> bool:
         return any(words == shlex.split(answer) for answer in answers)
     if language not in ("yaml", "json") or "&" in value or "*" in value:
         return False
-    values = [blank["answers"][0] for blank in spec["blanks"]]
+    values = first_answers(spec)
     values[index] = value
     ok, given = _read(language, filled(spec, values))
     if not ok:

@@ -70,7 +70,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.html import escape
 from django.utils.translation import gettext
@@ -827,6 +827,12 @@ class Parsed:
     flags: tuple[Pair, ...] = ()  # (flag key, value), sorted
     problems: tuple[Note, ...] = ()
     node: Node | None = field(default=None, compare=False, repr=False)
+    # Where the parts stand in the words read, for tools that rewrite a command word by word
+    # (not compared): ``words[start:end]`` of ``program_span`` name the program (``k3s kubectl``),
+    # the words before set its variables (``env KUBECONFIG=k.yaml``); ``verb_indexes`` are the
+    # command words (``get``; ``image ls``), wherever flags stand between them.
+    program_span: tuple[int, int] = field(default=(0, 0), compare=False, repr=False)
+    verb_indexes: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def key(self) -> tuple:
@@ -1133,28 +1139,39 @@ def _environment_flags(program: str, assignments: Sequence[str]) -> tuple[list[s
     return flags, None
 
 
-def _program(words: list[str]) -> tuple[str, list[str], Note | None]:
-    assignments, words = _assignments(words)
-    if not words:
-        return "", [], _note(NO_COMMAND, program=assignments[-1])
-    if assignments and words[0] == "sudo":
-        return "", [], _note(ENV_BEFORE_SUDO, word=assignments[0])
-    first = words[0]
+class _Start(NamedTuple):
+    """How a command starts: the program, where its name stands among the words (those before
+    set its variables), the flag words the variables stand for; or a problem."""
+
+    program: str = ""
+    span: tuple[int, int] = (0, 0)
+    flags: tuple[str, ...] = ()
+    problem: Note | None = None
+
+
+def _program(words: list[str]) -> _Start:
+    assignments, after = _assignments(words)
+    start = len(words) - len(after)
+    if not after:
+        return _Start(problem=_note(NO_COMMAND, program=assignments[-1]))
+    if assignments and after[0] == "sudo":
+        return _Start(problem=_note(ENV_BEFORE_SUDO, word=assignments[0]))
+    first = after[0]
     base = first.rsplit("/", 1)[-1]
-    program, rest = "", words
+    program, length = "", 0
     if base in {"kubectl", "k", "microk8s.kubectl"}:
-        program, rest = "kubectl", words[1:]
-    elif base in {"k3s", "microk8s"} and words[1:2] == ["kubectl"]:
-        program, rest = "kubectl", words[2:]
+        program, length = "kubectl", 1
+    elif base in {"k3s", "microk8s"} and after[1:2] == ["kubectl"]:
+        program, length = "kubectl", 2
     elif base == "docker":
-        program, rest = "docker", words[1:]
+        program, length = "docker", 1
     if program:
         flags, problem = _environment_flags(program, assignments)
-        return program, [*flags, *rest], problem
+        return _Start(program, (start, start + length), tuple(flags), problem)
     hint = _hint(base, PROGRAMS)
     if hint:
-        return "", [], _note(UNKNOWN_PROGRAM_HINT, program=first, hint=hint)
-    return "", [], _note(UNKNOWN_PROGRAM, program=first)
+        return _Start(problem=_note(UNKNOWN_PROGRAM_HINT, program=first, hint=hint))
+    return _Start(problem=_note(UNKNOWN_PROGRAM, program=first))
 
 
 def parse_command(text: str) -> Parsed:
@@ -1166,10 +1183,13 @@ def parse_command(text: str) -> Parsed:
     return parse_words(split_command(text))
 
 
-def parse_words(words: list[str]) -> Parsed:
-    program, words, problem = _program(words)
+def parse_words(given: list[str]) -> Parsed:
+    program, span, env_flags, problem = _program(given)
     if problem is not None:
         return Parsed(problems=(problem,))
+    # The variables' flags first, so that a flag the command also gives comes later and wins.
+    words = [*env_flags, *given[span[1] :]]
+    shift = span[1] - len(env_flags)  # words[i] is given[i + shift], past the variables' flags
     dash = _typographic_dash(words)
     if dash is not None:
         return Parsed(program=program, problems=(dash,))
@@ -1186,11 +1206,13 @@ def parse_words(words: list[str]) -> Parsed:
         node, used = root, set()
         while start < len(words) and words[start] in node.children:
             node = node.children[words[start]]
+            used.add(start)
             start += 1
         following = words[start] if start < len(words) else ""
+    where = {"program_span": span, "verb_indexes": frozenset(index + shift for index in used)}
     missing = _command_problem(node, following)
     if missing is not None:
-        return Parsed(program=program, verb=node.path, problems=(*problems, missing), node=node)
+        return Parsed(program=program, verb=node.path, problems=(*problems, missing), node=node, **where)
     positionals = reader.rest(start, node.table, interspersed=node.interspersed, skip=frozenset(used))
     resources, args = _positionals(node, positionals, problems)
     return Parsed(
@@ -1201,6 +1223,7 @@ def parse_words(words: list[str]) -> Parsed:
         flags=reader.canonical_flags(),
         problems=tuple(problems),
         node=node,
+        **where,
     )
 
 
@@ -1398,26 +1421,15 @@ def _check_command(text: str, label: str, problems: list[tuple[str, str]], key: 
     """Parse an accepted command of the spec; a problem (in the active language) if it is wrong."""
     try:
         parsed = _accepted(text)
-    except InvalidResponse as error:
-        problems.append(
-            (
-                key,
-                gettext("%(label)s %(text)s: %(error)s")
-                % {"label": label, "text": repr(text), "error": error.args[0]},
-            )
-        )
-        return None
-    if parsed.problems:
-        notes = "; ".join(note.text() for note in parsed.problems)
-        problems.append(
-            (
-                key,
-                gettext("%(label)s %(text)s: %(error)s")
-                % {"label": label, "text": repr(text), "error": notes},
-            )
-        )
-        return None
-    return parsed
+        error = "; ".join(note.text() for note in parsed.problems) or None
+    except InvalidResponse as refused:  # it cannot be read at all
+        error = refused.args[0]
+    if error is None:
+        return parsed
+    problems.append(
+        (key, gettext("%(label)s %(text)s: %(error)s") % {"label": label, "text": repr(text), "error": error})
+    )
+    return None
 
 
 def build_spec(raw: Mapping[str, Any], *, uid: str) -> dict:

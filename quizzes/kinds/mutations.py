@@ -69,11 +69,14 @@ SUFFIX = "-x"  # what a changed text ends with: `web` becomes `web-x`, still a v
 
 @dataclass(frozen=True)
 class Variant:
-    """One answer derived from the solution: its category, what was done, and its text."""
+    """One answer derived from the solution: its category, what was done, and its text;
+    ``drops_verb`` for a command left without one of the words that name its command (``image``
+    of ``docker image history``)."""
 
     category: str
     description: str
     text: str
+    drops_verb: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,15 @@ def _split_image(text: str) -> tuple[str, str]:
     return (name, tag) if colon and "/" not in tag else (text, "")
 
 
+def _other_image(text: str) -> str:
+    """Another image, in the same registry and namespace with the same tag: ``httpd`` for
+    ``nginx``, ``nginx`` for any other name (``docker.io/library/nginx:1.27`` ->
+    ``docker.io/library/httpd:1.27``)."""
+    name, tag = _split_image(text)
+    prefix, slash, last = name.rpartition("/")
+    return f"{prefix}{slash}{'nginx' if last == 'httpd' else 'httpd'}" + (f":{tag}" if tag else "")
+
+
 # --- writing YAML -------------------------------------------------------------------------------
 
 
@@ -252,10 +264,8 @@ def _other_values(path: Path, value: Any) -> list[tuple[str, Any]]:
         return []
     if _key_of(path) == "image" and yamldoc.image_reference(value) and "@" not in value:
         name, tag = _split_image(value)
-        prefix, slash, last = name.rpartition("/")
-        other = "nginx" if last == "httpd" else "httpd"
         return [
-            ("image", f"{prefix}{slash}{other}" + (f":{tag}" if tag else "")),
+            ("image", _other_image(value)),
             ("image", f"{name}:{'alpine' if (tag or 'latest') == 'latest' else 'latest'}"),
         ]
     out: list[tuple[str, Any]] = [("value", f"{value}{SUFFIX}")]
@@ -553,33 +563,22 @@ _OTHER_TYPES = ("pods", "services", "deployments")
 _OTHER_OUTPUTS = {"yaml": "json", "json": "yaml"}
 
 
-def _command_items(answer: str) -> tuple[list[_Item], command.Node]:
-    """The items of an accepted answer and the node of its command."""
+def _command_items(answer: str) -> tuple[list[_Item], command.Parsed]:
+    """The items of an accepted answer, and the answer parsed (its ``node`` is set)."""
     words = command.split_command(answer)
     parsed = command.parse_words(words)
     if parsed.problems or parsed.node is None:
         raise ValueError(f"{answer!r} does not parse")
     node = parsed.node
-    program, rest, _problem = command._program(words)
-    root = command.PROGRAMS[program]
-    items: list[_Item] = [("program", tuple(words[: len(words) - len(rest)]), None, None)]
-    if program == "kubectl":
-        verb_indexes = command._find_kubectl_verb(rest, root)[1]
-    else:
-        verb_indexes, index = set(), 0
-        while index < len(rest) and rest[index].startswith("-"):
-            index += 1
-        probe = root
-        while index < len(rest) and rest[index] in probe.children:
-            probe = probe.children[rest[index]]
-            verb_indexes.add(index)
-            index += 1
-    last_verb = max(verb_indexes, default=-1)
+    root = command.PROGRAMS[parsed.program]
+    end = parsed.program_span[1]
+    items: list[_Item] = [("program", tuple(words[:end]), None, None)]
+    last_verb = max(parsed.verb_indexes, default=-1)
     flags_end = False
-    index = 0
-    while index < len(rest):
-        word = rest[index]
-        if index in verb_indexes:
+    index = end
+    while index < len(words):
+        word = words[index]
+        if index in parsed.verb_indexes:
             items.append(("verb", (word,), None, None))
             index += 1
             continue
@@ -591,8 +590,8 @@ def _command_items(answer: str) -> tuple[list[_Item], command.Node]:
             flags_end = flags_end or (index > last_verb and not node.interspersed)
             index += 1
             continue
-        index = _read_flag(rest, index, table, items)
-    return items, node
+        index = _read_flag(words, index, table, items)
+    return items, parsed
 
 
 def _read_flag(words: Sequence[str], index: int, table: command.FlagTable, items: list[_Item]) -> int:
@@ -809,7 +808,8 @@ def command_rewrites(spec: Mapping[str, Any]) -> list[Variant]:
 
 def _answer_rewrites(answer: str) -> list[Variant]:
     out: list[Variant] = []
-    items, node = _command_items(answer)
+    items, parsed = _command_items(answer)
+    node = parsed.node
     seen = {answer}
 
     def add(category: str, what: str, new: Sequence[_Item]) -> None:
@@ -818,7 +818,7 @@ def _answer_rewrites(answer: str) -> list[Variant]:
             seen.add(text)
             out.append(Variant(category, f"{answer}: {what}", text))
 
-    program = node.program
+    program = parsed.program
     add("flag", "each flag in its own word (bundled short flags apart)", items)
     for index, (role, words, flag, value) in enumerate(items):
         if role != "flag" or flag is None:
@@ -855,35 +855,40 @@ def _answer_rewrites(answer: str) -> list[Variant]:
             at = verbs[0]
             new = [*new[:at], *(("verb", (w,), None, None) for w in path), *new[at + 1 :]]
             add("verb", f"{' '.join(written)} written {' '.join(path)}", new)
-    binary = items[0][1][-1]
+    variables, binary = items[0][1][: parsed.program_span[0]], items[0][1][-1]
     for other in [f"/usr/local/bin/{binary}"] + (["k"] if program == "kubectl" else []):
-        add("program", f"{binary} written {other}", [("program", (other,), None, None), *items[1:]])
+        new = [("program", (*variables, other), None, None), *items[1:]]
+        add("program", f"{binary} written {other}", new)
     return out
 
 
 def command_mutations(spec: Mapping[str, Any]) -> list[Variant]:
     """Mutations of each accepted answer of a ``command`` question, each another command: word by
-    word, each word after the program left out (``drop``), then changed (``value``: ``x``
-    appended); then, flag by flag, each flag left out with its value (``flag-drop``) and given
-    another value of the same kind (``flag-value``: another image, number, output format...);
-    the resource type swapped for another (``resource-type``); the namespace changed, or ``-A``
-    written ``-n default`` (``namespace``). The value of a flag the question leaves free
-    (``any_value``) is left alone. Each should fail, unless what remains is another spelling of
-    the same command, which the caller knows."""
+    word, each word after the program's name and each variable set before it left out (``drop``),
+    then changed (``value``: ``x`` appended); then, flag by flag, each flag left out with its
+    value (``flag-drop``) and given another value of the same kind (``flag-value``: another
+    image, number, output format...); the resource type swapped for another (``resource-type``);
+    the namespace changed, or ``-A`` written ``-n default`` (``namespace``). The value of a flag
+    the question leaves free (``any_value``) is left alone. Each should fail, unless what remains
+    is another spelling of the same command, which the caller knows."""
     free = set(spec.get("any_value", []))
     out = []
     for answer in spec["answers"]:
         words = command.split_command(answer)
-        for index in range(1, len(words)):
+        parsed = command.parse_words(words)
+        start, end = parsed.program_span
+        variables = [index for index in range(start) if "=" in words[index]]  # not ``env``
+        for index in [*variables, *range(end, len(words))]:
             word = words[index]
-            if words[index - 1] in free or ("=" in word and word.split("=", 1)[0] in free):
+            if (index and words[index - 1] in free) or ("=" in word and word.split("=", 1)[0] in free):
                 continue
-            for category, new, description in (
-                ("drop", [], f"{answer}: without {word}"),
-                ("value", [f"{word}x"], f"{answer}: {word} → {word}x"),
+            verb = index in parsed.verb_indexes
+            for category, new, description, drops_verb in (
+                ("drop", [], f"{answer}: without {word}", verb),
+                ("value", [f"{word}x"], f"{answer}: {word} → {word}x", False),
             ):
                 text = shlex.join([*words[:index], *new, *words[index + 1 :]])
-                out.append(Variant(category, description, text))
+                out.append(Variant(category, description, text, drops_verb))
         out.extend(_structured_mutations(answer, free))
     return out
 
@@ -894,8 +899,7 @@ def _is_free(flag: command.Flag, free: set[str]) -> bool:
 
 def _other_flag_value(flag: command.Flag, value: str) -> str:
     if flag.image:
-        name, tag = _split_image(value)
-        return f"{'nginx' if name.rsplit('/', 1)[-1] == 'httpd' else 'httpd'}" + (f":{tag}" if tag else "")
+        return _other_image(value)
     if flag.long == "namespace":
         return "kube-system" if value == "default" else "default"
     if flag.long == "output":
@@ -908,7 +912,8 @@ def _other_flag_value(flag: command.Flag, value: str) -> str:
 
 
 def _structured_mutations(answer: str, free: set[str]) -> Iterator[Variant]:
-    items, node = _command_items(answer)
+    items, parsed = _command_items(answer)
+    node = parsed.node
     for index, (role, words, flag, value) in enumerate(items):
         if role != "flag" or flag is None:
             continue
@@ -966,7 +971,7 @@ class BlankVariant:
 
 
 def cloze_response(spec: Mapping[str, Any], variant: BlankVariant) -> dict:
-    values = [blank["answers"][0] for blank in spec["blanks"]]
+    values = cloze.first_answers(spec)
     values[variant.blank] = variant.value
     return {"blanks": values}
 
@@ -981,8 +986,7 @@ def _blank_changes(answer: str) -> Iterator[tuple[str, str]]:
     if re.fullmatch(r"-?\d+", answer):
         yield "value", str(int(answer) + 1)
     elif re.fullmatch(r"[a-z0-9][a-z0-9./_-]*:[\w.-]+", answer) and yamldoc.image_reference(answer):
-        name, tag = _split_image(answer)
-        yield "value", f"{'nginx' if name.rsplit('/', 1)[-1] == 'httpd' else 'httpd'}:{tag}"
+        yield "value", _other_image(answer)
     elif any(char.isalnum() for char in answer):
         yield "value", f"{answer}x"
         if answer.isalpha():
@@ -1025,7 +1029,7 @@ def _quoted(spec: Mapping[str, Any], index: int, answer: str) -> Iterator[tuple[
         return
     if language not in ("yaml", "json"):
         return
-    values = [blank["answers"][0] for blank in spec["blanks"]]
+    values = cloze.first_answers(spec)
     values[index] = answer
     expected = _reads(language, cloze.filled(spec, values))
     for quote in ('"', "'") if language == "yaml" else ('"',):
@@ -1102,12 +1106,12 @@ def cloze_refused(spec: Mapping[str, Any]) -> list[BlankVariant]:
 def command_survivors(spec: Mapping[str, Any]) -> list[Variant]:
     """The command mutations that still earn the point, but for another spelling of the same
     command (a word left out that leaves it: ``docker image history`` -> ``docker history``)."""
-    spellings = {command._accepted(answer).key for answer in spec["answers"]}
+    spellings = {_parses_to(answer) for answer in spec["answers"]}
     return [
         v
         for v in command_mutations(spec)
         if command.grade(spec=spec, response={"command": v.text}).score > 0
-        and not (v.category == "drop" and _parses_to(v.text) in spellings and _drops_a_verb_word(spec, v))
+        and not (v.drops_verb and _parses_to(v.text) in spellings)
     ]
 
 
@@ -1117,16 +1121,6 @@ def _parses_to(text: str) -> tuple | None:
     except command.InvalidResponse:
         return None
     return parsed.key
-
-
-def _drops_a_verb_word(spec: Mapping[str, Any], variant: Variant) -> bool:
-    """Whether the dropped word named the command (``image`` of ``docker image history``)."""
-    for answer in spec["answers"]:
-        if variant.description.startswith(f"{answer}: without "):
-            word = variant.description.removeprefix(f"{answer}: without ")
-            items, _node = _command_items(answer)
-            return any(role == "verb" and words == (word,) for role, words, _f, _v in items)
-    return False
 
 
 def command_refused(spec: Mapping[str, Any]) -> list[Variant]:

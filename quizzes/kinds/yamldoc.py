@@ -755,11 +755,15 @@ def parse_response(spec: Mapping[str, Any], form: Mapping[str, Sequence[str]]) -
     return {"yaml": text}
 
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: 5x faster
+# The parser under course.yamlio's SafeLoader: libyaml's when PyYAML has it (5x faster). Only
+# bench/bench_yaml.py reads this name, to say which one it measured.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader; timestamps stay text, as kubectl reads them."""
+class _Loader(yamlio.SafeLoader):  # type: ignore[misc, valid-type]
+    """The safe loader under the bounds of every YAML text Rappel reads (``course.yamlio``: it
+    runs ``check_node`` on each document it composes); timestamps stay text, as kubectl reads
+    them."""
 
 
 def _construct_text(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> str:
@@ -782,8 +786,8 @@ class _Refused(Exception):
 
 
 def _inspect(root: yaml.Node) -> None:
-    """Refuse odd tags and duplicate keys (before building). `course.yamlio.check_node` has
-    already bounded the depth and the aliases, so this walk is short and never loops."""
+    """Refuse odd tags and duplicate keys (before building). The loader has already bounded the
+    depth and the aliases (`course.yamlio.check_node`), so this walk is short and never loops."""
     seen_nodes: set[int] = set()
 
     def walk(node: yaml.Node) -> None:
@@ -862,7 +866,6 @@ def load_documents(text: str) -> tuple[list[Document], Finding | None]:
         while loader.check_node():
             nodes.append(loader.get_node())
         for node in nodes:
-            yamlio.check_node(node)  # the bounds every YAML text of Rappel is read under
             _inspect(node)
         for node in nodes:
             data = loader.construct_document(node)
@@ -1169,7 +1172,6 @@ def read_plain(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        yamlio.check_node(node)  # one line can hold a "billion laughs" in flow style
         return loader.construct_document(node)
     except yaml.YAMLError:
         return None

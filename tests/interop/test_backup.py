@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import hashlib
 import json
 import subprocess
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, Permission, User
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from classes import reports
@@ -26,6 +28,7 @@ from review import cards as review
 from review import optimizer
 from review.models import Card, ParameterChoice, ParameterSet, Review, ReviewDay
 from tests.classes.test_trainer_reports import finished_attempt
+from tests.interop.backup_helpers import rewrite
 
 pytestmark = pytest.mark.django_db
 
@@ -135,25 +138,6 @@ def class_with_history(*, trainer, user_factory, cohort_factory, now):
 
 def rows_per_model() -> dict[str, int]:
     return {model._meta.label_lower: model._default_manager.count() for model in backups.all_tables()}
-
-
-def rewrite(path, change):
-    """Rewrite a backup's records through `change(records) -> records`, then seal it again as
-    `backup` would (an attacker who can write the file can also recompute its checksum)."""
-    with gzip.open(path, "rt", encoding="utf-8") as stream:
-        records = [json.loads(line) for line in stream if line.strip()]
-    body = [r for r in records if "trailer" not in r]
-    body = change(body)
-    lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in body]
-    counts = Counter(r["model"] for r in body)
-    trailer = {
-        "format": backups.FORMAT,
-        "version": backups.VERSION,
-        "counts": dict(counts),
-        "sha256": hashlib.sha256("".join(lines).encode()).hexdigest(),
-    }
-    with gzip.open(path, "wt", encoding="utf-8") as stream:
-        stream.writelines([*lines, json.dumps({"trailer": trailer}) + "\n"])
 
 
 def test_backup_damage_restore_drill_loses_nothing(
@@ -350,3 +334,47 @@ def test_restore_check_only_verifies_and_changes_nothing(loaded_banks, tmp_path,
         stream.writelines(lines[:-1])  # the trailer lost
     with pytest.raises(CommandError, match="no trailer"):
         call_command("restore", str(path), "--check")
+
+
+def test_a_backup_and_the_digest_take_no_query_per_permission_group_or_log_entry(user_factory, tmp_path):
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as written:
+            backups.write(tmp_path / "rappel.json.gz")
+        with CaptureQueriesContext(connection) as digested:
+            backups.content_digest()
+        return len(written), len(digested)
+
+    permissions = list(Permission.objects.all()[:12])
+    group = Group.objects.create(name="probe")
+    type_of_user = ContentType.objects.get_for_model(User)
+
+    def add(n: int) -> None:
+        """n more users, each in the group with a permission of their own and a log entry, and n
+        more permissions."""
+        for _ in range(n):
+            user = user_factory(groups=("probe",))
+            Permission.objects.create(codename=f"probe_{user.pk}", name="probe", content_type=type_of_user)
+            user.user_permissions.add(permissions[user.pk % len(permissions)])
+            group.permissions.add(permissions[user.pk % len(permissions)])
+            LogEntry.objects.create(
+                user=user, content_type=type_of_user, object_id=str(user.pk), object_repr="u", action_flag=1
+            )
+
+    add(1)
+    few = queries()
+    add(5)
+    assert queries() == few
+
+
+def test_restore_checks_the_file_once_and_again_after_a_person_answered(loaded_banks, tmp_path, monkeypatch):
+    path = tmp_path / "b.jsonl.gz"
+    call_command("backup", str(path))
+    checks = []
+    verify = backups.verify
+    monkeypatch.setattr(backups, "verify", lambda path: checks.append(path) or verify(path))
+    call_command("restore", str(path), "--yes")
+    assert len(checks) == 1
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "yes")
+    call_command("restore", str(path))
+    assert len(checks) == 3  # the file may have changed while the question waited

@@ -6,12 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from course.models import Section
-from interop.gift import looks_like_gift, needs_section
+from interop import gift
+from interop.gift import looks_like_gift, needs_section, upload_read
 from quizzes import banks
 from quizzes.admin import NEEDS_SECTION
 from quizzes.models import Question
@@ -83,15 +87,22 @@ def test_yaml_and_anything_else_is_not_gift(text):
     assert not looks_like_gift(text)
 
 
+def read_needs_section(text: str, sections: set[str]) -> bool:
+    """Whether the problems of a read without a section ask for one, as the admin asks."""
+    _questions, problems = upload_read(text, "upload.txt", None, sections)
+    return needs_section(problems)
+
+
 def test_a_file_without_category_or_with_moodles_default_category_needs_a_section():
-    assert needs_section(NO_CATEGORY, {"alpha", "beta"})
-    assert needs_section(CATEGORIES, {"alpha", "beta"})  # "Défaut pour Docker" is no section
+    assert read_needs_section(NO_CATEGORY, {"alpha", "beta"})
+    assert read_needs_section(CATEGORIES, {"alpha", "beta"})  # "Défaut pour Docker" is no section
     named = CATEGORIES.replace("Défaut pour Docker", "beta")
-    assert not needs_section(named, {"alpha", "beta"})
+    assert not read_needs_section(named, {"alpha", "beta"})
 
 
 def test_the_gift_format_is_registered_once():
-    assert [fmt.label for fmt in banks.UPLOAD_FORMATS].count("Moodle GIFT") == 1
+    django_apps.get_app_config("interop").ready()  # again
+    assert banks.UPLOAD_FORMATS.count(gift.UPLOAD_FORMAT) == 1
     assert banks.upload_format(NO_CATEGORY) is not None and banks.upload_format(YAML_BANK) is None
 
 
@@ -101,6 +112,32 @@ def test_the_gift_format_is_registered_once():
 def test_the_import_form_has_a_section_field(editor_client, sections):
     html = editor_client.get(reverse("admin:quizzes_question_import")).content.decode()
     assert 'name="section"' in html and "Alpha" in html
+
+
+def section_slug_queries(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith('SELECT "course_section"."slug" AS "slug" FROM')]
+
+
+def test_an_upload_is_read_once_and_a_yaml_bank_reads_the_sections_once(
+    editor_client, sections, monkeypatch, tmp_path
+):
+    reads = []
+    real_read = gift.gift_read
+    monkeypatch.setattr(
+        gift, "gift_read", lambda *args, **kwargs: reads.append(1) or real_read(*args, **kwargs)
+    )
+    named = CATEGORIES.replace("Défaut pour Docker", "beta")  # every question in a section
+    assert upload(editor_client, named, "questions.txt").status_code == 200
+    assert upload(editor_client, NO_CATEGORY, "questions.txt").status_code == 400  # asks for a section
+    assert len(reads) == 2
+    with CaptureQueriesContext(connection) as uploaded:
+        assert upload(editor_client, YAML_BANK, "bank.yaml").status_code == 200
+    path = tmp_path / "bank.yaml"
+    path.write_text(YAML_BANK, encoding="utf-8")
+    with CaptureQueriesContext(connection) as planned:
+        banks.bank_plan([path], display_name="bank.yaml")
+    assert len(section_slug_queries(uploaded)) == len(section_slug_queries(planned))  # the plan's own only
+    assert len(reads) == 2
 
 
 def test_a_txt_export_without_category_asks_for_a_section_then_imports_as_gift(editor_client, sections):

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from quizzes import kinds
 from quizzes.models import Answer, Quiz
 from tests.browser.helpers import take_quiz
-from tests.interop.test_backup import rewrite
+from tests.interop.backup_helpers import rewrite
 
 pytestmark = pytest.mark.django_db
 

@@ -322,6 +322,7 @@ def test_a_bank_nested_10000_deep_is_refused_with_a_message(sections, tmp_path):
     ]
 
 
+@pytest.mark.usefixtures("english")
 def test_a_bank_file_over_the_size_limit_is_refused_unread(sections, tmp_path, monkeypatch):
     path = tmp_path / "huge.yaml"
     path.write_text("section: alpha\nquestions: []\n" + "#" * banks.MAX_BANK_BYTES)
@@ -332,6 +333,7 @@ def test_a_bank_file_over_the_size_limit_is_refused_unread(sections, tmp_path, m
     ]
 
 
+@pytest.mark.usefixtures("english")
 def test_a_bank_with_too_many_questions_is_refused_before_they_are_read(sections, tmp_path, monkeypatch):
     path = tmp_path / "many.yaml"
     path.write_text("section: alpha\nquestions:\n" + "  - {uid: q}\n" * (banks.MAX_BANK_QUESTIONS + 1))
@@ -341,6 +343,17 @@ def test_a_bank_with_too_many_questions_is_refused_before_they_are_read(sections
     assert [(p.line, p.message) for p in read.problems] == [
         (2, f"{count:,} questions: a bank file holds at most {banks.MAX_BANK_QUESTIONS:,}, split it")
     ]
+
+
+def test_the_limits_of_a_bank_file_are_written_as_the_language_writes_numbers(tmp_path, monkeypatch):
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("section: alpha\nquestions: []\n" + "#" * banks.MAX_BANK_BYTES)
+    many = tmp_path / "many.yaml"
+    many.write_text("section: alpha\nquestions:\n" + "  - {uid: q}\n" * 1001)
+    monkeypatch.setattr(banks, "_read_question", None)
+    (too_large,), (too_many,) = (bank_read([path], sections={"alpha"}).problems for path in (huge, many))
+    assert "500\xa0000" in too_large.message  # the French thousands separator (the page is French)
+    assert "1\xa0001" in too_many.message
 
 
 def test_a_prompt_nested_too_deep_for_markdown_is_a_problem_of_its_line(sections, tmp_path):

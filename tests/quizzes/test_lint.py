@@ -502,6 +502,16 @@ def test_command_and_cloze_questions_of_the_banks_pass_their_mutations(tmp_path)
         assert of_rule(problems, rule) == []
 
 
+def test_commands_with_a_variable_or_a_docker_global_flag_first_pass_their_mutations(tmp_path):
+    answers = ["KUBECONFIG=k.yaml kubectl get pods", "docker --context prod ps", "docker -H tcp://h:2375 ps"]
+    commands = [
+        question(f"alpha-c-{n}", kind="command", answer=None, answers=[a]) for n, a in enumerate(answers)
+    ]
+    problems = run(write_bank(tmp_path, commands))
+    for rule in (lint.COMMAND_MUTATION, lint.COMMAND_REWRITE):
+        assert of_rule(problems, rule) == []
+
+
 def test_a_command_grader_that_accepts_anything_is_reported_at_the_line(tmp_path, monkeypatch):
     from quizzes.kinds import Verdict, command
 

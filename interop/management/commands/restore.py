@@ -45,7 +45,8 @@ class Command(BaseCommand):
                 )
                 if answer != "yes":
                     raise CommandError("Nothing was changed.")
-            counts = backups.restore(path)
+            # Checked just now, unless a person took time to answer: the file may have changed since.
+            counts = backups.restore(path, expected=counts if yes else None)
         except backups.BackupError as error:
             raise CommandError(f"{error}; nothing was changed.") from None
         self.stdout.write(f"{sum(counts.values())} rows restored from {path}")

@@ -96,3 +96,10 @@ def test_json_punctuation_is_not_loosened():
 def test_a_yaml_alias_in_a_blank_is_not_expanded():
     spec = _spec("a: [[x]]", "yaml")
     assert _score(spec, 0, "*x") == 0.0
+
+
+def test_another_image_keeps_the_registry_and_the_tag():
+    spec = _spec("image: [[registry.example.com/team/nginx:1.27]]\n", "yaml")
+    values = {v.value for v in mutations.cloze_mutations(spec) if v.category == "value"}
+    assert "registry.example.com/team/httpd:1.27" in values
+    assert _score(spec, 0, "registry.example.com/team/httpd:1.27") == 0.0

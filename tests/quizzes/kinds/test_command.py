@@ -893,3 +893,18 @@ def test_an_unreadable_command_is_sent_back_with_its_message(student_client, com
     )
     assert response.status_code == 422
     assert escape(str(MULTIPLE_COMMANDS)) in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "verbs"),
+    [
+        ("kubectl get pods", (0, 1), {1}),
+        ("sudo KUBECONFIG=k.yaml kubectl get pods", (1, 2), {2}),
+        ("env KUBECONFIG=k.yaml k3s kubectl -n x rollout status deploy/web", (2, 4), {6, 7}),
+        ("docker --context prod image ls -a", (0, 1), {3, 4}),
+        ("docker -H tcp://h:2375 ps", (0, 1), {3}),
+    ],
+)
+def test_the_parse_says_where_the_program_and_the_command_words_stand(text, span, verbs):
+    parsed = command.parse_words(command.split_command(text))
+    assert (parsed.problems, parsed.program_span, parsed.verb_indexes) == ((), span, verbs)

@@ -122,6 +122,10 @@ def test_rewrites_include_the_usual_spellings(answer, expected):
         ("kubectl get ns default -o yaml", "kubectl get ns default --output=json"),
         ("kubectl get deployments -n x", "kubectl get pods -n x"),
         ("kubectl run web --image nginx:latest", "kubectl run web --image=httpd:latest"),
+        (
+            "kubectl run web --image reg.example.com/t/nginx:1",
+            "kubectl run web --image=reg.example.com/t/httpd:1",
+        ),
         ("kubectl scale deploy web --replicas 3", "kubectl scale deploy web --replicas=4"),
         ("kubectl version --client", "kubectl version --client=false"),
         ("kubectl explain pod.spec", "kubectl explain services.spec"),
@@ -137,3 +141,39 @@ def test_mutations_include_the_usual_mistakes(answer, mutation):
 def test_port_forward_to_a_service_is_not_rewritten_as_a_pod():
     spec = command.build_spec({"answers": ["kubectl port-forward svc/web 8080:80"]}, uid="t")
     assert "kubectl port-forward web 8080:80" not in {v.text for v in mutations.command_rewrites(spec)}
+
+
+@pytest.mark.parametrize(
+    ("answer", "rewrite"),
+    [
+        ("KUBECONFIG=k.yaml kubectl get pods", "KUBECONFIG=k.yaml k get pods"),
+        ("sudo KUBECONFIG=k.yaml kubectl get pods -n x", "KUBECONFIG=k.yaml kubectl get pods --namespace=x"),
+        ("env KUBECONFIG=k.yaml k3s kubectl get pods", "env KUBECONFIG=k.yaml k3s kubectl get po"),
+        ("env KUBECONFIG=k.yaml k3s kubectl get pods", "env KUBECONFIG=k.yaml k get pods"),
+    ],
+)
+def test_a_variable_set_before_the_program_stays_with_it(answer, rewrite):
+    spec = command.build_spec({"answers": [answer]}, uid="t")
+    texts = {v.text for v in mutations.command_rewrites(spec)}
+    assert rewrite in texts
+    assert not any("--kubeconfig" in text for text in texts)  # the variable is not written again as a flag
+    assert f"{answer}: without KUBECONFIG=k.yaml" in {
+        v.description for v in mutations.command_mutations(spec)
+    }
+    assert [f"{v.description}: {v.text}" for v in mutations.command_refused(spec)] == []
+    assert [v.description for v in mutations.command_survivors(spec)] == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "rewrite"),
+    [
+        ("docker --context prod ps", "docker --context prod container ls"),
+        ("docker -H tcp://h:2375 ps -a", "docker -Htcp://h:2375 ps -a"),
+        ("docker --debug --context prod run -d nginx", "docker --debug --context prod run -d nginx:latest"),
+    ],
+)
+def test_docker_global_flags_before_the_command_are_read_as_flags(answer, rewrite):
+    spec = command.build_spec({"answers": [answer]}, uid="t")
+    assert rewrite in {v.text for v in mutations.command_rewrites(spec)}
+    assert [f"{v.description}: {v.text}" for v in mutations.command_refused(spec)] == []
+    assert [v.description for v in mutations.command_survivors(spec)] == []

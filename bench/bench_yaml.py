@@ -20,6 +20,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from course import yamlio  # noqa: E402
 from quizzes.kinds import yamldoc  # noqa: E402
 
 DEPLOYMENT = """\
@@ -110,9 +111,8 @@ def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     text = manifest()
     lines = text.count("\n")
-    loader = (
-        "libyaml (CSafeLoader)" if yamldoc._BaseLoader.__name__.startswith("C") else "pure Python SafeLoader"
-    )
+    pure = yamlio.SafeLoader is yamlio.PurePythonSafeLoader
+    loader = "pure Python SafeLoader" if pure else "libyaml (CSafeLoader)"
     print(f"{lines}-line manifest, {text.count('---') + 1} documents, {len(text)} characters; {loader}")
     start = time.perf_counter()
     verdict = yamldoc.grade(spec=SPEC, response={"yaml": text})

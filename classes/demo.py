@@ -232,7 +232,7 @@ def answer_form(question: Question, *, right: bool, rng: random.Random) -> dict[
             for i, p in zip(spec["items"], positions, strict=True)
         }
     if kind == "cloze":
-        given = [blank["answers"][0] for blank in spec["blanks"]]
+        given = kinds.cloze.first_answers(spec)
         if not right:
             given[0] = WEAK_TEXT
         return {kinds.cloze.field_name(n): [text] for n, text in enumerate(given, 1)}

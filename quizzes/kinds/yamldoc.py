@@ -755,11 +755,6 @@ def parse_response(spec: Mapping[str, Any], form: Mapping[str, Sequence[str]]) -
     return {"yaml": text}
 
 
-# The parser under course.yamlio's SafeLoader: libyaml's when PyYAML has it (5x faster). Only
-# bench/bench_yaml.py reads this name, to say which one it measured.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 class _Loader(yamlio.SafeLoader):  # type: ignore[misc, valid-type]
     """The safe loader under the bounds of every YAML text Rappel reads (``course.yamlio``: it
     runs ``check_node`` on each document it composes); timestamps stay text, as kubectl reads

@@ -50,6 +50,8 @@ from bench.run import Postgres, free_port, log  # noqa: E402
 
 TARGET_MS = 250
 HEARTBEAT = 15  # seconds, as the page's script
+GC_PAUSE_MS = 20  # the daphne processes log the garbage collector's pauses from this long
+GC_PAUSE_RE = re.compile(r"gc pause: generation 2, ([\d.]+) ms")
 QUESTION_RE = re.compile(r'name="question" value="(\d+)"')
 QUESTION_ID_RE = re.compile(r'data-live-question="(\d+)"')
 TAP_RE = re.compile(r'name="(choice|answer|choices)" value="([^"]+)"')
@@ -142,12 +144,32 @@ class Daphne:
                 self.process.wait(10)
             self.kill()
 
+    def log_mark(self) -> int:
+        return self.logfile.stat().st_size if self.logfile.exists() else 0
+
+    def gc_pauses(self, since: int) -> list[float]:
+        """The collector's pauses logged since `since` (config/gcpauses.py, GC_PAUSE_LOG_MS)."""
+        with self.logfile.open("rb") as log:
+            log.seek(since)
+            text = log.read().decode(errors="replace")
+        return [float(ms) for ms in GC_PAUSE_RE.findall(text)]
+
     def rss_mb(self) -> float | None:
         if not self.process or self.process.poll() is not None:
             return None
         status = Path(f"/proc/{self.process.pid}/status").read_text()
         kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
         return round(kb / 1024, 1)
+
+
+def gc_summary(servers: list[Daphne], marks: list[int]) -> dict:
+    """The full collections of GC_PAUSE_MS or more in each daphne process since `marks`."""
+    pauses = [server.gc_pauses(mark) for server, mark in zip(servers, marks, strict=True)]
+    return {
+        "count": [len(p) for p in pauses],
+        "max": [max(p, default=0.0) for p in pauses],
+        "total": [round(sum(p), 1) for p in pauses],
+    }
 
 
 def wait_port(port: int, timeout: float = 30) -> None:
@@ -269,15 +291,36 @@ class Player:
     current: int | None = None
 
 
-async def listen(socket, stop: asyncio.Event, handle) -> None:
-    """Hand each message of `socket` to `handle` until `stop`, with the page's heartbeat."""
-    pinged = time.perf_counter()
+class Heartbeat:
+    """static/js/live.js's heartbeat: a ping every HEARTBEAT seconds from the page's load, kept
+    across reconnects (the page stays). A room's pages load at different moments, so each client
+    starts at its own point of the period: pings all due at the same instant would be a burst no
+    class makes."""
+
+    def __init__(self, first_in: float) -> None:
+        self.due = time.perf_counter() + first_in
+
+    def wait(self) -> float:
+        return self.due - time.perf_counter()
+
+    def beat(self) -> None:
+        while self.due <= time.perf_counter():
+            self.due += HEARTBEAT
+
+
+async def listen(socket, stop: asyncio.Event, handle, heartbeat: Heartbeat) -> None:
+    """Hand each message of `socket` to `handle` until `stop` (or the task is cancelled), with the
+    page's heartbeat. The wait for a message ends when it comes or a ping is due: clients waking
+    every half second to look (600 wake-ups a second for 300 players) took CPU from the servers
+    on the same machine."""
     while not stop.is_set():
-        if time.perf_counter() - pinged > HEARTBEAT:  # as static/js/live.js does
-            pinged = time.perf_counter()
+        due = heartbeat.wait()
+        if due <= 0:
+            heartbeat.beat()
             await socket.send(json.dumps({"action": "ping"}))
+            continue
         try:
-            raw = await asyncio.wait_for(socket.recv(), timeout=0.5)
+            raw = await asyncio.wait_for(socket.recv(), timeout=due)
         except TimeoutError:
             continue
         await handle(json.loads(raw))
@@ -287,6 +330,7 @@ async def play(player: Player, stop: asyncio.Event, rng: random.Random) -> None:
     import websockets
 
     port_index = player.index % len(player.ports)
+    heartbeat = Heartbeat(first_in=rng.uniform(0, HEARTBEAT))
     while not stop.is_set():
         port = player.ports[port_index]
         url = f"ws://127.0.0.1:{port}/ws/live/{player.session_pk}/play/"
@@ -298,7 +342,7 @@ async def play(player: Player, stop: asyncio.Event, rng: random.Random) -> None:
                 open_timeout=20,
                 ping_interval=None,  # the bench measures the server, not its own pongs
             ) as socket:
-                await listen(socket, stop, lambda message: on_state(player, socket, message, rng))
+                await listen(socket, stop, lambda message: on_state(player, socket, message, rng), heartbeat)
         except (OSError, websockets.WebSocketException, TimeoutError):
             if stop.is_set():
                 return
@@ -353,6 +397,7 @@ class Projector:
     async def run(self, stop: asyncio.Event) -> None:
         import websockets
 
+        heartbeat = Heartbeat(first_in=HEARTBEAT)
         while not stop.is_set():
             url = f"ws://127.0.0.1:{self.port}/ws/live/{self.session_pk}/screen/"
             try:
@@ -363,7 +408,7 @@ class Projector:
                     ping_interval=None,
                 ) as socket:
                     self.socket = socket
-                    await listen(socket, stop, self.received)
+                    await listen(socket, stop, self.received, heartbeat)
             except (OSError, websockets.WebSocketException, TimeoutError):
                 self.socket = None
                 self.reconnects += 1
@@ -501,6 +546,8 @@ async def run_session(
         )
     await wait_until(lambda v=shown_version: all(p.seen >= v for p in players), 30)
     stop.set()
+    for task in tasks:  # each may wait for a message until its next heartbeat
+        task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     return {"questions": figures, "players": players, "session": seeded["pk"]}
 
@@ -587,6 +634,7 @@ def main() -> None:
             "DJANGO_SSL_REDIRECT": "0",
             "CONN_MAX_AGE": "60",
             "LOG_LEVEL": "WARNING",
+            "GC_PAUSE_LOG_MS": str(GC_PAUSE_MS),
             "PYTHONPATH": str(ROOT),
         }
         django_setup(env)
@@ -600,6 +648,7 @@ def main() -> None:
         # 1. One session of N players.
         seeded = seed_session(quiz, args.players, "one")
         log(f"scenario 1: one session, {args.players} players, {args.questions} questions")
+        marks = [server.log_mark() for server in servers]
         results["one_session"] = guarded(
             lambda: asyncio.run(run_session(seeded=seeded, ports=ports, questions=args.questions, rng=rng))
         )
@@ -607,6 +656,7 @@ def main() -> None:
             "daphne_rss_mb": [server.rss_mb() for server in servers],
             "redis_used_memory": redis.memory(),
         }
+        results["gc_pauses_ms"] = gc_summary(servers, marks)
         log(json.dumps({k: v for k, v in results["one_session"].items() if k != "questions"}))
 
         # 2. Three sessions of N/3 at once.
@@ -623,6 +673,7 @@ def main() -> None:
                 )
             )
 
+        marks = [server.log_mark() for server in servers]
         try:
             three_results = asyncio.run(three())
             results["three_sessions"] = [{**summarise(r), **check_answers(r)} for r in three_results]
@@ -633,6 +684,7 @@ def main() -> None:
             "daphne_rss_mb": [server.rss_mb() for server in servers],
             "redis_used_memory": redis.memory(),
         }
+        results["gc_pauses_ms_three"] = gc_summary(servers, marks)
 
         if not args.skip_drills:
             # 3a. Kill one ASGI process mid-question.
@@ -730,6 +782,10 @@ def write(results: dict) -> None:
         "",
         f"Memory after scenario 1: {results.get('memory')};",
         f"after scenario 2: {results.get('memory_after_three')}.",
+        "",
+        f"Full garbage collections of {GC_PAUSE_MS} ms or more in each daphne process (count, longest, "
+        f"total ms; config/gcpauses.py): scenario 1 {results.get('gc_pauses_ms')}; "
+        f"scenario 2 {results.get('gc_pauses_ms_three')}.",
     ]
     lines += [
         "",

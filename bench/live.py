@@ -285,6 +285,7 @@ class Player:
     got_question: dict[int, float] = field(default_factory=dict)  # version -> when it arrived
     sent: dict[int, float] = field(default_factory=dict)  # question pk -> when the answer was sent
     acked: set[int] = field(default_factory=set)  # questions whose answer came back acknowledged
+    acked_at: dict[int, float] = field(default_factory=dict)  # question pk -> when, the first time
     player_pk: int | None = None
     seen: int = -1  # the newest version of the session this phone has shown
     reconnects: int = 0
@@ -363,6 +364,7 @@ async def on_state(player: Player, socket, message: dict, rng: random.Random) ->
     if "live-waiting" in html:
         if player.current is not None:
             player.acked.add(player.current)
+            player.acked_at.setdefault(player.current, time.perf_counter())
         return
     if not found:
         return
@@ -526,6 +528,12 @@ async def run_session(
             counted = next((t for t, shown in projector.counts if shown >= k), None)
             if counted is not None:
                 latency.append(counted - sent)
+        acked = [
+            p.acked_at[q] - t
+            for p in players
+            for q, t in p.sent.items()
+            if q not in sent_before[p.index] and q in p.acked_at
+        ]
         shown_count = projector.counts[-1][1] if projector.counts else 0
         await projector.send("reveal")
         shown_version = (await projector.wait_phase("reveal"))["version"]
@@ -540,6 +548,8 @@ async def run_session(
                 "shown_max_ms": ms(max(shown) if shown else None),
                 "counted_p50_ms": ms(percentile(latency, 0.5)),
                 "counted_p95_ms": ms(percentile(latency, 0.95)),
+                "acknowledged_p50_ms": ms(percentile(acked, 0.5)),
+                "acknowledged_p95_ms": ms(percentile(acked, 0.95)),
                 "answers_sent": len(sends),
                 "projector_count": shown_count,
             }

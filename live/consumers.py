@@ -100,7 +100,7 @@ def _stamped(shared: dict) -> dict:
     return payload
 
 
-COUNT_EVERY = 0.05  # seconds: at most one count read and message per question per process this often
+COUNT_EVERY = 0.025  # seconds: at most one count read and message per question per process this often
 
 
 class _Counts:

@@ -608,6 +608,7 @@ def summarise(result: dict) -> dict:
         "shown_p95_ms": max(q["shown_p95_ms"] or 0 for q in questions),
         "shown_max_ms": max(q["shown_max_ms"] or 0 for q in questions),
         "counted_p95_ms": max(q["counted_p95_ms"] or 0 for q in questions),
+        "acknowledged_p95_ms": max(q["acknowledged_p95_ms"] or 0 for q in questions),
         "questions": questions,
     }
 
@@ -766,16 +767,18 @@ def write(results: dict) -> None:
         f"{results.get('load_after')} after (other jobs share the machine).",
         "",
         "| scenario | question shown → player has it, p95 (max) | answer sent → counted on projector, p95 "
+        "| answer sent → acknowledged on the phone, p95 "
         "| acknowledged / in DB | lost | double | projector's final count off by | reconnects |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
 
     def row(name: str, figures: dict) -> str:
         if "error" in figures:
-            return f"| {name} | failed: {figures['error']} | | | | | | |"
+            return f"| {name} | failed: {figures['error']} | | | | | | | |"
         return (
             f"| {name} | {figures['shown_p95_ms']} ms ({figures['shown_max_ms']} ms) "
-            f"| {figures['counted_p95_ms']} ms | {figures['acknowledged']} / {figures['in_database']} "
+            f"| {figures['counted_p95_ms']} ms | {figures['acknowledged_p95_ms']} ms "
+            f"| {figures['acknowledged']} / {figures['in_database']} "
             f"| {figures['lost']} | {figures['double_counted']} | {figures.get('projector_off_by')} "
             f"| {figures['reconnects']} |"
         )

@@ -100,7 +100,7 @@ def _stamped(shared: dict) -> dict:
     return payload
 
 
-COUNT_EVERY = 0.025  # seconds: at most one count read and message per question per process this often
+COUNT_EVERY = 0.1  # seconds: at most one count read and message per question per process this often
 
 
 class _Counts:
@@ -108,7 +108,10 @@ class _Counts:
     question, and the count is read from the database at most once every COUNT_EVERY seconds per
     question, always after the commit of every answer noted before the read starts, then sent.
     During the answer burst a read per answer queued hundreds of queries (and messages) behind
-    each other; coalesced, a count costs a query for many answers."""
+    each other; coalesced, a count costs a query for many answers. Every count message goes
+    through the channel layer to the process holding the projector, whose Redis receive loop
+    takes one message per round trip: at 25 ms, three sessions' counts (240 messages a second)
+    outran it in bench/live.py, so a count may wait up to 0.1 s to leave."""
 
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None

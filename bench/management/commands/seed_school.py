@@ -55,6 +55,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from classes.models import Assignment, Cohort, Enrolment
+from course.bulkload import statistics_refresh
 from course.markdown import render
 from course.models import Course, Section
 from quizzes import kinds
@@ -1255,12 +1256,7 @@ class Seeder:
         self.school.counts["review_days"] = len(totals)
 
     def analyse(self) -> None:
-        # Statistics for the planner, and the visibility map that lets index-only scans skip the
-        # table: what autovacuum gives a live database some time after a bulk load.
-        # VACUUM cannot run inside a transaction, as when tests seed a database: ANALYZE there.
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
+        statistics_refresh()
 
     def run(self, *, analyse: bool) -> School:
         if User.objects.filter(username__in=[BENCH_STUDENT, BENCH_TRAINER]).exists():

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from classes import demo
 from classes.models import Cohort, Enrolment
+from course.bulkload import statistics_refresh
 from course.models import Course
 from quizzes.models import Quiz
 
@@ -61,4 +62,5 @@ class Command(BaseCommand):
         demo.demo_seed(
             cohort=cohort, account=users["etudiant"], now=now, quizzes=quizzes, log=self.stdout.write
         )
+        statistics_refresh()  # its reports are read at once, before autovacuum has looked
         self.stdout.write(f"Demo class “{cohort.name}”: join code {cohort.join_code}")

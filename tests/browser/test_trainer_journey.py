@@ -10,7 +10,6 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -139,14 +138,6 @@ def sign_in_as_the_trainer(page, url) -> None:
     page.get_by_role("button", name="Se connecter").click()
 
 
-@pytest.mark.skipif(
-    connection.vendor == "postgresql",
-    reason=(
-        "in CI's PostgreSQL run (after a few hundred tests in the same database) the live test "
-        "server's item analysis of the demo outlasts the 10 s timeout; alone on PostgreSQL it "
-        "takes 0.11 s: not yet explained (planner statistics are the first suspect)"
-    ),
-)
 def test_on_the_demo_a_trainer_finds_the_weak_topic_the_wrong_key_and_who_is_behind(
     new_context, url, demo_class, axe_source
 ):

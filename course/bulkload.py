@@ -17,7 +17,7 @@ def statistics_refresh() -> None:
     index-only scans skip the tables); nothing on other databases."""
     if connection.vendor != "postgresql":
         return
+    # raw SQL: the ORM has no statement for the planner's statistics. VACUUM cannot run in a
+    # transaction (as when a test seeds its database); ANALYZE can.
     with connection.cursor() as cursor:
-        # raw SQL: the ORM has no statement for the planner's statistics; VACUUM cannot run in a
-        # transaction (as when a test seeds its database), ANALYZE can.
         cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")

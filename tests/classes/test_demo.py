@@ -131,3 +131,15 @@ def test_bootstrap_refuses_a_database_migrated_before_the_apps_were_split():
         call_command("bootstrap")
     assert str(raised.value) == OLD_LAYOUT
     assert not User.objects.exists()  # stopped before it wrote anything
+
+
+def test_seed_demo_refreshes_the_planners_statistics_once_its_class_is_loaded(course, monkeypatch):
+    """On PostgreSQL a report read at once would otherwise be planned on what the planner last
+    knew of the tables, possibly "empty" (course/bulkload.py)."""
+    from classes.management.commands import seed_demo
+
+    steps = []
+    monkeypatch.setattr(demo, "demo_seed", lambda **kwargs: steps.append("seed"))
+    monkeypatch.setattr(seed_demo, "statistics_refresh", lambda: steps.append("analyse"))
+    call_command("seed_demo", verbosity=0)
+    assert steps == ["seed", "analyse"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.db import connection
 
 from course.bulkload import statistics_refresh
@@ -27,11 +26,3 @@ def test_the_planner_counts_the_rows_just_loaded():
     User.objects.bulk_create(User(username=f"bulk-{n}") for n in range(400))
     statistics_refresh()
     assert planned_rows("auth_user") >= 400
-
-
-def test_the_demo_seed_leaves_its_tables_analysed():
-    call_command("load_course", verbosity=0)
-    call_command("load_banks", verbosity=0)
-    call_command("seed_demo", verbosity=0)
-    assert planned_rows("quizzes_answer") > 100
-    assert planned_rows("review_review") > 100
